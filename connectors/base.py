@@ -1,0 +1,107 @@
+"""What every connector shares: the source names, the database port, the seed contract."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    import asyncpg
+
+    from connectors.city import City
+
+
+class Source(enum.StrEnum):
+    """The eight products; the value is also the database name the embedded server uses."""
+
+    SIAK = "siak"
+    PSB = "psb"
+    CPNS = "cpns"
+    SIKDA = "sikda"
+    SIPBD = "sipbd"
+    LPSE = "lpse"
+    APK = "apk"
+    ANTRIAN = "antrian"
+
+
+class SourceDB:
+    """A product database as the connectors see it: an asyncpg pool that counts statements.
+
+    Every read a connector makes goes through :meth:`fetch`, so tests and metrics
+    can count the statements one request sends to each source.
+    """
+
+    def __init__(self, source: Source, pool: asyncpg.Pool) -> None:
+        self.source = source
+        self.pool = pool
+        self.statements = 0
+
+    async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
+        self.statements += 1
+        async with self.pool.acquire() as conn:
+            return await conn.fetch(sql, *args)
+
+    async def ping(self) -> None:
+        """``SELECT 1``: raises whatever the driver raises when the database is unreachable.
+
+        Not counted in ``statements``: it is a health probe, not a read.
+        """
+        async with self.pool.acquire() as conn:
+            await conn.fetchval("SELECT 1")
+
+    async def fetchval(self, sql: str, *args: Any) -> Any:
+        self.statements += 1
+        async with self.pool.acquire() as conn:
+            return await conn.fetchval(sql, *args)
+
+
+@dataclass(slots=True)
+class TableRows:
+    """Rows for one legacy table, in column order, ready for COPY."""
+
+    columns: tuple[str, ...]
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class SeedRows:
+    """What a connector's seeder produces: rows per table and the deliberate mess it made.
+
+    ``messy`` counts each kind of deliberately dirty row (``nik_with_separators``,
+    ``out_of_city``, ``walk_in_phone_only``, …) exactly, so tests can find them all.
+    ``exports`` hands facts to seeders that run later (SIKDa's NIPs to SIPBD).
+    """
+
+    tables: dict[str, TableRows]
+    messy: dict[str, int] = field(default_factory=dict)
+    exports: dict[str, Any] = field(default_factory=dict)
+
+
+class Seeder(Protocol):
+    def __call__(self, city: City, earlier: dict[Source, SeedRows]) -> SeedRows: ...
+
+
+def read_ddl(package: str) -> str:
+    """The legacy DDL shipped as ``ddl.sql`` beside a connector's modules."""
+    return resources.files(package).joinpath("ddl.sql").read_text(encoding="utf-8")
+
+
+def only_digits_array(values: Iterable[str]) -> list[str]:
+    """Deduplicated keys for an ``= ANY($1::text[])`` lookup, order kept."""
+    return list(dict.fromkeys(values))
+
+
+def group(records: Iterable[Any], key: str) -> dict[str, list[Any]]:
+    """Group typed records by one attribute, keeping their order."""
+    out: dict[str, list[Any]] = {}
+    for record in records:
+        out.setdefault(getattr(record, key), []).append(record)
+    return out
+
+
+def by_key(keys: Sequence[str], found: dict[str, Any]) -> list[Any]:
+    """One result per key, in key order (``None`` where nothing was found)."""
+    return [found.get(k) for k in keys]

@@ -1,0 +1,1 @@
+"""The hub: aiohttp application, settings, CLI, health."""

@@ -1,0 +1,135 @@
+"""``citizen-hub``: seed the synthetic city, serve the hub, or both (``demo``)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from aiohttp import web
+
+from connectors.base import Source
+from connectors.city import City, build_city
+from connectors.seeding import SeedRefused, SeedReport, seed_city, seeded_marker
+from hub.app import create_app
+from hub.databases import Databases, resolve
+from hub.settings import Settings, SettingsError, load_settings
+
+DEFAULT_CITIZENS = 10_000
+DEFAULT_SEED = 42
+
+log = logging.getLogger("citizen_hub")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        settings = load_settings(args.config)
+        if getattr(args, "data_dir", None):
+            settings = replace(settings, data_dir=args.data_dir)
+        if getattr(args, "port", None) is not None:
+            settings = replace(settings, port=args.port)
+        if getattr(args, "host", None):
+            settings = replace(settings, host=args.host)
+        command: str = args.command
+        if command == "seed":
+            return asyncio.run(_seed(settings, args.citizens, args.seed))
+        if command == "serve":
+            return _serve(settings, seed_if_empty=None)
+        if command == "demo":
+            return _serve(settings, seed_if_empty=(args.citizens, args.seed))
+    except (SettingsError, SeedRefused) as exc:
+        print(f"citizen-hub: {exc}", file=sys.stderr)
+        return 2
+    parser.print_help()
+    return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="citizen-hub", description=__doc__)
+    parser.add_argument("--config", type=Path, help="TOML settings file (default citizen-hub.toml)")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    seed = commands.add_parser("seed", help="(re)build the eight product databases")
+    seed.add_argument("--citizens", type=int, default=DEFAULT_CITIZENS)
+    seed.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    seed.add_argument("--data-dir", type=Path, help="embedded server folder (default .data)")
+
+    serve = commands.add_parser("serve", help="serve the hub on the configured databases")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--data-dir", type=Path)
+
+    demo = commands.add_parser("demo", help="seed when empty, then serve")
+    demo.add_argument("--host")
+    demo.add_argument("--port", type=int)
+    demo.add_argument("--data-dir", type=Path)
+    demo.add_argument("--citizens", type=int, default=DEFAULT_CITIZENS)
+    demo.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    return parser
+
+
+async def _seed(settings: Settings, citizens: int, seed: int) -> int:
+    databases = await resolve(settings)
+    try:
+        report = await seed_city(databases.settings.source_dsns, citizens, seed)
+    finally:
+        databases.stop()
+    print(format_report(report))
+    return 0
+
+
+def format_report(report: SeedReport) -> str:
+    """The seed report: rows per table, deliberate mess, time and size per source."""
+    lines = [
+        f"seeded {report.citizens} citizens (seed {report.seed}):"
+        f" generated in {report.generate_seconds:.1f}s, loaded in {report.load_seconds:.1f}s",
+    ]
+    for source, r in report.sources.items():
+        rows = ", ".join(f"{t} {n}" for t, n in r.rows.items())
+        lines.append(f"  {source.name:<8} {r.bytes / 2**20:8.1f} MiB  {r.seconds:6.1f}s  {rows}")
+        if r.messy:
+            mess = ", ".join(f"{k} {n}" for k, n in r.messy.items())
+            lines.append(f"  {'':<8} mess: {mess}")
+    return "\n".join(lines)
+
+
+def _serve(settings: Settings, seed_if_empty: tuple[int, int] | None) -> int:
+    databases: Databases = asyncio.run(resolve(settings, keep_embedded=True))
+    try:
+        resolved = databases.settings
+        if seed_if_empty is not None:
+            citizens, seed = seed_if_empty
+            marker = asyncio.run(seeded_marker(resolved.source_dsns[Source.SIAK]))
+            if marker is None:
+                report = asyncio.run(seed_city(resolved.source_dsns, citizens, seed))
+                print(format_report(report))
+            else:
+                print(f"reusing the seeded city ({marker.split(': ', 1)[-1]})")
+                citizens, seed = _marker_params(marker, citizens, seed)
+            print(format_showcase(build_city(50, seed)))
+        print(f"Citizen Hub serving on http://{resolved.host}:{resolved.port}/ (health: /healthz)")
+        web.run_app(create_app(resolved), host=resolved.host, port=resolved.port, print=None)
+    finally:
+        databases.stop()
+    return 0
+
+
+def _marker_params(marker: str, citizens: int, seed: int) -> tuple[int, int]:
+    fields = dict(p.split("=", 1) for p in marker.split() if "=" in p)
+    return int(fields.get("citizens", citizens)), int(fields.get("seed", seed))
+
+
+def format_showcase(city: City) -> str:
+    """The families to try first: their members together have rows in all eight products."""
+    lines = ["Try these families (together they have rows in all eight products):"]
+    for family in city.showcase:
+        lines.append(f"  family card {family.kk}")
+        for m in family.members:
+            lines.append(f"    {m.relationship:<16} NIK {m.nik}")
+    return "\n".join(lines)

@@ -1,0 +1,74 @@
+"""Where the databases are: configured DSNs, or the embedded server for the missing ones."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+import asyncpg
+
+from connectors.base import Source
+from hub.embedded import HUB_DATABASE, EmbeddedServer, ensure_databases
+from hub.settings import Settings, SettingsError, redact
+
+
+@dataclass(slots=True)
+class Databases:
+    """Settings with every DSN filled in, and the embedded server if one was started."""
+
+    settings: Settings
+    embedded: EmbeddedServer | None = None
+
+    def stop(self) -> None:
+        if self.embedded is not None:
+            self.embedded.stop()
+
+
+async def resolve(settings: Settings, *, keep_embedded: bool = False) -> Databases:
+    """Fill the missing DSNs from the embedded server (started on demand), then check them all."""
+    embedded: EmbeddedServer | None = None
+    if settings.needs_embedded:
+        embedded = await asyncio.to_thread(
+            EmbeddedServer, settings.data_dir / "pg", keep_running=keep_embedded
+        )
+        missing = [s.value for s in Source if s not in settings.source_dsns]
+        if settings.hub_dsn is None:
+            missing.append(HUB_DATABASE)
+        await ensure_databases(embedded.dsn(), missing)
+        sources = {s: settings.source_dsns.get(s) or embedded.dsn(s.value) for s in Source}
+        settings = settings.with_dsns(sources, settings.hub_dsn or embedded.dsn(HUB_DATABASE))
+    await check_reachable(settings)
+    return Databases(settings, embedded)
+
+
+async def check_reachable(settings: Settings, connect_timeout: float = 5.0) -> None:
+    """Connect once to every configured database; the first failure is a SettingsError."""
+    targets: list[tuple[str, str]] = [
+        (f"sources.{s.value}", settings.source_dsns[s]) for s in Source
+    ]
+    assert settings.hub_dsn is not None
+    targets.append(("hub.dsn", settings.hub_dsn))
+    results = await asyncio.gather(
+        *(_probe(dsn, connect_timeout) for _, dsn in targets), return_exceptions=False
+    )
+    for (setting, dsn), problem in zip(targets, results, strict=True):
+        if problem:
+            raise SettingsError(setting, f"cannot connect to {redact(dsn)} ({problem})")
+
+
+async def _probe(dsn: str, connect_timeout: float) -> str | None:
+    try:
+        conn = await asyncpg.connect(dsn, timeout=connect_timeout)
+    except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
+        return _reason(exc)
+    await conn.close()
+    return None
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, asyncio.TimeoutError):
+        return "timed out"
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text

@@ -1,0 +1,115 @@
+"""NIK (Nomor Induk Kependudukan): the 16-digit population number.
+
+Layout ``PP RR DD ddmmyy ssss``: province, regency/city and kecamatan where the
+person was first registered; birth date with 40 added to the day for women; a
+serial from 0001. The region never changes when a person moves.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+from identity.regions import BANTEN_REGENCIES, PROVINCES
+
+Sex = Literal["M", "F"]
+
+_SEPARATORS = re.compile(r"[\s.\-]")
+
+
+class InvalidNIK(ValueError):
+    """A NIK broke one of its rules; ``rule`` names which one."""
+
+    def __init__(self, rule: str, message: str) -> None:
+        super().__init__(message)
+        self.rule = rule
+
+
+def normalise_digits(raw: str) -> str:
+    """Strip the separators legacy rows and people write (spaces, dots, dashes)."""
+    return _SEPARATORS.sub("", raw)
+
+
+@dataclass(frozen=True, slots=True)
+class NIK:
+    """A valid NIK. Build it with :meth:`parse`; ``str(nik)`` is the 16 digits."""
+
+    value: str
+
+    @classmethod
+    def parse(cls, raw: str, *, century_hint: int | None = None) -> NIK:
+        """Parse ``raw`` (separators allowed) or raise :class:`InvalidNIK` naming the rule."""
+        digits = normalise_digits(raw)
+        if not digits.isdigit():
+            raise InvalidNIK("digits", "a NIK holds only digits (spaces and dots are allowed)")
+        if len(digits) != 16:
+            raise InvalidNIK("length", f"a NIK has 16 digits, this one has {len(digits)}")
+        province, regency = digits[0:2], digits[2:4]
+        if province not in PROVINCES:
+            raise InvalidNIK("region", f"a NIK starts with a province code; {province} is none")
+        if province == "36" and regency not in BANTEN_REGENCIES:
+            raise InvalidNIK("region", f"36{regency} is no regency or city of Banten")
+        if regency == "00" or digits[4:6] == "00":
+            raise InvalidNIK("region", "a NIK's regency and kecamatan codes start at 01")
+        if _birth_date(digits, century_hint) is None:
+            raise InvalidNIK(
+                "birth_date",
+                f"digits 7-12 ({digits[6:12]}) are no birth date, even with 40 added for women",
+            )
+        if digits[12:16] == "0000":
+            raise InvalidNIK("serial", "a NIK's serial (last 4 digits) starts at 0001")
+        return cls(digits)
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def region(self) -> str:
+        """The six-digit province, regency/city and kecamatan code."""
+        return self.value[:6]
+
+    @property
+    def regency(self) -> str:
+        """The four-digit province and regency/city code (3671 is Kota Tangerang)."""
+        return self.value[:4]
+
+    @property
+    def sex(self) -> Sex:
+        return "F" if int(self.value[6:8]) > 40 else "M"
+
+    def birth_date(self, *, today: date | None = None) -> date:
+        """The encoded birth date; a two-digit year is placed in the last 100 years."""
+        born = _birth_date(self.value, None, today=today)
+        assert born is not None  # checked in parse()
+        return born
+
+    def masked(self) -> str:
+        """``3671********0003``: region kept, birth date and most of the serial hidden."""
+        return f"{self.value[:4]}{'*' * 8}{self.value[12:]}"
+
+
+def _birth_date(digits: str, century_hint: int | None, *, today: date | None = None) -> date | None:
+    day, month, year2 = int(digits[6:8]), int(digits[8:10]), int(digits[10:12])
+    if day > 40:
+        day -= 40
+    today = today or date.today()
+    century = century_hint if century_hint is not None else 2000
+    year = century + year2
+    if century_hint is None and year > today.year:
+        year -= 100
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def encode(region: str, birth: date, sex: Sex, serial: int) -> str:
+    """Compose a NIK from its parts (the inverse of :meth:`NIK.parse`)."""
+    if len(region) != 6 or not region.isdigit():
+        raise ValueError("region must be six digits: province, regency/city, kecamatan")
+    if not 1 <= serial <= 9999:
+        raise ValueError("serial runs from 0001 to 9999")
+    day = birth.day + (40 if sex == "F" else 0)
+    return f"{region}{day:02d}{birth.month:02d}{birth.year % 100:02d}{serial:04d}"
