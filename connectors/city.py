@@ -268,6 +268,11 @@ def _family(rng: random.Random, names: NamePools, reg: _Registrar, *, showcase: 
             education = rng.choice(("SLTA/SEDERAJAT", "DIPLOMA III", "DIPLOMA IV/STRATA I"))
         if sex == "M" and occupation == "MENGURUS RUMAH TANGGA":
             occupation = "KARYAWAN SWASTA"
+        # Nobody passes CPNS before 21 in practice, and civil servants retire at 58
+        # (PPPK contracts end by 59): SIKDa must be able to hold everyone SIAK calls one.
+        age_now = REFERENCE_DATE.year - born.year
+        if occupation in CIVIL_SERVANT_OCCUPATIONS and not 21 <= age_now <= 58:
+            occupation = "KARYAWAN SWASTA" if age_now < 58 else "PENSIUNAN"
         uses_name = family_name if relationship == "ANAK" and rng.random() < 0.5 else None
         return Person(
             nik=reg.nik(region, born, sex),

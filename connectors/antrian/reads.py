@@ -1,0 +1,173 @@
+"""Antrian batch reads: one statement per call, whatever the number of keys.
+
+NIKs and phones are matched on their normalised form (expression indexes in
+``ddl.sql``), so rows typed "3671 0112 …" or "+62 812-…" are found by the clean
+key, and records carry the clean values. Legacy times are local (WIB); records
+carry them as aware datetimes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from datetime import datetime, time, timedelta, timezone
+from typing import TYPE_CHECKING
+
+from connectors.antrian.catalogue import open_weekdays
+from connectors.antrian.records import (
+    QueueTicket,
+    Service,
+    ServiceCentre,
+    TicketChannel,
+    TicketStatus,
+)
+from connectors.base import only_digits_array
+from identity.nik import normalise_digits
+
+if TYPE_CHECKING:
+    import asyncpg
+
+    from connectors.base import SourceDB
+
+WIB = timezone(timedelta(hours=7), "WIB")
+
+_NIK = "regexp_replace(t.nik, '[^0-9]', '', 'g')"
+_PHONE = "regexp_replace(regexp_replace(t.no_hp, '[^0-9]', '', 'g'), '^62', '0')"
+_TICKETS = f"""
+SELECT t.id_tiket, t.nomor_tiket, t.tanggal, g.kode_gerai, g.nama_gerai, l.kode_layanan,
+       l.nama_layanan, l.instansi, k.nama_loket, t.status, t.sumber, t.nama,
+       t.waktu_ambil, t.waktu_panggil, t.waktu_selesai,
+       {_NIK} AS nik_bersih, {_PHONE} AS hp_bersih
+  FROM tiket t
+  JOIN layanan l ON l.kode_layanan = t.kode_layanan
+  JOIN gerai g ON g.kode_gerai = l.kode_gerai
+  LEFT JOIN loket k ON k.kode_loket = t.kode_loket
+ WHERE {{key}} = ANY($1::{{array}})
+ ORDER BY t.tanggal DESC, t.waktu_ambil DESC
+"""
+_BY_NIK = _TICKETS.format(key=_NIK, array="text[]")
+_BY_PHONE = _TICKETS.format(key=_PHONE, array="text[]")
+_BY_ID = _TICKETS.format(key="t.id_tiket", array="bigint[]")
+
+_CENTRES = """
+SELECT g.kode_gerai, g.nama_gerai, g.alamat, g.hari_buka, g.jam_buka, g.jam_tutup,
+       COALESCE(json_agg(json_build_object(
+                    'kode', l.kode_layanan, 'nama', l.nama_layanan, 'instansi', l.instansi,
+                    'prefix', l.prefix, 'kuota', l.kuota_harian)
+                ORDER BY l.prefix) FILTER (WHERE l.kode_layanan IS NOT NULL), '[]') AS layanan
+  FROM gerai g
+  LEFT JOIN layanan l ON l.kode_gerai = g.kode_gerai AND l.aktif
+ GROUP BY g.kode_gerai
+ ORDER BY g.kode_gerai
+"""
+
+_REFERENCED = f"SELECT {_NIK} AS nik FROM tiket t WHERE t.nik IS NOT NULL"
+
+_NOT_DIGITS = re.compile(r"\D")
+
+
+def canonical_phone(raw: str) -> str | None:
+    """A phone in the 08… form, from 08…, 8…, 62…, +62 8… with any separators; else ``None``."""
+    digits = _NOT_DIGITS.sub("", raw)
+    if digits.startswith("62"):
+        digits = "0" + digits[2:]
+    elif digits.startswith("8"):
+        digits = "0" + digits
+    return digits if digits.startswith("08") and 9 <= len(digits) <= 14 else None
+
+
+async def tickets_by_nik(db: SourceDB, niks: Sequence[str]) -> dict[str, list[QueueTicket]]:
+    """Every ticket of each NIK found, newest first; keys are clean 16-digit NIKs."""
+    keys = only_digits_array(normalise_digits(n) for n in niks)
+    rows = await db.fetch(_BY_NIK, keys)
+    return _grouped(rows, "nik_bersih")
+
+
+async def tickets_by_phone(db: SourceDB, phones: Sequence[str]) -> dict[str, list[QueueTicket]]:
+    """Every ticket taken with each phone, newest first, walk-ins without NIK included.
+
+    Phones may be given in any usual format; keys are the canonical 08… form
+    (phones that cannot be one are left out).
+    """
+    keys = only_digits_array(p for p in map(canonical_phone, phones) if p)
+    rows = await db.fetch(_BY_PHONE, keys)
+    return _grouped(rows, "hp_bersih")
+
+
+async def tickets_by_id(db: SourceDB, ids: Sequence[str]) -> dict[str, QueueTicket]:
+    """The ticket of each id found, keyed by the id as a string (non-numeric ids find none)."""
+    keys = list(dict.fromkeys(int(i) for i in ids if i.isdigit() and len(i) < 19))
+    rows = await db.fetch(_BY_ID, keys)
+    return {str(row["id_tiket"]): _ticket(row) for row in rows}
+
+
+async def service_centres(db: SourceDB) -> list[ServiceCentre]:
+    """Every service centre with its active services, by centre code, in one statement."""
+    rows = await db.fetch(_CENTRES)
+    return [_centre(row) for row in rows]
+
+
+async def referenced_niks(db: SourceDB) -> list[str]:
+    """The clean NIK of every ticket that carries one (walk-ins with only a phone do not)."""
+    return [row["nik"] for row in await db.fetch(_REFERENCED)]
+
+
+def _grouped(rows: list[asyncpg.Record], key: str) -> dict[str, list[QueueTicket]]:
+    out: dict[str, list[QueueTicket]] = {}
+    for row in rows:
+        out.setdefault(row[key], []).append(_ticket(row))
+    return out
+
+
+def _local(moment: datetime | None) -> datetime | None:
+    return moment.replace(tzinfo=WIB) if moment is not None else None
+
+
+def _ticket(row: asyncpg.Record) -> QueueTicket:
+    taken = _local(row["waktu_ambil"])
+    assert taken is not None  # NOT NULL in the schema
+    return QueueTicket(
+        id=str(row["id_tiket"]),
+        number=row["nomor_tiket"],
+        visit_date=row["tanggal"],
+        centre_code=row["kode_gerai"],
+        centre_name=row["nama_gerai"],
+        service_code=row["kode_layanan"],
+        service_name=row["nama_layanan"],
+        agency=row["instansi"],
+        counter=row["nama_loket"],
+        status=TicketStatus(row["status"]),
+        channel=TicketChannel(row["sumber"]),
+        nik=row["nik_bersih"],
+        name=row["nama"],
+        phone=row["hp_bersih"],
+        taken_at=taken,
+        called_at=_local(row["waktu_panggil"]),
+        served_at=_local(row["waktu_selesai"]),
+    )
+
+
+def _centre(row: asyncpg.Record) -> ServiceCentre:
+    services = tuple(
+        Service(
+            code=s["kode"],
+            name=s["nama"],
+            agency=s["instansi"],
+            ticket_prefix=s["prefix"],
+            daily_quota=s["kuota"],
+        )
+        for s in json.loads(row["layanan"])
+    )
+    opens: time = row["jam_buka"]
+    closes: time = row["jam_tutup"]
+    return ServiceCentre(
+        code=row["kode_gerai"],
+        name=row["nama_gerai"],
+        address=row["alamat"],
+        opening_days=row["hari_buka"],
+        open_weekdays=open_weekdays(row["hari_buka"]),
+        opens_at=opens,
+        closes_at=closes,
+        services=services,
+    )

@@ -1,0 +1,157 @@
+"""LPSE batch reads: one statement per call, whatever the number of keys.
+
+:func:`roles_by_nik` returns each role with its vendor and that vendor's tenders in
+the same statement (the tenders are aggregated to JSON per vendor), so the hub
+needs no further nesting level for procurement roles.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from connectors.base import only_digits_array
+from connectors.lpse.records import (
+    BidStatus,
+    LegalForm,
+    ProcurementCategory,
+    ProcurementMethod,
+    TenderParticipation,
+    TenderStage,
+    Vendor,
+    VendorPosition,
+    VendorRole,
+)
+from identity.nik import normalise_digits
+
+if TYPE_CHECKING:
+    import asyncpg
+
+    from connectors.base import SourceDB
+
+_VENDOR_COLUMNS = """
+       p.id_penyedia, p.npwp, p.nama_perusahaan, p.bentuk_usaha, p.alamat, p.kota,
+       p.telepon, p.tgl_daftar"""
+
+# The tenders of each vendor as one JSON array; money travels as text so the
+# Decimal keeps every digit.
+_ROLES = f"""
+SELECT regexp_replace(g.nik, '[^0-9]', '', 'g') AS nik_bersih, g.jabatan, g.persen_saham,
+       {_VENDOR_COLUMNS},
+       COALESCE(t.paket, '[]') AS paket
+  FROM pengurus g
+  JOIN penyedia p ON p.id_penyedia = g.id_penyedia
+  LEFT JOIN LATERAL (
+       SELECT json_agg(json_build_object(
+                  'kode', k.kode_tender, 'nama', k.nama_paket, 'satker', k.satker,
+                  'jenis', k.jenis_pengadaan, 'tahun', k.tahun_anggaran,
+                  'pagu', k.pagu::text, 'hps', k.hps::text, 'metode', k.metode,
+                  'tahapan', k.tahapan, 'tgl', k.tgl_pengumuman,
+                  'penawaran', s.harga_penawaran::text, 'status', s.status,
+                  'menang', w.id_penyedia IS NOT DISTINCT FROM s.id_penyedia,
+                  'kontrak', w.harga_kontrak::text)
+              ORDER BY k.tgl_pengumuman DESC, k.kode_tender) AS paket
+         FROM peserta s
+         JOIN paket k ON k.kode_tender = s.kode_tender
+         LEFT JOIN pemenang w ON w.kode_tender = s.kode_tender
+        WHERE s.id_penyedia = p.id_penyedia
+       ) t ON true
+ WHERE regexp_replace(g.nik, '[^0-9]', '', 'g') = ANY($1::text[])
+ ORDER BY g.id_pengurus
+"""
+
+_VENDORS = f"""
+SELECT regexp_replace(p.npwp, '[^0-9]', '', 'g') AS npwp_bersih, {_VENDOR_COLUMNS}
+  FROM penyedia p
+ WHERE regexp_replace(p.npwp, '[^0-9]', '', 'g') = ANY($1::text[])
+"""
+
+_REFERENCED = "SELECT regexp_replace(nik, '[^0-9]', '', 'g') AS nik FROM pengurus"
+
+_NOT_DIGITS = re.compile(r"\D")
+
+
+async def roles_by_nik(db: SourceDB, niks: Sequence[str]) -> dict[str, list[VendorRole]]:
+    """Every vendor role of each NIK found, with the vendor and all its tenders (newest first).
+
+    Keys are clean 16-digit NIKs; rows stored with separators are found too.
+    """
+    keys = only_digits_array(normalise_digits(n) for n in niks)
+    rows = await db.fetch(_ROLES, keys)
+    out: dict[str, list[VendorRole]] = {}
+    for row in rows:
+        out.setdefault(row["nik_bersih"], []).append(_role(row))
+    return out
+
+
+async def vendors_by_npwp(db: SourceDB, npwps: Sequence[str]) -> dict[str, Vendor]:
+    """The vendor of each NPWP found, keyed by the NPWP's digits (any formatting accepted)."""
+    keys = only_digits_array(_NOT_DIGITS.sub("", n) for n in npwps)
+    rows = await db.fetch(_VENDORS, keys)
+    return {row["npwp_bersih"]: _vendor(row) for row in rows}
+
+
+async def referenced_niks(db: SourceDB) -> list[str]:
+    """The clean NIK of every management row (pengurus), one entry per row."""
+    return [row["nik"] for row in await db.fetch(_REFERENCED)]
+
+
+def _canonical_phone(raw: str | None) -> str | None:
+    """A phone in the 08… form, from 08…, 62…, +62 8… with any separators."""
+    if not raw:
+        return None
+    digits = _NOT_DIGITS.sub("", raw)
+    if digits.startswith("62"):
+        return "0" + digits[2:]
+    return digits if digits.startswith("0") else "0" + digits
+
+
+def _vendor(row: asyncpg.Record) -> Vendor:
+    return Vendor(
+        vendor_id=row["id_penyedia"],
+        npwp=_NOT_DIGITS.sub("", row["npwp"]),
+        name=row["nama_perusahaan"],
+        legal_form=LegalForm(row["bentuk_usaha"]),
+        address=row["alamat"],
+        city=row["kota"],
+        phone=_canonical_phone(row["telepon"]),
+        registered_on=row["tgl_daftar"],
+    )
+
+
+def _role(row: asyncpg.Record) -> VendorRole:
+    return VendorRole(
+        nik=row["nik_bersih"],
+        position=VendorPosition(row["jabatan"]),
+        share_percent=row["persen_saham"],
+        vendor=_vendor(row),
+        tenders=tuple(_participation(item) for item in json.loads(row["paket"])),
+    )
+
+
+def _participation(item: dict[str, Any]) -> TenderParticipation:
+    announced = date.fromisoformat(item["tgl"]) if item["tgl"] else None
+    return TenderParticipation(
+        tender_code=item["kode"],
+        package_name=item["nama"],
+        work_unit=item["satker"],
+        category=ProcurementCategory(item["jenis"]),
+        fiscal_year=item["tahun"],
+        budget_ceiling=_money(item["pagu"]),
+        owner_estimate=Decimal(item["hps"]),
+        method=ProcurementMethod(item["metode"]),
+        stage=TenderStage(item["tahapan"]),
+        announced_on=announced,
+        bid=_money(item["penawaran"]),
+        bid_status=BidStatus(item["status"]),
+        won=bool(item["menang"]),
+        contract_value=_money(item["kontrak"]) if item["menang"] else None,
+    )
+
+
+def _money(text: str | None) -> Decimal | None:
+    return Decimal(text) if text is not None else None

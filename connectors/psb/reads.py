@@ -1,0 +1,113 @@
+"""PSB batch reads: one statement per call, whatever the number of keys."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from connectors.base import group, only_digits_array
+from connectors.psb.records import (
+    AdmissionRoute,
+    School,
+    SchoolAdmission,
+    SchoolChoice,
+    SchoolLevel,
+    SelectionStatus,
+)
+
+if TYPE_CHECKING:
+    import asyncpg
+
+    from connectors.base import SourceDB
+
+# Parents typed the NIK themselves, so rows are matched on its digits only; the
+# expression is the one pendaftar_nik_bersih_idx is built on.
+_CLEAN_NIK = "regexp_replace(p.nik, '[^0-9]', '', 'g')"
+
+# The choices are gathered per applicant (LATERAL) so each costs an index probe on
+# pilihan_sekolah's key rather than a scan of every choice in the city.
+_ADMISSIONS = f"""
+SELECT {_CLEAN_NIK} AS nik_bersih, p.no_pendaftaran, p.tahun_ajaran, p.tgl_daftar,
+       p.jenjang, p.jalur, p.nisn, p.no_kk, p.jarak_meter, p.nilai, p.status_seleksi,
+       k.urutan, k.npsn, k.nama_sekolah, k.jenjang_sekolah, k.kecamatan, k.status
+  FROM pendaftar p
+  LEFT JOIN LATERAL (
+        SELECT array_agg(c.urutan ORDER BY c.urutan) AS urutan,
+               array_agg(c.npsn ORDER BY c.urutan) AS npsn,
+               array_agg(s.nama_sekolah ORDER BY c.urutan) AS nama_sekolah,
+               array_agg(s.jenjang ORDER BY c.urutan) AS jenjang_sekolah,
+               array_agg(s.kecamatan ORDER BY c.urutan) AS kecamatan,
+               array_agg(c.status ORDER BY c.urutan) AS status
+          FROM pilihan_sekolah c
+          JOIN sekolah s ON s.npsn = c.npsn
+         WHERE c.pendaftar_id = p.id
+       ) k ON true
+ WHERE {{where}}
+ ORDER BY p.tahun_ajaran DESC, p.id
+"""
+_BY_NIK = _ADMISSIONS.format(where=f"{_CLEAN_NIK} = ANY($1::text[])")
+_BY_FAMILY_CARD = _ADMISSIONS.format(where="p.no_kk = ANY($1::text[])")
+_REFERENCED = f"SELECT {_CLEAN_NIK} AS nik_bersih FROM pendaftar p ORDER BY p.id"
+
+
+async def admissions_by_nik(db: SourceDB, niks: Sequence[str]) -> dict[str, list[SchoolAdmission]]:
+    """Each applicant's applications, newest admission year first, keyed by clean NIK.
+
+    NIKs with no application are absent from the result.
+    """
+    rows = await db.fetch(_BY_NIK, only_digits_array(niks))
+    return group((_admission(row) for row in rows), "nik")
+
+
+async def admissions_by_family_card(
+    db: SourceDB, card_numbers: Sequence[str]
+) -> dict[str, list[SchoolAdmission]]:
+    """The applications of every child registered on each family card (KK), newest first.
+
+    This is how a parent sees their children's admissions.
+    """
+    rows = await db.fetch(_BY_FAMILY_CARD, only_digits_array(card_numbers))
+    return group((_admission(row) for row in rows), "family_card_number")
+
+
+async def referenced_niks(db: SourceDB) -> list[str]:
+    """The clean NIK of every application (one per row, out-of-city applicants included)."""
+    rows = await db.fetch(_REFERENCED)
+    return [row["nik_bersih"] for row in rows]
+
+
+def _admission(row: asyncpg.Record) -> SchoolAdmission:
+    choices = tuple(
+        SchoolChoice(
+            rank=rank,
+            school=School(npsn=npsn, name=name, level=SchoolLevel(level), kecamatan=kecamatan),
+            status=SelectionStatus(status) if status else None,
+        )
+        for rank, npsn, name, level, kecamatan, status in zip(
+            row["urutan"] or (),
+            row["npsn"] or (),
+            row["nama_sekolah"] or (),
+            row["jenjang_sekolah"] or (),
+            row["kecamatan"] or (),
+            row["status"] or (),
+            strict=True,
+        )
+    )
+    accepted = next((c.school for c in choices if c.status is SelectionStatus.ACCEPTED), None)
+    score = row["nilai"]
+    return SchoolAdmission(
+        nik=row["nik_bersih"],
+        registration_number=row["no_pendaftaran"],
+        admission_year=int(row["tahun_ajaran"][:4]),
+        academic_year=row["tahun_ajaran"],
+        registered_on=row["tgl_daftar"],
+        level=SchoolLevel(row["jenjang"]),
+        route=AdmissionRoute(row["jalur"]),
+        nisn=row["nisn"],
+        family_card_number=row["no_kk"],
+        distance_metres=row["jarak_meter"],
+        score=float(score) if score is not None else None,
+        status=SelectionStatus(row["status_seleksi"]),
+        choices=choices,
+        accepted_school=accepted,
+    )
