@@ -28,6 +28,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # pgserver logs every pg_ctl command line at INFO; only its problems matter here.
+    logging.getLogger("pgserver").setLevel(logging.WARNING)
     try:
         settings = load_settings(args.config)
         if getattr(args, "data_dir", None):

@@ -27,10 +27,10 @@ class EmbeddedServer:
         with warnings.catch_warnings():
             # platformdirs warns that XDG_RUNTIME_DIR is unset on servers; harmless here.
             warnings.simplefilter("ignore")
-            import pgserver
+            from pgserver import get_server  # type: ignore[attr-defined]
 
             data_dir.mkdir(parents=True, exist_ok=True)
-            self._server = pgserver.get_server(
+            self._server = get_server(
                 data_dir.resolve(), cleanup_mode=None if keep_running else "stop"
             )
         info = self._server.get_postmaster_info()

@@ -30,7 +30,7 @@ def health_handler(sources: dict[str, SourceDB]) -> Any:
     async def healthz(request: web.Request) -> web.Response:
         names = list(sources)
         results = await asyncio.gather(*(probe(sources[n]) for n in names))
-        body = dict(zip(names, results, strict=True))
+        body = {str(n).upper(): r for n, r in zip(names, results, strict=True)}
         healthy = all(r["reachable"] for r in results)
         return web.Response(
             body=orjson.dumps({"status": "ok" if healthy else "degraded", "sources": body}),

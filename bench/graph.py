@@ -1,0 +1,176 @@
+"""The citizen graph, measured three ways in one run, for 1 and for 100 citizens.
+
+(a) floor      — the same batched reads, straight through the connectors on asyncpg
+                 (one statement per source per level, run concurrently), no GraphQL;
+(b) in-process — the GraphQL query executed through the schema;
+(c) HTTP       — the same query POSTed to the hub on loopback by concurrent clients.
+
+Uses the demo city in .data (seeding it first when empty), or the databases the
+settings name. Prints medians, p99, requests/s and each ratio to the floor.
+
+    .venv/bin/python -m bench.graph [--rounds 200] [--clients 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import aiohttp
+from aiohttp.test_utils import TestServer
+
+from connectors.base import Source, SourceDB
+from connectors.city import build_city
+from connectors.seeding import seed_city, seeded_marker
+from connectors.siak import reads as siak_reads
+from connectors.sipbd import reads as sipbd_reads
+from hub.app import SOURCES, create_app
+from hub.databases import resolve
+from hub.settings import Settings, load_settings
+from schema.build import build_schema
+from schema.context import Context
+from schema.guard import SourceGuard
+from schema.products import BY_NIK
+
+QUERY = """
+query Bench($niks: [NIK!]!) {
+  citizens(niks: $niks) {
+    nik fullName birthDate sex occupation
+    address { street rt rw kelurahan kecamatan }
+    schoolAdmissions { registrationNumber level route status score }
+    civilServiceApplications { registrationNumber year finalStatus skd { total passed } }
+    employment { nip rank golongan position unit status }
+    assetsHeld { assetCode name category value condition }
+    procurementRoles { role vendor { npwp name } tenders { tenderCode ownerEstimate won } }
+    districtRequests { number serviceName status submittedAt }
+    queueTickets { number date status service { name } }
+  }
+}
+"""
+
+
+async def floor(sources: dict[Source, SourceDB], niks: list[str]) -> None:
+    """What the query needs from the databases, with nothing on top."""
+    found = await asyncio.gather(
+        siak_reads.profiles_by_nik(sources[Source.SIAK], niks),
+        *(p.read(sources[p.source], niks) for p in BY_NIK),
+    )
+    servants = found[1 + [p.field for p in BY_NIK].index("employment")]
+    await sipbd_reads.assets_by_nip(sources[Source.SIPBD], [s.nip for s in servants.values()])
+
+
+def summary(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+    return statistics.median(ordered), p99
+
+
+async def timed(rounds: int, run: Callable[[], Awaitable[Any]]) -> tuple[float, float, float]:
+    for _ in range(min(20, rounds)):  # warm caches and pools
+        await run()
+    samples = []
+    started = time.perf_counter()
+    for _ in range(rounds):
+        t = time.perf_counter()
+        await run()
+        samples.append((time.perf_counter() - t) * 1000)
+    elapsed = time.perf_counter() - started
+    median, p99 = summary(samples)
+    return median, p99, rounds / elapsed
+
+
+async def over_http(url: str, niks: list[str], rounds: int, clients: int) -> tuple[float, ...]:
+    samples: list[float] = []
+    async with aiohttp.ClientSession() as session:
+
+        async def one() -> None:
+            t = time.perf_counter()
+            async with session.post(url, json={"query": QUERY, "variables": {"niks": niks}}) as r:
+                body = await r.read()
+                assert r.status == 200 and b'"errors"' not in body, body[:300]
+            samples.append((time.perf_counter() - t) * 1000)
+
+        async def client(n: int) -> None:
+            for _ in range(n):
+                await one()
+
+        await asyncio.gather(*(client(5) for _ in range(clients)))
+        samples.clear()
+        started = time.perf_counter()
+        await asyncio.gather(*(client(rounds // clients) for _ in range(clients)))
+        elapsed = time.perf_counter() - started
+    median, p99 = summary(samples)
+    return median, p99, len(samples) / elapsed
+
+
+async def main(rounds: int, clients: int) -> None:
+    databases = await resolve(load_settings())
+    settings: Settings = databases.settings
+    try:
+        marker = await seeded_marker(settings.source_dsns[Source.SIAK])
+        if marker is None:
+            print("seeding the demo city (10,000 citizens, seed 42) first…")
+            await seed_city(settings.source_dsns, 10_000, 42)
+            marker = await seeded_marker(settings.source_dsns[Source.SIAK])
+        assert marker is not None
+        fields = dict(p.split("=", 1) for p in marker.split() if "=" in p)
+        city = build_city(int(fields["citizens"]), int(fields["seed"]))
+        adults = [p.nik for p in city.people if p.age() >= 18]
+        showcase = [m.nik for f in city.showcase for m in f.members]
+        app = create_app(settings)
+        server = TestServer(app, host="127.0.0.1")
+        await server.start_server()
+        try:
+            sources = app[SOURCES]
+            schema = build_schema()
+            limits = settings.limits
+            guard = SourceGuard(
+                10_000,
+                1000,
+                1,
+            )
+            print(f"city: {fields['citizens']} citizens; {rounds} rounds; {clients} HTTP clients")
+            header = f"{'':>14} {'median ms':>10} {'p99 ms':>8} {'req/s':>8} {'x floor':>8}"
+            for label, niks in (
+                ("1 citizen", showcase[:1]),
+                ("100 citizens", (showcase + adults)[:100]),
+            ):
+
+                async def in_process(niks: list[str] = niks) -> None:
+                    result = await schema.execute(
+                        QUERY,
+                        variable_values={"niks": niks},
+                        context_value=Context(sources, guard, limits),
+                    )
+                    assert not result.errors, result.errors
+
+                async def raw(niks: list[str] = niks) -> None:
+                    await floor(sources, niks)
+
+                base = await timed(rounds, raw)
+                graph = await timed(rounds, in_process)
+                http = await over_http(str(server.make_url("/graphql")), niks, rounds, clients)
+                print(f"\n{label}\n{header}")
+                for name, (median, p99, rps) in (
+                    ("(a) floor", base),
+                    ("(b) in-process", graph),
+                    ("(c) HTTP", http),
+                ):
+                    ratio = median / base[0]
+                    print(f"{name:>14} {median:10.2f} {p99:8.2f} {rps:8.0f} {ratio:8.2f}")
+        finally:
+            await server.close()
+    finally:
+        databases.stop()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=200)
+    parser.add_argument("--clients", type=int, default=8)
+    args = parser.parse_args()
+    asyncio.run(main(args.rounds, args.clients))

@@ -1,0 +1,1 @@
+"""The GraphQL contract: strawberry types per product, queries, and the request machinery."""

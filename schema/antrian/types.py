@@ -1,0 +1,63 @@
+"""Antrian (queue system of the Mal Pelayanan Publik): centres and tickets, as GraphQL types."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import strawberry
+
+from connectors.antrian import records
+
+strawberry.enum(records.TicketStatus, description="status tiket")
+strawberry.enum(records.TicketChannel, description="sumber: booked online, or taken at the counter")
+
+
+@strawberry.type(description="layanan: a service offered at a centre")
+class Service:
+    code: str
+    name: str = strawberry.field(description="nama layanan")
+    agency: str = strawberry.field(description="instansi, e.g. Disdukcapil, Samsat")
+    ticket_prefix: str = strawberry.field(description="huruf awalan nomor tiket")
+    daily_quota: int = strawberry.field(description="kuota harian")
+
+
+@strawberry.type(description="gerai: a public service centre (Mal Pelayanan Publik)")
+class ServiceCentre:
+    code: str
+    name: str
+    address: str | None
+    opening_days: str = strawberry.field(description="hari buka, as posted")
+    open_weekdays: list[int] = strawberry.field(description="ISO weekdays open, 1 = Monday")
+    opens_at: dt.time = strawberry.field(description="jam buka")
+    closes_at: dt.time = strawberry.field(description="jam tutup")
+    services: list[Service]
+
+
+@strawberry.type(description="a centre or service named on a ticket")
+class Named:
+    code: str
+    name: str
+
+
+@strawberry.type(description="tiket antrian: one queue ticket")
+class QueueTicket:
+    id: strawberry.ID
+    number: str = strawberry.field(description="nomor tiket, e.g. A-042")
+    visit_date: dt.date = strawberry.field(name="date", description="tanggal")
+    agency: str = strawberry.field(description="instansi")
+    counter: str | None = strawberry.field(description="loket, once called")
+    status: records.TicketStatus
+    channel: records.TicketChannel
+    taken_at: dt.datetime = strawberry.field(description="waktu ambil")
+    called_at: dt.datetime | None = strawberry.field(description="waktu panggil")
+    served_at: dt.datetime | None = strawberry.field(description="waktu selesai")
+
+    @strawberry.field(description="the service centre (gerai)")
+    def centre(self) -> Named:
+        record: records.QueueTicket = self  # type: ignore[assignment]
+        return Named(code=record.centre_code, name=record.centre_name)
+
+    @strawberry.field(description="the service (layanan)")
+    def service(self) -> Named:
+        record: records.QueueTicket = self  # type: ignore[assignment]
+        return Named(code=record.service_code, name=record.service_name)

@@ -1,0 +1,122 @@
+"""Calls to a source under a timeout and a circuit breaker, timed for ``extensions.sources``.
+
+The circuit breaker is purgatory's (asyncio, in-memory per process, with a Redis
+store available when several instances must share circuit state). A circuit opens
+after ``breaker_failures`` consecutive failures, answers at once with
+SOURCE_UNAVAILABLE while open, and lets one probe through after
+``breaker_reset_seconds``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+import asyncpg
+from purgatory import AsyncCircuitBreakerFactory
+from purgatory.domain.model import OpenedState
+
+from connectors.base import Source
+from schema.errors import SourceError, SourceTimeout, SourceUnavailable
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+# What counts as the source failing (and so towards opening its circuit). A bug
+# in our own code (TypeError, KeyError…) is not the source's fault and must not
+# open its circuit; it surfaces as INTERNAL instead.
+SOURCE_FAILURES = (OSError, asyncio.TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
+
+
+@dataclass(slots=True)
+class SourceCall:
+    """What one request saw of one source: for ``extensions.sources``."""
+
+    status: str = "ok"  # ok | unavailable | timeout | circuit_open
+    calls: int = 0
+    ms: float = 0.0
+    circuit: str = "closed"
+
+
+@dataclass(slots=True)
+class RequestSources:
+    """Per-request record of every source touched."""
+
+    calls: dict[Source, SourceCall] = field(default_factory=dict)
+
+    def as_extension(self) -> dict[str, dict[str, object]]:
+        return {
+            s.name: {
+                "status": c.status,
+                "calls": c.calls,
+                "ms": round(c.ms, 2),
+                "circuit": c.circuit,
+            }
+            for s, c in self.calls.items()
+        }
+
+
+class SourceGuard:
+    """One per process: the timeout and circuit breakers around every source call."""
+
+    def __init__(self, timeout_ms: int, failures: int, reset_seconds: float) -> None:
+        self.timeout = timeout_ms / 1000
+        self.breakers = AsyncCircuitBreakerFactory(
+            default_threshold=failures,
+            default_ttl=reset_seconds,
+            exclude=[(Exception, _not_a_source_failure)],
+        )
+
+    async def state(self, source: Source) -> str:
+        breaker = await self.breakers.get_breaker(source.value)
+        return str(breaker.context.state)
+
+    async def call(
+        self,
+        source: Source,
+        seen: RequestSources,
+        read: Callable[[], Awaitable[T]],
+    ) -> T:
+        """Run ``read`` against ``source``; failures become SourceError naming it."""
+        record = seen.calls.setdefault(source, SourceCall())
+        record.calls += 1
+        started = time.perf_counter()
+        breaker = await self.breakers.get_breaker(source.value)
+        try:
+            async with breaker:
+                async with asyncio.timeout(self.timeout):
+                    return await read()
+        except OpenedState:
+            record.status = "circuit_open"
+            raise SourceUnavailable(source, "circuit open after repeated failures") from None
+        except TimeoutError:
+            record.status = "timeout"
+            raise SourceTimeout(source, f"no answer within {self.timeout * 1000:.0f} ms") from None
+        except SOURCE_FAILURES as exc:
+            record.status = "unavailable"
+            log.warning("source %s failed: %s", source.name, type(exc).__name__)
+            raise SourceUnavailable(source, _reason(exc)) from None
+        finally:
+            record.ms += (time.perf_counter() - started) * 1000
+            record.circuit = str(breaker.context.state)
+
+
+def _not_a_source_failure(exc: BaseException) -> bool:
+    return not isinstance(exc, SOURCE_FAILURES)
+
+
+def _reason(exc: BaseException) -> str:
+    # Only the kind of failure, never the server's message: it can quote SQL and values.
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(exc, asyncpg.PostgresError):
+        return f"database error {exc.sqlstate}"
+    return type(exc).__name__
+
+
+def is_source_error(value: object) -> bool:
+    return isinstance(value, SourceError)

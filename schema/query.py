@@ -1,0 +1,86 @@
+"""The root Query: every resolver is one or two lines over the per-request federation."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from connectors.base import Source
+from schema.citizen.types import Citizen, Family
+from schema.context import Info
+from schema.errors import BadUserInput, LimitExceeded
+from schema.scalars import NIK
+from schema.selection import Plan
+from schema.sources import PRODUCTS, CircuitState, SourceStatus
+
+if TYPE_CHECKING:
+    from schema.antrian.types import ServiceCentre
+    from schema.apk.types import DistrictServiceType
+
+PING_TIMEOUT = 1.0
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="One citizen by NIK; null when SIAK does not know the NIK.")
+    async def citizen(self, info: Info, nik: NIK) -> Citizen | None:
+        return (await info.context.federation.citizens([nik], Plan.of(info)))[0]
+
+    @strawberry.field(
+        description="Several citizens at once (at most 100): order kept, null where unknown."
+    )
+    async def citizens(self, info: Info, niks: list[NIK]) -> list[Citizen | None]:
+        limit = info.context.limits.max_citizens
+        if len(niks) > limit:
+            raise LimitExceeded(
+                f"citizens takes at most {limit} NIKs per call, got {len(niks)}",
+                limit="batch_size",
+                maximum=limit,
+            )
+        return await info.context.federation.citizens(list(niks), Plan.of(info))
+
+    @strawberry.field(description="A family card (Kartu Keluarga) by its 16-digit number.")
+    async def family(self, info: Info, family_card_number: str) -> Family | None:
+        card = "".join(family_card_number.split())
+        if len(card) != 16 or not card.isdigit():
+            raise BadUserInput(
+                "familyCardNumber (nomor KK) must be 16 digits", rule="family_card_number"
+            )
+        return (await info.context.federation.families([card], Plan.of(info)))[0]
+
+    @strawberry.field(description="Each connector's reachability and circuit-breaker state.")
+    async def sources(self, info: Info) -> list[SourceStatus]:
+        return list(await asyncio.gather(*(_status(info, s) for s in Source)))
+
+    @strawberry.field(description="Antrian catalogue: service centres, their services and days.")
+    async def service_centres(
+        self, info: Info
+    ) -> list[Annotated[ServiceCentre, strawberry.lazy("schema.antrian.types")]]:
+        return await info.context.federation.service_centres()
+
+    @strawberry.field(description="APK catalogue: the district services one can request.")
+    async def district_service_types(
+        self, info: Info
+    ) -> list[Annotated[DistrictServiceType, strawberry.lazy("schema.apk.types")]]:
+        return await info.context.federation.district_service_types()
+
+
+async def _status(info: Info, source: Source) -> SourceStatus:
+    started = time.perf_counter()
+    try:
+        async with asyncio.timeout(PING_TIMEOUT):
+            await info.context.sources[source].ping()
+        latency: float | None = round((time.perf_counter() - started) * 1000, 2)
+    except Exception:  # unreachable, whatever the reason: that is the answer
+        latency = None
+    state = await info.context.guard.state(source)
+    return SourceStatus(
+        system=source,
+        product=PRODUCTS[source],
+        reachable=latency is not None,
+        latency_ms=latency,
+        circuit=CircuitState(state),
+    )
