@@ -3,7 +3,8 @@
 (a) floor      — the same batched reads, straight through the connectors on asyncpg
                  (one statement per source per level, run concurrently), no GraphQL;
 (b) in-process — the GraphQL query executed through the schema;
-(c) HTTP       — the same query POSTed to the hub on loopback by concurrent clients.
+(c) HTTP       — the same query POSTed to the hub on loopback, by one client (latency)
+                 and by concurrent clients (throughput; their latency includes queueing).
 
 Uses the demo city in .data (seeding it first when empty), or the databases the
 settings name. Prints medians, p99, requests/s and each ratio to the floor.
@@ -28,12 +29,11 @@ from connectors.city import build_city
 from connectors.seeding import seed_city, seeded_marker
 from connectors.siak import reads as siak_reads
 from connectors.sipbd import reads as sipbd_reads
-from hub.app import SOURCES, create_app
+from hub.app import GUARD, SOURCES, create_app
 from hub.databases import resolve
 from hub.settings import Settings, load_settings
 from schema.build import build_schema
 from schema.context import Context
-from schema.guard import SourceGuard
 from schema.products import BY_NIK
 
 QUERY = """
@@ -98,7 +98,7 @@ async def over_http(url: str, niks: list[str], rounds: int, clients: int) -> tup
             for _ in range(n):
                 await one()
 
-        await asyncio.gather(*(client(5) for _ in range(clients)))
+        await asyncio.gather(*(client(5) for _ in range(clients)))  # warm-up
         samples.clear()
         started = time.perf_counter()
         await asyncio.gather(*(client(rounds // clients) for _ in range(clients)))
@@ -128,11 +128,7 @@ async def main(rounds: int, clients: int) -> None:
             sources = app[SOURCES]
             schema = build_schema()
             limits = settings.limits
-            guard = SourceGuard(
-                10_000,
-                1000,
-                1,
-            )
+            guard = app[GUARD]  # the same timeouts and breakers the HTTP path uses
             print(f"city: {fields['citizens']} citizens; {rounds} rounds; {clients} HTTP clients")
             header = f"{'':>14} {'median ms':>10} {'p99 ms':>8} {'req/s':>8} {'x floor':>8}"
             for label, niks in (
@@ -153,12 +149,15 @@ async def main(rounds: int, clients: int) -> None:
 
                 base = await timed(rounds, raw)
                 graph = await timed(rounds, in_process)
-                http = await over_http(str(server.make_url("/graphql")), niks, rounds, clients)
+                url = str(server.make_url("/graphql"))
+                http_one = await over_http(url, niks, rounds, 1)
+                http_many = await over_http(url, niks, rounds, clients)
                 print(f"\n{label}\n{header}")
                 for name, (median, p99, rps) in (
                     ("(a) floor", base),
                     ("(b) in-process", graph),
-                    ("(c) HTTP", http),
+                    ("(c) HTTP x1", http_one),
+                    (f"(c) HTTP x{clients}", http_many),
                 ):
                     ratio = median / base[0]
                     print(f"{name:>14} {median:10.2f} {p99:8.2f} {rps:8.0f} {ratio:8.2f}")

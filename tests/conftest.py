@@ -48,7 +48,7 @@ def dsn_for(admin_dsn: str, database: str) -> str:
     return f"{root}/{database}" + (f"?{query}" if query else "")
 
 
-class TestDatabases:
+class ScratchDatabases:
     """Databases created for one test session, dropped together at its end."""
 
     def __init__(self, admin_dsn: str) -> None:
@@ -75,8 +75,8 @@ class TestDatabases:
 
 
 @pytest.fixture(scope="session")
-async def test_databases(admin_dsn: str) -> AsyncIterator[TestDatabases]:
-    dbs = TestDatabases(admin_dsn)
+async def test_databases(admin_dsn: str) -> AsyncIterator[ScratchDatabases]:
+    dbs = ScratchDatabases(admin_dsn)
     try:
         yield dbs
     finally:
@@ -84,7 +84,7 @@ async def test_databases(admin_dsn: str) -> AsyncIterator[TestDatabases]:
 
 
 @pytest.fixture(scope="session")
-async def city_dsns(test_databases: TestDatabases) -> dict[Source | str, str]:
+async def city_dsns(test_databases: ScratchDatabases) -> dict[Source | str, str]:
     """DSNs of eight product databases (and a hub database) holding the small test city."""
     dsns = await test_databases.create("city")
     await seed_city({s: dsns[s] for s in Source}, TEST_CITIZENS, TEST_SEED)

@@ -34,13 +34,6 @@ class Address:
     kecamatan: str | None
 
 
-def _take(found: dict[str, Any], field: str) -> Any:
-    value = found.get(field)
-    if isinstance(value, Exception):  # the read feeding this field failed: see federation
-        raise value
-    return value
-
-
 @strawberry.type(
     description="A citizen of Kota Tangerang, keyed by NIK (federation key), with every"
     " product's rows about them. Product fields are null, with an error naming the"
@@ -58,10 +51,60 @@ class Citizen:
     )
     occupation: str | None = strawberry.field(description="pekerjaan")
     address: Address | None = strawberry.field(description="alamat")
-    found: strawberry.Private[dict[str, Any]]
+    # Product fields are plain attributes, read by graphql-core without a resolver
+    # call. Each holds its value, or the exception of the read that feeds it:
+    # graphql-core raises an Exception found as a field's value, so that field is
+    # null with its error (SOURCE_UNAVAILABLE, SOURCE_TIMEOUT, or INTERNAL) and the
+    # rest of the answer stands. See schema/federation.py.
+    family: Family | None = strawberry.field(
+        default=None, description="kartu keluarga (KK) and its members, from SIAK"
+    )
+    school_admissions: (
+        list[Annotated[SchoolAdmission, strawberry.lazy("schema.psb.types")]] | None
+    ) = strawberry.field(
+        default=None,
+        description="PSB: penerimaan siswa baru, school admission applications",
+    )
+    civil_service_applications: (
+        list[Annotated[CivilServiceApplication, strawberry.lazy("schema.cpns.types")]] | None
+    ) = strawberry.field(
+        default=None, description="CPNS: civil-service candidate applications (pelamar)"
+    )
+    employment: Annotated[CivilServant, strawberry.lazy("schema.sikda.types")] | None = (
+        strawberry.field(
+            default=None,
+            description="SIKDa: the citizen as a civil servant (pegawai), if they are",
+        )
+    )
+    assets_held: list[Annotated[Asset, strawberry.lazy("schema.sipbd.types")]] | None = (
+        strawberry.field(
+            default=None,
+            description="SIPBD: regional assets (barang milik daerah) the citizen holds,"
+            " reached through their NIP in SIKDa",
+        )
+    )
+    procurement_roles: list[Annotated[VendorRole, strawberry.lazy("schema.lpse.types")]] | None = (
+        strawberry.field(
+            default=None,
+            description="LPSE: roles as director or owner (pengurus) of vendors",
+        )
+    )
+    district_requests: (
+        list[Annotated[DistrictRequest, strawberry.lazy("schema.apk.types")]] | None
+    ) = strawberry.field(
+        default=None,
+        description="APK: district service requests (permohonan layanan kecamatan)",
+    )
+    queue_tickets: list[Annotated[QueueTicket, strawberry.lazy("schema.antrian.types")]] | None = (
+        strawberry.field(
+            default=None,
+            description="Antrian: queue tickets (tiket) at the public service centres",
+        )
+    )
 
     @classmethod
     def from_profile(cls, profile: records.Profile, found: dict[str, Any]) -> Citizen:
+        """The citizen's profile and, by GraphQL field name, what each selected source found."""
         return cls(
             nik=profile.nik,  # type: ignore[arg-type]
             full_name=profile.full_name,
@@ -72,53 +115,15 @@ class Citizen:
             marital_status=profile.marital_status,
             occupation=profile.occupation,
             address=profile.address,  # type: ignore[arg-type]
-            found=found,
+            family=found.get("family"),
+            school_admissions=found.get("schoolAdmissions"),
+            civil_service_applications=found.get("civilServiceApplications"),
+            employment=found.get("employment"),
+            assets_held=found.get("assetsHeld"),
+            procurement_roles=found.get("procurementRoles"),
+            district_requests=found.get("districtRequests"),
+            queue_tickets=found.get("queueTickets"),
         )
-
-    @strawberry.field(description="kartu keluarga (KK) and its members, from SIAK")
-    def family(self) -> Family | None:
-        return _take(self.found, "family")  # type: ignore[no-any-return]
-
-    @strawberry.field(description="PSB: penerimaan siswa baru, school admission applications")
-    def school_admissions(
-        self,
-    ) -> list[Annotated[SchoolAdmission, strawberry.lazy("schema.psb.types")]] | None:
-        return _take(self.found, "schoolAdmissions")  # type: ignore[no-any-return]
-
-    @strawberry.field(description="CPNS: civil-service candidate applications (pelamar)")
-    def civil_service_applications(
-        self,
-    ) -> list[Annotated[CivilServiceApplication, strawberry.lazy("schema.cpns.types")]] | None:
-        return _take(self.found, "civilServiceApplications")  # type: ignore[no-any-return]
-
-    @strawberry.field(description="SIKDa: the citizen as a civil servant (pegawai), if they are")
-    def employment(self) -> Annotated[CivilServant, strawberry.lazy("schema.sikda.types")] | None:
-        return _take(self.found, "employment")  # type: ignore[no-any-return]
-
-    @strawberry.field(
-        description="SIPBD: regional assets (barang milik daerah) the citizen holds, reached"
-        " through their NIP in SIKDa"
-    )
-    def assets_held(self) -> list[Annotated[Asset, strawberry.lazy("schema.sipbd.types")]] | None:
-        return _take(self.found, "assetsHeld")  # type: ignore[no-any-return]
-
-    @strawberry.field(description="LPSE: roles as director or owner (pengurus) of vendors")
-    def procurement_roles(
-        self,
-    ) -> list[Annotated[VendorRole, strawberry.lazy("schema.lpse.types")]] | None:
-        return _take(self.found, "procurementRoles")  # type: ignore[no-any-return]
-
-    @strawberry.field(description="APK: district service requests (permohonan layanan kecamatan)")
-    def district_requests(
-        self,
-    ) -> list[Annotated[DistrictRequest, strawberry.lazy("schema.apk.types")]] | None:
-        return _take(self.found, "districtRequests")  # type: ignore[no-any-return]
-
-    @strawberry.field(description="Antrian: queue tickets (tiket) at the public service centres")
-    def queue_tickets(
-        self,
-    ) -> list[Annotated[QueueTicket, strawberry.lazy("schema.antrian.types")]] | None:
-        return _take(self.found, "queueTickets")  # type: ignore[no-any-return]
 
 
 @strawberry.type(description="A member of a family card, with their relationship to the head.")

@@ -36,6 +36,8 @@ async def hub_url(city_dsns: dict[Source | str, str]) -> AsyncIterator[str]:
 
 
 class GraphQLClient:
+    """POSTs GraphQL to a running hub; ``url`` is the hub's base URL."""
+
     def __init__(self, session: aiohttp.ClientSession, url: str) -> None:
         self.session = session
         self.url = url
