@@ -11,6 +11,7 @@ from connectors.base import Source, SourceDB
 from hub.graphiql import add_graphiql_routes
 from hub.graphql import HubGraphQLView
 from hub.health import health_handler
+from hub.migrate import migrate
 from hub.settings import Settings
 from schema.build import build_schema
 from schema.guard import SourceGuard
@@ -61,6 +62,8 @@ def _pools(
             assert settings.hub_dsn is not None
             app[HUB_POOL] = await asyncpg.create_pool(settings.hub_dsn, min_size=1, max_size=4)
             pools.append(app[HUB_POOL])
+            async with app[HUB_POOL].acquire() as conn:
+                await migrate(conn)
             yield
         finally:
             for pool in pools:
