@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from importlib import resources
+from typing import Any
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
+
+Connection = asyncpg.Connection[Any] | PoolConnectionProxy[Any]
 
 _LEDGER = """
 CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -23,7 +27,7 @@ def migration_files() -> list[tuple[str, str]]:
     return [(n, folder.joinpath(n).read_text(encoding="utf-8")) for n in names]
 
 
-async def migrate(conn: asyncpg.Connection) -> list[str]:
+async def migrate(conn: Connection) -> list[str]:
     """Apply what is missing; returns the names applied now."""
     applied_now: list[str] = []
     async with conn.transaction():
