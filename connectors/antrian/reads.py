@@ -9,7 +9,6 @@ carry them as aware datetimes.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
 from datetime import datetime, time, timedelta, timezone
 from typing import TYPE_CHECKING
@@ -24,6 +23,7 @@ from connectors.antrian.records import (
 )
 from connectors.base import only_digits_array
 from identity.nik import normalise_digits
+from identity.phone import canonical_phone as canonical_phone  # tests import it from here
 
 if TYPE_CHECKING:
     import asyncpg
@@ -63,18 +63,6 @@ SELECT g.kode_gerai, g.nama_gerai, g.alamat, g.hari_buka, g.jam_buka, g.jam_tutu
 """
 
 _REFERENCED = f"SELECT {_NIK} AS nik FROM tiket t WHERE t.nik IS NOT NULL"
-
-_NOT_DIGITS = re.compile(r"\D")
-
-
-def canonical_phone(raw: str) -> str | None:
-    """A phone in the 08… form, from 08…, 8…, 62…, +62 8… with any separators; else ``None``."""
-    digits = _NOT_DIGITS.sub("", raw)
-    if digits.startswith("62"):
-        digits = "0" + digits[2:]
-    elif digits.startswith("8"):
-        digits = "0" + digits
-    return digits if digits.startswith("08") and 9 <= len(digits) <= 14 else None
 
 
 async def tickets_by_nik(db: SourceDB, niks: Sequence[str]) -> dict[str, list[QueueTicket]]:

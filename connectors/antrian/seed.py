@@ -49,7 +49,7 @@ def seed(city: City, earlier: dict[Source, SeedRows]) -> SeedRows:
         tickets.slot(slot, [*visitors, *today])
     return SeedRows(
         tables={"gerai": gerai, "layanan": layanan, "loket": loket, "tiket": tickets.rows},
-        messy=tickets.messy,
+        messy=tickets.counts(),
     )
 
 

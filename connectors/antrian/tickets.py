@@ -17,6 +17,7 @@ from connectors.antrian.catalogue import CentreSpec, ServiceSpec, service_code
 from connectors.antrian.records import TicketChannel, TicketStatus
 from connectors.base import TableRows
 from connectors.city import REFERENCE_DATE, new_phone
+from connectors.mess import LegacyMess
 
 if TYPE_CHECKING:
     from connectors.city import City, Person
@@ -65,19 +66,23 @@ class TicketWriter:
             )
         )
         self.messy = dict.fromkeys(
-            (
-                "nik_with_separators",
-                "out_of_city",
-                "phone_reformatted",
-                "walk_in_phone_only",
-                "walk_in_unknown_phone",
-            ),
-            0,
+            ("out_of_city", "walk_in_phone_only", "walk_in_unknown_phone"), 0
         )
+        self.mess = LegacyMess(rng, nik_share=SEPARATOR_RATE, phone_share=PHONE_REFORMAT_RATE)
         # KTP-holding age: 17 and over.
         adult_born = REFERENCE_DATE.replace(year=REFERENCE_DATE.year - 17)
         self.adults = [p for p in city.people if p.birth_date <= adult_born and p.phone]
         self.known_phones = {p.phone for p in city.people if p.phone}
+
+    def counts(self) -> dict[str, int]:
+        """Every kind of mess made so far, counted."""
+        return {
+            "nik_with_separators": self.mess.nik_with_separators,
+            "out_of_city": self.messy["out_of_city"],
+            "phone_reformatted": self.mess.phone_reformatted,
+            "walk_in_phone_only": self.messy["walk_in_phone_only"],
+            "walk_in_unknown_phone": self.messy["walk_in_unknown_phone"],
+        }
 
     def slot(self, slot: Slot, visitors: list[Person | None]) -> None:
         """The queue of one slot: ``None`` draws a visitor, a person is a showcase booking."""
@@ -110,16 +115,12 @@ class TicketWriter:
             self.messy["walk_in_phone_only"] += 1
             if rng.random() < UNKNOWN_PHONE_SHARE:
                 self.messy["walk_in_unknown_phone"] += 1
-                return None, self._reformat(self._unknown_phone()), None
-            return None, self._reformat(rng.choice(self.adults).phone), None
+                return None, self.mess.phone(self._unknown_phone()), None
+            return None, self.mess.phone(rng.choice(self.adults).phone), None
         else:
             person = rng.choice(self.adults)
-        nik = person.nik
-        if rng.random() < SEPARATOR_RATE:
-            sep = rng.choice((" ", "."))
-            nik = sep.join((nik[:4], nik[4:8], nik[8:12], nik[12:]))
-            self.messy["nik_with_separators"] += 1
-        return nik, self._reformat(person.phone), person.name
+        # The NIK draws before the phone, as the rows were always drawn.
+        return self.mess.nik(person.nik), self.mess.phone(person.phone), person.name
 
     def _status(
         self, booked: bool, online: bool, today: bool, number: int, slot: Slot
@@ -187,20 +188,6 @@ class TicketWriter:
             )
         )
         return called
-
-    def _reformat(self, phone: str | None) -> str | None:
-        """Some rows keep the phone as typed: 62…, +62 8xx-…, 08xx-…."""
-        rng = self.rng
-        if phone is None or rng.random() >= PHONE_REFORMAT_RATE:
-            return phone
-        self.messy["phone_reformatted"] += 1
-        rest = phone[1:]
-        style = rng.randrange(3)
-        if style == 0:
-            return "62" + rest
-        if style == 1:
-            return f"+62 {rest[:3]}-{rest[3:7]}-{rest[7:]}"
-        return f"{phone[:4]}-{phone[4:8]}-{phone[8:]}"
 
     def _unknown_phone(self) -> str:
         while True:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from connectors.base import SeedRows, Source, TableRows
 from connectors.city import REFERENCE_DATE
+from connectors.mess import LegacyMess
 from identity.regions import KECAMATAN
 
 if TYPE_CHECKING:
@@ -125,9 +126,9 @@ def seed(city: City, earlier: dict[Source, SeedRows]) -> SeedRows:
             "riwayat_status": rows.riwayat,
         },
         messy={
-            "nik_with_separators": rows.separated,
+            "nik_with_separators": rows.mess.nik_with_separators,
             "out_of_city": outsiders,
-            "phone_reformatted": rows.reformatted,
+            "phone_reformatted": rows.mess.phone_reformatted,
         },
     )
 
@@ -169,7 +170,7 @@ class _Rows:
         )
         self.riwayat = TableRows(("id", "permohonan_id", "status", "waktu", "catatan", "petugas"))
         self.serials: dict[tuple[int, int], int] = {}
-        self.separated = self.reformatted = 0
+        self.mess = LegacyMess(rng, nik_share=_SEPARATOR_SHARE, phone_share=_PHONE_REFORMAT_SHARE)
 
     def add(self, draft: _Draft) -> None:
         when, online, person, code, office, purpose, rejected = draft
@@ -217,32 +218,12 @@ class _Rows:
                 f"APK/{when.month:02d}/{when.year}/{serial:06d}",
                 code,
                 office,
-                self._nik(person.nik),
+                self.mess.nik(person.nik),
                 person.name,
-                self._phone(person.phone),
+                self.mess.phone(person.phone),
                 purpose,
                 when,
                 steps[-1][0],
-            )
-        )
-
-    def _nik(self, nik: str) -> str:
-        if self.rng.random() >= _SEPARATOR_SHARE:
-            return nik
-        self.separated += 1
-        sep = self.rng.choice((" ", "."))
-        return sep.join((nik[0:4], nik[4:8], nik[8:12], nik[12:16]))
-
-    def _phone(self, phone: str | None) -> str | None:
-        if phone is None or self.rng.random() >= _PHONE_REFORMAT_SHARE:
-            return phone
-        self.reformatted += 1
-        rest = phone[1:]
-        return self.rng.choice(
-            (
-                "62" + rest,
-                f"+62 {rest[:3]}-{rest[3:7]}-{rest[7:]}",
-                f"{phone[:4]}-{phone[4:8]}-{phone[8:]}",
             )
         )
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -13,6 +12,7 @@ from connectors.cpns.records import (
     CivilServiceOutcome,
     SkdScores,
 )
+from identity.phone import canonical_phone
 
 if TYPE_CHECKING:
     import asyncpg
@@ -35,7 +35,6 @@ SELECT {_CLEAN_NIK} AS nik_bersih, p.nomor_peserta, p.nama, p.tahun, p.tgl_dafta
  WHERE {_CLEAN_NIK} = ANY($1::text[])
  ORDER BY p.tahun DESC, p.nomor_peserta
 """
-_NON_DIGITS = re.compile(r"[^0-9]")
 _REFERENCED = f"SELECT {_CLEAN_NIK} AS nik_bersih FROM pelamar p ORDER BY p.nomor_peserta"
 
 
@@ -82,14 +81,6 @@ def _application(row: asyncpg.Record) -> CivilServiceApplication:
         skb_score=row["nilai_skb"],
         final_score=row["nilai_akhir"],
         final_status=CivilServiceOutcome(status) if status else None,
-        phone=_phone(row["no_hp"]),
+        phone=canonical_phone(row["no_hp"]),
         email=row["email"],
     )
-
-
-def _phone(raw: str | None) -> str | None:
-    """A legacy phone (0812…, 62812…, +62 812-…) as the canonical 08… digits."""
-    if raw is None:
-        return None
-    digits = _NON_DIGITS.sub("", raw)
-    return "0" + digits[2:] if digits.startswith("62") else digits

@@ -24,6 +24,7 @@ from connectors.cpns.formations import (
     Formations,
     agencies_table,
 )
+from connectors.mess import ONLY_62, LegacyMess
 from connectors.sikda.positions import EDUCATION_LEVEL, TRACKS, TRACKS_BY_LEVEL
 
 if TYPE_CHECKING:
@@ -104,9 +105,9 @@ def seed(city: City, earlier: dict[Source, SeedRows]) -> SeedRows:
             "hasil_seleksi": apps.hasil,
         },
         messy={
-            "nik_with_separators": apps.separated,
+            "nik_with_separators": apps.mess.nik_with_separators,
             "out_of_city": apps.outsiders,
-            "phone_reformatted": apps.reformatted,
+            "phone_reformatted": apps.mess.phone_reformatted,
         },
         exports={"cpns_start": starts, "cpns_track": tracks, "outsider_recruits": recruits},
     )
@@ -147,7 +148,10 @@ class _Applications:
             )
         )
         self.serials: dict[str, int] = {}
-        self.separated = self.outsiders = self.reformatted = 0
+        self.outsiders = 0
+        self.mess = LegacyMess(
+            rng, nik_share=_SEPARATOR_SHARE, phone_share=_PHONE_REFORMAT_SHARE, phone_styles=ONLY_62
+        )
         self._city_tracks = [
             (
                 [TRACKS.index(t) for t in TRACKS_BY_LEVEL[level]],
@@ -180,33 +184,19 @@ class _Applications:
         self.pelamar.rows.append(
             (
                 number,
-                self._nik(person.nik),
+                self.mess.nik(person.nik),
                 person.name,
                 person.birth_date,
                 "L" if person.sex == "M" else "P",
                 year,
                 formasi,
-                self._phone(person.phone),
+                self.mess.phone(person.phone),
                 self._email(person.name),
                 self._registered(year),
             )
         )
         self.hasil.rows.append((number, *_stages(rng, year, outcome)))
         return TRACKS[index].key if agency == PEMKOT else ""
-
-    def _nik(self, nik: str) -> str:
-        if self.rng.random() >= _SEPARATOR_SHARE:
-            return nik
-        self.separated += 1
-        sep = self.rng.choice((" ", "."))
-        return sep.join((nik[0:4], nik[4:8], nik[8:12], nik[12:16]))
-
-    def _phone(self, phone: str | None) -> str | None:
-        if phone is None or self.rng.random() >= _PHONE_REFORMAT_SHARE:
-            return phone
-        self.reformatted += 1
-        rest = phone[1:]
-        return self.rng.choice((f"62{rest}", f"+62 {rest[:3]}-{rest[3:7]}-{rest[7:]}"))
 
     def _email(self, name: str) -> str:
         words = name.lower().replace("'", "").split()

@@ -27,6 +27,7 @@ from connectors.lpse.records import (
     VendorRole,
 )
 from identity.nik import normalise_digits
+from identity.phone import canonical_phone
 
 if TYPE_CHECKING:
     import asyncpg
@@ -100,16 +101,6 @@ async def referenced_niks(db: SourceDB) -> list[str]:
     return [row["nik"] for row in await db.fetch(_REFERENCED)]
 
 
-def _canonical_phone(raw: str | None) -> str | None:
-    """A phone in the 08… form, from 08…, 62…, +62 8… with any separators."""
-    if not raw:
-        return None
-    digits = _NOT_DIGITS.sub("", raw)
-    if digits.startswith("62"):
-        return "0" + digits[2:]
-    return digits if digits.startswith("0") else "0" + digits
-
-
 def _vendor(row: asyncpg.Record) -> Vendor:
     return Vendor(
         vendor_id=row["id_penyedia"],
@@ -118,7 +109,7 @@ def _vendor(row: asyncpg.Record) -> Vendor:
         legal_form=LegalForm(row["bentuk_usaha"]),
         address=row["alamat"],
         city=row["kota"],
-        phone=_canonical_phone(row["telepon"]),
+        phone=canonical_phone(row["telepon"]),
         registered_on=row["tgl_daftar"],
     )
 

@@ -18,6 +18,7 @@ from connectors.city import REFERENCE_DATE, STREETS
 from connectors.lpse.catalogue import NAME_FIRST, NAME_SECOND, TRADE_FIRST
 from connectors.lpse.records import LegalForm, ProcurementCategory, VendorPosition
 from connectors.lpse.tenders import Package, PackageDrafter, package_tables
+from connectors.mess import LegacyMess
 from identity.regions import KABUPATEN_TANGERANG, KECAMATAN
 
 if TYPE_CHECKING:
@@ -90,7 +91,7 @@ def seed(city: City, earlier: dict[Source, SeedRows]) -> SeedRows:
             "peserta": peserta,
             "pemenang": pemenang,
         },
-        messy=vendors.messy,
+        messy=vendors.counts(),
     )
 
 
@@ -114,9 +115,8 @@ class _Vendors:
         self.pengurus = TableRows(
             ("id_pengurus", "id_penyedia", "nik", "nama", "jabatan", "persen_saham")
         )
-        self.messy = dict.fromkeys(
-            ("nik_with_separators", "out_of_city", "npwp_is_nik", "phone_reformatted"), 0
-        )
+        self.messy = dict.fromkeys(("out_of_city", "npwp_is_nik"), 0)
+        self.mess = LegacyMess(rng, nik_share=SEPARATOR_RATE, phone_share=PHONE_REFORMAT_RATE)
         self._npwp_serial = rng.randrange(100_000, 300_000)
         showcase = {m.nik for f in city.showcase for m in f.members}
         youngest = REFERENCE_DATE.replace(year=REFERENCE_DATE.year - 23)
@@ -128,6 +128,15 @@ class _Vendors:
             if eligible and p.nik not in showcase:
                 pool = self.entrepreneurs if p.occupation == "WIRASWASTA" else self.others
                 pool.append(p)
+
+    def counts(self) -> dict[str, int]:
+        """Every kind of mess made so far, counted."""
+        return {
+            "nik_with_separators": self.mess.nik_with_separators,
+            "out_of_city": self.messy["out_of_city"],
+            "npwp_is_nik": self.messy["npwp_is_nik"],
+            "phone_reformatted": self.mess.phone_reformatted,
+        }
 
     def showcase_cv(self, family: Family) -> int:
         wife = next(m for m in family.members if m.relationship == "ISTRI")
@@ -149,6 +158,8 @@ class _Vendors:
                 self.messy["out_of_city"] += 1
             else:
                 person = self._pick()
+            # Drawn here, before the row is written (so mess.separated, not mess.nik):
+            # moving the draw would change the rows a seed yields.
             separators = (index == 1 and n == 0) or rng.random() < SEPARATOR_RATE
             share = shares[n] if shares else None
             managers.append(_Manager(person, position, share, separators))
@@ -179,20 +190,14 @@ class _Vendors:
                 if lead.nik.startswith(KABUPATEN_TANGERANG)
                 else "KOTA TANGERANG SELATAN"
             )
-        phone = lead.phone
-        if phone and rng.random() < PHONE_REFORMAT_RATE:
-            phone = legacy_phone(rng, phone)
-            self.messy["phone_reformatted"] += 1
+        phone = self.mess.phone(lead.phone)
         registered = date(2010, 1, 1) + timedelta(days=rng.randint(0, 5800))
         name = lead.name if individual else _company_name(rng, form)
         self.penyedia.rows.append(
             (vendor_id, npwp, name, form.value, address, town, phone, registered)
         )
         for m in managers:
-            nik = m.person.nik
-            if m.separators:
-                nik = separated(rng, nik)
-                self.messy["nik_with_separators"] += 1
+            nik = self.mess.separated(m.person.nik) if m.separators else m.person.nik
             share = Decimal(m.share) if m.share is not None else None
             row_id = len(self.pengurus.rows) + 1
             self.pengurus.rows.append(
@@ -240,20 +245,3 @@ def _company_name(rng: random.Random, form: LegalForm) -> str:
     if form is LegalForm.COOPERATIVE:
         return f"KOPERASI JASA {rng.choice(NAME_FIRST)} {second}".upper()
     return f"{form.value}. {rng.choice(NAME_FIRST)} {second}".upper()
-
-
-def separated(rng: random.Random, nik: str) -> str:
-    """A NIK as legacy forms hold it: ``3671 0112 8501 0003`` or ``3671.0112.8501.0003``."""
-    sep = rng.choice((" ", "."))
-    return sep.join((nik[:4], nik[4:8], nik[8:12], nik[12:]))
-
-
-def legacy_phone(rng: random.Random, phone: str) -> str:
-    """A canonical 08… phone as people type it elsewhere: 62…, +62 8xx-…, 08xx-…."""
-    rest = phone[1:]
-    style = rng.randrange(3)
-    if style == 0:
-        return "62" + rest
-    if style == 1:
-        return f"+62 {rest[:3]}-{rest[3:7]}-{rest[7:]}"
-    return f"{phone[:4]}-{phone[4:8]}-{phone[8:]}"

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from connectors.base import SeedRows, Source, TableRows
 from connectors.city import REFERENCE_DATE, STREETS
+from connectors.mess import LegacyMess
 from identity.regions import KECAMATAN, KELURAHAN
 
 if TYPE_CHECKING:
@@ -91,9 +92,9 @@ def seed(city: City, earlier: dict[Source, SeedRows]) -> SeedRows:
             "pilihan_sekolah": rows.pilihan,
         },
         messy={
-            "nik_with_separators": rows.separated,
+            "nik_with_separators": rows.mess.nik_with_separators,
             "out_of_city": rows.outsiders,
-            "phone_reformatted": rows.reformatted,
+            "phone_reformatted": rows.mess.phone_reformatted,
         },
     )
 
@@ -165,7 +166,8 @@ class _Applications:
         self.pilihan = TableRows(("pendaftar_id", "urutan", "npsn", "status"))
         self.serials: dict[tuple[str, int], int] = {}
         self.nisns: set[str] = set()
-        self.separated = self.outsiders = self.reformatted = 0
+        self.outsiders = 0
+        self.mess = LegacyMess(rng, nik_share=_SEPARATOR_SHARE, phone_share=_PHONE_REFORMAT_SHARE)
         self.current = current_admission_year()
 
     def add(
@@ -194,7 +196,7 @@ class _Applications:
                 row_id,
                 f"{level}-{year}-{serial:06d}",
                 self._nisn(child.birth_date, level),
-                self._nik(child.nik),
+                self.mess.nik(child.nik),
                 child.name,
                 child.birth_date,
                 level,
@@ -205,7 +207,7 @@ class _Applications:
                 f"{year}/{year + 1}",
                 date(year, 6, 2) + timedelta(days=rng.randrange(18)),
                 parent_name,
-                self._phone(phone),
+                self.mess.phone(phone),
                 kk,
             )
         )
@@ -259,26 +261,6 @@ class _Applications:
             return None
         low = 8500 if route == "PRESTASI" else 7000
         return Decimal(self.rng.randint(low, 9900)).scaleb(-2)
-
-    def _nik(self, nik: str) -> str:
-        if self.rng.random() >= _SEPARATOR_SHARE:
-            return nik
-        self.separated += 1
-        sep = self.rng.choice((" ", "."))
-        return sep.join((nik[0:4], nik[4:8], nik[8:12], nik[12:16]))
-
-    def _phone(self, phone: str | None) -> str | None:
-        if phone is None or self.rng.random() >= _PHONE_REFORMAT_SHARE:
-            return phone
-        self.reformatted += 1
-        rest = phone[1:]
-        return self.rng.choice(
-            (
-                "62" + rest,
-                f"+62 {rest[:3]}-{rest[3:7]}-{rest[7:]}",
-                f"{phone[:4]}-{phone[4:8]}-{phone[8:]}",
-            )
-        )
 
 
 def _weighted(rng: random.Random, table: tuple[tuple[T, float], ...]) -> T:

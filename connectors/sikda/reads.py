@@ -15,6 +15,7 @@ from connectors.sikda.records import (
     Rank,
     RankHistoryEntry,
 )
+from identity.phone import canonical_phone
 
 if TYPE_CHECKING:
     import asyncpg
@@ -85,7 +86,7 @@ def _servant(row: asyncpg.Record) -> CivilServant:
         cpns_start=row["tmt_cpns"],
         pns_start=row["tmt_pns"],
         pppk_start=row["tmt_pppk"],
-        phone=normalise_phone(row["no_hp"]),
+        phone=canonical_phone(row["no_hp"]),
         rank_history=tuple(
             RankHistoryEntry(rank=Rank(golongan), since=since, decree_number=decree)
             for golongan, since, decree in row["pangkat"]
@@ -97,11 +98,3 @@ def _servant(row: asyncpg.Record) -> CivilServant:
             for title, kind, unit, since in row["jabatan_lalu"]
         ),
     )
-
-
-def normalise_phone(raw: str | None) -> str | None:
-    """A legacy phone (0812…, 62812…, +62 812-…) as the canonical 08… digits."""
-    if raw is None:
-        return None
-    digits = _NON_DIGITS.sub("", raw)
-    return "0" + digits[2:] if digits.startswith("62") else digits

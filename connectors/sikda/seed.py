@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from connectors.base import SeedRows, Source, TableRows
 from connectors.city import REFERENCE_DATE
+from connectors.mess import ONLY_62, LegacyMess
 from connectors.sikda.careers import Career, FreePosts, pns_career, pppk_career
 from connectors.sikda.positions import (
     EDUCATION_LEVEL,
@@ -72,9 +73,9 @@ def seed(city: City, earlier: dict[Source, SeedRows]) -> SeedRows:
             "riwayat_jabatan": staff.jabatan,
         },
         messy={
-            "nik_with_separators": staff.separated,
+            "nik_with_separators": staff.mess.nik_with_separators,
             "out_of_city": staff.outsiders,
-            "phone_reformatted": staff.reformatted,
+            "phone_reformatted": staff.mess.phone_reformatted,
         },
         exports={"nips": staff.nips, "postings": staff.postings},
     )
@@ -129,7 +130,10 @@ class _Staff:
         )
         self.nips: list[tuple[str, str]] = []
         self.postings: dict[str, tuple[str, str, bool]] = {}
-        self.separated = self.outsiders = self.reformatted = 0
+        self.outsiders = 0
+        self.mess = LegacyMess(
+            rng, nik_share=_SEPARATOR_SHARE, phone_share=_PHONE_REFORMAT_SHARE, phone_styles=ONLY_62
+        )
 
     def track(self, level: int) -> Track:
         """A career track for someone of ``level``, weighted as the city employs them."""
@@ -175,7 +179,7 @@ class _Staff:
         self.pegawai.rows.append(
             (
                 nip,
-                self._nik(person.nik),
+                self.mess.nik(person.nik),
                 person.name.title(),
                 track.title_before,
                 track.title_after,
@@ -192,7 +196,7 @@ class _Staff:
                 start if pns else None,
                 pns_since if pns_since and pns_since <= REFERENCE_DATE else None,
                 None if pns else start,
-                self._phone(person.phone),
+                self.mess.phone(person.phone),
             )
         )
         for golongan, held_since in career.ranks:
@@ -202,20 +206,6 @@ class _Staff:
             )
         for order, (held, held_kind, held_unit, held_since) in enumerate(career.positions, 1):
             self.jabatan.rows.append((nip, order, held, held_kind, held_unit.code, held_since))
-
-    def _nik(self, nik: str) -> str:
-        if self.rng.random() >= _SEPARATOR_SHARE:
-            return nik
-        self.separated += 1
-        sep = self.rng.choice((" ", "."))
-        return sep.join((nik[0:4], nik[4:8], nik[8:12], nik[12:16]))
-
-    def _phone(self, phone: str | None) -> str | None:
-        if phone is None or self.rng.random() >= _PHONE_REFORMAT_SHARE:
-            return phone
-        self.reformatted += 1
-        rest = phone[1:]
-        return self.rng.choice((f"62{rest}", f"+62 {rest[:3]}-{rest[3:7]}-{rest[7:]}"))
 
 
 def _unit_kinds() -> tuple[str, ...]:

@@ -1,0 +1,91 @@
+"""Indonesian mobile phone numbers, held in the canonical national form ``08…``.
+
+People and legacy rows write the same number many ways: ``081234567890``,
+``6281234567890``, ``+62 812-3456-7890``, ``0812.3456.7890``, or without the
+trunk 0 (``81234567890``). :meth:`Phone.parse` accepts them all and names the
+rule a number breaks; :func:`canonical_phone` is its lenient twin for reading
+legacy rows, where a number that does not parse is simply absent.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# What people put between the digits.
+_SEPARATORS = re.compile(r"[\s.\-]")
+_DIGITS = re.compile(r"[0-9]+")
+COUNTRY_CODE = "62"
+# The national form, trunk 0 included; the bounds of the lookups that came before.
+MIN_LENGTH, MAX_LENGTH = 9, 14
+
+
+class InvalidPhone(ValueError):
+    """A phone number broke one of its rules; ``rule`` names which one.
+
+    Rules: ``digits`` (only digits, spaces, dots, dashes and a leading ``+``),
+    ``country`` (an international number must be Indonesian, ``+62``), ``length``
+    (9 to 14 digits in the ``08…`` form), ``prefix`` (a mobile number starts ``08``).
+    """
+
+    def __init__(self, rule: str, message: str) -> None:
+        super().__init__(message)
+        self.rule = rule
+
+
+@dataclass(frozen=True, slots=True)
+class Phone:
+    """A valid mobile number. Build it with :meth:`parse`; ``str(phone)`` is the ``08…`` digits."""
+
+    value: str
+
+    @classmethod
+    def parse(cls, raw: str) -> Phone:
+        """Parse ``raw`` in any of the forms people write or raise :class:`InvalidPhone`."""
+        text = raw.strip()
+        international = text.startswith("+")
+        digits = _SEPARATORS.sub("", text[1:] if international else text)
+        if not _DIGITS.fullmatch(digits):
+            raise InvalidPhone(
+                "digits",
+                "a phone holds only digits, with spaces, dots or dashes between them"
+                " and an optional leading +",
+            )
+        if international and not digits.startswith(COUNTRY_CODE):
+            raise InvalidPhone(
+                "country", f"only Indonesian numbers (+62) are accepted, not +{digits[:3]}…"
+            )
+        if digits.startswith(COUNTRY_CODE):
+            national = "0" + digits[len(COUNTRY_CODE) :]
+        elif digits.startswith("8"):
+            national = "0" + digits  # the trunk 0 left off
+        else:
+            national = digits
+        if not MIN_LENGTH <= len(national) <= MAX_LENGTH:
+            raise InvalidPhone(
+                "length",
+                f"a phone has {MIN_LENGTH} to {MAX_LENGTH} digits in the 08… form,"
+                f" this one has {len(national)}",
+            )
+        if not national.startswith("08"):
+            raise InvalidPhone(
+                "prefix", "a mobile number starts 08 (or 628, +62 8); landlines are not accepted"
+            )
+        return cls(national)
+
+    def __str__(self) -> str:
+        return self.value
+
+    def masked(self) -> str:
+        """``0812****7890``: operator prefix and last four kept, the rest hidden."""
+        return f"{self.value[:4]}{'*' * (len(self.value) - 8)}{self.value[-4:]}"
+
+
+def canonical_phone(raw: str | None) -> str | None:
+    """The ``08…`` digits of a phone as a legacy row holds it; ``None`` if it does not parse."""
+    if raw is None:
+        return None
+    try:
+        return str(Phone.parse(raw))
+    except InvalidPhone:
+        return None
