@@ -27,6 +27,16 @@ class Source(enum.StrEnum):
     ANTRIAN = "antrian"
 
 
+class Store(enum.StrEnum):
+    """A database the graph reads that is no product: the hub's own (the identity crosswalk).
+
+    It is read like a source (same guard, same statement counting, reported in
+    ``extensions.sources`` as ``HUB``) but is not one of the eight :class:`Source`.
+    """
+
+    HUB = "hub"
+
+
 class SourceDB:
     """A product database as the connectors see it: an asyncpg pool that counts statements.
 
@@ -34,7 +44,7 @@ class SourceDB:
     can count the statements one request sends to each source.
     """
 
-    def __init__(self, source: Source, pool: asyncpg.Pool) -> None:
+    def __init__(self, source: Source | Store, pool: asyncpg.Pool) -> None:
         self.source = source
         self.pool = pool
         self.statements = 0
@@ -56,6 +66,20 @@ class SourceDB:
         self.statements += 1
         async with self.pool.acquire() as conn:
             return await conn.fetchval(sql, *args)
+
+
+class SourceDBs(dict[Source, SourceDB]):
+    """The eight product databases by source, and the hub's own store beside them.
+
+    ``store`` is filled when the hub database is connected; the federation reads
+    the identity crosswalk from it.
+    """
+
+    __slots__ = ("store",)
+
+    def __init__(self, *args: Any, store: SourceDB | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.store = store
 
 
 @dataclass(slots=True)

@@ -81,3 +81,14 @@ class LegacyMess:
             return phone
         self.phone_reformatted += 1
         return self.rng.choice(self.phone_styles)(phone)
+
+
+# Deliberate identity conflicts (a NIK or NIP that disagrees with the register, a name
+# that is not the NIK holder's, a phone two people give): one of each kind per this
+# many citizens, and at least two, so even the small test city holds every kind.
+CITIZENS_PER_CONFLICT = 5_000
+
+
+def conflict_count(citizens: int) -> int:
+    """How many of each kind of deliberate identity conflict a city of ``citizens`` holds."""
+    return max(2, round(citizens / CITIZENS_PER_CONFLICT))

@@ -12,19 +12,16 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from identity.regions import BANTEN_REGENCIES, PROVINCES
+from identity.errors import InvalidIdentifier
+from identity.regions import region_problem
 
 Sex = Literal["M", "F"]
 
 _SEPARATORS = re.compile(r"[\s.\-]")
 
 
-class InvalidNIK(ValueError):
+class InvalidNIK(InvalidIdentifier):
     """A NIK broke one of its rules; ``rule`` names which one."""
-
-    def __init__(self, rule: str, message: str) -> None:
-        super().__init__(message)
-        self.rule = rule
 
 
 def normalise_digits(raw: str) -> str:
@@ -46,13 +43,9 @@ class NIK:
             raise InvalidNIK("digits", "a NIK holds only digits (spaces and dots are allowed)")
         if len(digits) != 16:
             raise InvalidNIK("length", f"a NIK has 16 digits, this one has {len(digits)}")
-        province, regency = digits[0:2], digits[2:4]
-        if province not in PROVINCES:
-            raise InvalidNIK("region", f"a NIK starts with a province code; {province} is none")
-        if province == "36" and regency not in BANTEN_REGENCIES:
-            raise InvalidNIK("region", f"36{regency} is no regency or city of Banten")
-        if regency == "00" or digits[4:6] == "00":
-            raise InvalidNIK("region", "a NIK's regency and kecamatan codes start at 01")
+        problem = region_problem(digits[0:6])
+        if problem is not None:
+            raise InvalidNIK("region", f"a NIK starts with its region: {problem}")
         if _birth_date(digits, century_hint) is None:
             raise InvalidNIK(
                 "birth_date",
@@ -84,6 +77,16 @@ class NIK:
         born = _birth_date(self.value, None, today=today)
         assert born is not None  # checked in parse()
         return born
+
+    def encodes_birth_date(self, born: date) -> bool:
+        """Whether digits 7-12 encode ``born``: day, month and year within the century.
+
+        The century is not encoded, so this compares what the NIK does hold.
+        """
+        day, month, year2 = int(self.value[6:8]), int(self.value[8:10]), int(self.value[10:12])
+        if day > 40:
+            day -= 40
+        return (day, month, year2) == (born.day, born.month, born.year % 100)
 
     def masked(self) -> str:
         """``3671********0003``: region kept, birth date and most of the serial hidden."""

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from identity.errors import InvalidIdentifier
+
 # What people put between the digits.
 _SEPARATORS = re.compile(r"[\s.\-]")
 _DIGITS = re.compile(r"[0-9]+")
@@ -20,17 +22,13 @@ COUNTRY_CODE = "62"
 MIN_LENGTH, MAX_LENGTH = 9, 14
 
 
-class InvalidPhone(ValueError):
+class InvalidPhone(InvalidIdentifier):
     """A phone number broke one of its rules; ``rule`` names which one.
 
     Rules: ``digits`` (only digits, spaces, dots, dashes and a leading ``+``),
     ``country`` (an international number must be Indonesian, ``+62``), ``length``
     (9 to 14 digits in the ``08…`` form), ``prefix`` (a mobile number starts ``08``).
     """
-
-    def __init__(self, rule: str, message: str) -> None:
-        super().__init__(message)
-        self.rule = rule
 
 
 @dataclass(frozen=True, slots=True)

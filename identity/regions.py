@@ -101,3 +101,18 @@ BANTEN_REGENCIES: dict[str, str] = {
     "73": "Kota Serang",
     "74": "Kota Tangerang Selatan",
 }
+
+
+def region_problem(region: str) -> str | None:
+    """What is wrong with a six-digit region code (province, regency/city, kecamatan), if anything.
+
+    NIK and KK numbers both start with one; ``None`` means it is a possible region.
+    """
+    province, regency, kecamatan = region[0:2], region[2:4], region[4:6]
+    if province not in PROVINCES:
+        return f"the first two digits are a province code; {province} is none"
+    if province == "36" and regency not in BANTEN_REGENCIES:
+        return f"36{regency} is no regency or city of Banten"
+    if regency == "00" or kecamatan == "00":
+        return "the regency and kecamatan codes (digits 3-6) start at 01"
+    return None

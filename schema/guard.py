@@ -20,7 +20,7 @@ import asyncpg
 from purgatory import AsyncCircuitBreakerFactory
 from purgatory.domain.model import OpenedState
 
-from connectors.base import Source
+from connectors.base import Source, Store
 from schema.errors import SourceError, SourceTimeout, SourceUnavailable
 
 T = TypeVar("T")
@@ -46,7 +46,7 @@ class SourceCall:
 class RequestSources:
     """Per-request record of every source touched."""
 
-    calls: dict[Source, SourceCall] = field(default_factory=dict)
+    calls: dict[Source | Store, SourceCall] = field(default_factory=dict)
 
     def as_extension(self) -> dict[str, dict[str, object]]:
         return {
@@ -71,13 +71,13 @@ class SourceGuard:
             exclude=[(Exception, _not_a_source_failure)],
         )
 
-    async def state(self, source: Source) -> str:
+    async def state(self, source: Source | Store) -> str:
         breaker = await self.breakers.get_breaker(source.value)
         return str(breaker.context.state)
 
     async def call(
         self,
-        source: Source,
+        source: Source | Store,
         seen: RequestSources,
         read: Callable[[], Awaitable[T]],
     ) -> T:

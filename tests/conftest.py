@@ -21,6 +21,7 @@ import pytest
 from connectors.base import Source
 from connectors.seeding import SeedReport, seed_city
 from hub.embedded import EmbeddedServer, database_names, ensure_databases
+from hub.identity.sync import sync_databases
 
 TEST_CITIZENS = 3000
 TEST_SEED = 7
@@ -85,9 +86,11 @@ async def test_databases(admin_dsn: str) -> AsyncIterator[ScratchDatabases]:
 
 @pytest.fixture(scope="session")
 async def city_dsns(test_databases: ScratchDatabases) -> dict[Source | str, str]:
-    """DSNs of eight product databases (and a hub database) holding the small test city."""
+    """DSNs of eight product databases holding the small test city, and a hub database
+    holding its identity crosswalk (synced once, as `citizen-hub identity sync` does)."""
     dsns = await test_databases.create("city")
     await seed_city({s: dsns[s] for s in Source}, TEST_CITIZENS, TEST_SEED)
+    await sync_databases({s: dsns[s] for s in Source}, dsns["hub"])
     return dsns
 
 

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime, time, timedelta, timezone
 from typing import TYPE_CHECKING
 
+from connectors.antrian import SOURCE
 from connectors.antrian.catalogue import open_weekdays
 from connectors.antrian.records import (
     QueueTicket,
@@ -22,8 +23,10 @@ from connectors.antrian.records import (
     TicketStatus,
 )
 from connectors.base import only_digits_array
+from identity.kinds import IdentifierKind
 from identity.nik import normalise_digits
 from identity.phone import canonical_phone as canonical_phone  # tests import it from here
+from identity.sightings import ByPhoneOnly, CarriesNIK, Sighting, held
 
 if TYPE_CHECKING:
     import asyncpg
@@ -63,6 +66,7 @@ SELECT g.kode_gerai, g.nama_gerai, g.alamat, g.hari_buka, g.jam_buka, g.jam_tutu
 """
 
 _REFERENCED = f"SELECT {_NIK} AS nik FROM tiket t WHERE t.nik IS NOT NULL"
+_SIGHTINGS = "SELECT id_tiket, nik, no_hp, nama FROM tiket ORDER BY id_tiket"
 
 
 async def tickets_by_nik(db: SourceDB, niks: Sequence[str]) -> dict[str, list[QueueTicket]]:
@@ -99,6 +103,25 @@ async def service_centres(db: SourceDB) -> list[ServiceCentre]:
 async def referenced_niks(db: SourceDB) -> list[str]:
     """The clean NIK of every ticket that carries one (walk-ins with only a phone do not)."""
     return [row["nik"] for row in await db.fetch(_REFERENCED)]
+
+
+async def sightings(db: SourceDB) -> list[Sighting]:
+    """Every ticket for the crosswalk, in one statement: its id and phone.
+
+    Booked tickets carry the NIK; walk-ins often only a phone (and sometimes a
+    name), to be matched to whoever gives that phone elsewhere.
+    """
+    out: list[Sighting] = []
+    for row in await db.fetch(_SIGHTINGS):
+        ticket = str(row["id_tiket"])
+        holds = (
+            *held(IdentifierKind.QUEUE_TICKET, ticket),
+            *held(IdentifierKind.PHONE, row["no_hp"]),
+        )
+        nik = row["nik"]
+        holder = CarriesNIK(nik) if nik and nik.strip() else ByPhoneOnly(row["no_hp"])
+        out.append(Sighting(SOURCE, "tiket:" + ticket, holder, holds, row["nama"]))
+    return out
 
 
 def _grouped(rows: list[asyncpg.Record], key: str) -> dict[str, list[QueueTicket]]:

@@ -17,8 +17,10 @@ from typing import TYPE_CHECKING
 
 from connectors.antrian.catalogue import CENTRES, HOLIDAYS, open_weekdays, service_code
 from connectors.antrian.tickets import Slot, TicketWriter
+from connectors.antrian.walkins import finish_walk_ins
 from connectors.base import SeedRows, Source, TableRows
 from connectors.city import REFERENCE_DATE
+from identity.phone import canonical_phone
 
 if TYPE_CHECKING:
     from connectors.city import City, Person
@@ -39,7 +41,7 @@ def seed(city: City, earlier: dict[Source, SeedRows]) -> SeedRows:
     for index in rng.choices(range(len(slots)), cum_weights=list(accumulate(weights)), k=total):
         counts[index] += 1
     booked = _showcase_bookings(rng, city, slots)
-    tickets = TicketWriter(city, rng, counters)
+    tickets = TicketWriter(city, rng, counters, _phones_on_record(earlier))
     for index, slot in enumerate(slots):
         visitors: list[Person | None] = [None] * min(counts[index], slot.service.daily_quota)
         past, today = booked.get(index, ([], []))
@@ -47,10 +49,35 @@ def seed(city: City, earlier: dict[Source, SeedRows]) -> SeedRows:
             visitors.insert(rng.randrange(len(visitors) + 1), head)
         # Booked for today but not yet arrived: behind everyone already queueing.
         tickets.slot(slot, [*visitors, *today])
+    apk = earlier.get(Source.APK)
+    walk_ins = finish_walk_ins(city, tickets, apk.exports["shared_phones"] if apk else [])
     return SeedRows(
         tables={"gerai": gerai, "layanan": layanan, "loket": loket, "tiket": tickets.rows},
-        messy=tickets.counts(),
+        messy=tickets.counts() | walk_ins,
     )
+
+
+# Where the other products record a phone with a NIK, a family card or a vendor.
+_PHONES_ON_RECORD = {
+    Source.PSB: ("pendaftar", "no_hp_ortu"),
+    Source.CPNS: ("pelamar", "no_hp"),
+    Source.SIKDA: ("pegawai", "no_hp"),
+    Source.LPSE: ("penyedia", "telepon"),
+    Source.APK: ("permohonan", "no_hp"),
+}
+
+
+def _phones_on_record(earlier: dict[Source, SeedRows]) -> set[str] | None:
+    """Every phone the earlier products recorded (08… form); ``None`` when none ran."""
+    if not any(s in earlier for s in _PHONES_ON_RECORD):
+        return None
+    seen: set[str] = set()
+    for source, (table, column) in _PHONES_ON_RECORD.items():
+        if source in earlier:
+            data = earlier[source].tables[table]
+            at = data.columns.index(column)
+            seen.update(p for p in (canonical_phone(row[at]) for row in data.rows) if p)
+    return seen
 
 
 def _catalogue() -> tuple[TableRows, TableRows, TableRows, dict[str, list[str]]]:

@@ -44,7 +44,13 @@ class Slot:
 class TicketWriter:
     """Appends ``tiket`` rows and counts the mess, from one random stream."""
 
-    def __init__(self, city: City, rng: random.Random, counters: dict[str, list[str]]) -> None:
+    def __init__(
+        self,
+        city: City,
+        rng: random.Random,
+        counters: dict[str, list[str]],
+        seen_phones: set[str] | None = None,
+    ) -> None:
         self.city = city
         self.rng = rng
         self.counters = counters
@@ -73,6 +79,16 @@ class TicketWriter:
         adult_born = REFERENCE_DATE.replace(year=REFERENCE_DATE.year - 17)
         self.adults = [p for p in city.people if p.birth_date <= adult_born and p.phone]
         self.known_phones = {p.phone for p in city.people if p.phone}
+        # A walk-in who gives only a phone has given it to some office before: when
+        # the draw is someone no other product recorded a phone for, a second stream
+        # picks someone they did (the first stream draws exactly as it always has).
+        self.seen_adults = (
+            [p for p in self.adults if p.phone in seen_phones] if seen_phones is not None else []
+        )
+        self.known_to_offices = {p.phone for p in self.seen_adults}
+        self.side = city.rng("antrian:walk-ins")
+        # (row index, holder) of each walk-in with a citizen's phone and no NIK.
+        self.walk_ins: list[tuple[int, Person]] = []
 
     def counts(self) -> dict[str, int]:
         """Every kind of mess made so far, counted."""
@@ -116,7 +132,11 @@ class TicketWriter:
             if rng.random() < UNKNOWN_PHONE_SHARE:
                 self.messy["walk_in_unknown_phone"] += 1
                 return None, self.mess.phone(self._unknown_phone()), None
-            return None, self.mess.phone(rng.choice(self.adults).phone), None
+            walker = rng.choice(self.adults)
+            if self.seen_adults and walker.phone not in self.known_to_offices:
+                walker = self.side.choice(self.seen_adults)
+            self.walk_ins.append((len(self.rows.rows), walker))
+            return None, self.mess.phone(walker.phone), None
         else:
             person = rng.choice(self.adults)
         # The NIK draws before the phone, as the rows were always drawn.

@@ -6,9 +6,12 @@ from collections.abc import Sequence
 from datetime import timedelta, timezone
 from typing import TYPE_CHECKING
 
+from connectors.apk import SOURCE
 from connectors.apk.records import DistrictRequest, DistrictServiceType, RequestStatus, StatusChange
 from connectors.base import group, only_digits_array
+from identity.kinds import IdentifierKind
 from identity.regions import KECAMATAN
+from identity.sightings import CarriesNIK, Sighting, held
 
 if TYPE_CHECKING:
     import asyncpg
@@ -41,6 +44,9 @@ _BY_PHONE = _REQUESTS.format(where=f"{_CLEAN_PHONE} = ANY($1::text[])")
 _BY_NUMBER = _REQUESTS.format(where="p.nomor_permohonan = ANY($1::text[])")
 _SERVICE_TYPES = "SELECT kode, nama, lama_proses_hari, persyaratan FROM jenis_layanan ORDER BY kode"
 _REFERENCED = f"SELECT {_CLEAN_NIK} AS nik_bersih FROM permohonan p ORDER BY p.id"
+_SIGHTINGS = """
+SELECT nomor_permohonan, nik_pemohon, nama_pemohon, no_hp FROM permohonan ORDER BY id
+"""
 
 
 async def requests_by_nik(db: SourceDB, niks: Sequence[str]) -> dict[str, list[DistrictRequest]]:
@@ -83,6 +89,23 @@ async def referenced_niks(db: SourceDB) -> list[str]:
     """The clean NIK of every request (one per row, out-of-city applicants included)."""
     rows = await db.fetch(_REFERENCED)
     return [row["nik_bersih"] for row in rows]
+
+
+async def sightings(db: SourceDB) -> list[Sighting]:
+    """Every request for the crosswalk, in one statement: its number and phone, by NIK."""
+    return [
+        Sighting(
+            SOURCE,
+            "permohonan:" + row["nomor_permohonan"],
+            CarriesNIK(row["nik_pemohon"]),
+            (
+                *held(IdentifierKind.APK_REQUEST, row["nomor_permohonan"]),
+                *held(IdentifierKind.PHONE, row["no_hp"]),
+            ),
+            row["nama_pemohon"],
+        )
+        for row in await db.fetch(_SIGHTINGS)
+    ]
 
 
 def _request(row: asyncpg.Record) -> DistrictRequest:

@@ -12,6 +12,7 @@ import random
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, TypeVar
 
+from connectors.apk.mixups import mix_up
 from connectors.base import SeedRows, Source, TableRows
 from connectors.city import REFERENCE_DATE
 from connectors.mess import LegacyMess
@@ -116,6 +117,7 @@ def seed(city: City, earlier: dict[Source, SeedRows]) -> SeedRows:
     rows = _Rows(rng, staff)
     for draft in drafts:
         rows.add(draft)
+    mixed = mix_up(city, rows.permohonan)
     return SeedRows(
         tables={
             "jenis_layanan": TableRows(
@@ -129,7 +131,10 @@ def seed(city: City, earlier: dict[Source, SeedRows]) -> SeedRows:
             "nik_with_separators": rows.mess.nik_with_separators,
             "out_of_city": outsiders,
             "phone_reformatted": rows.mess.phone_reformatted,
+            "name_differs_from_siak": mixed.renamed,
+            "phone_of_another_applicant": len(mixed.shared_phones),
         },
+        exports={"shared_phones": mixed.shared_phones},
     )
 
 

@@ -6,13 +6,16 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from connectors.base import group, only_digits_array
+from connectors.cpns import SOURCE
 from connectors.cpns.records import (
     AdministrationResult,
     CivilServiceApplication,
     CivilServiceOutcome,
     SkdScores,
 )
+from identity.kinds import IdentifierKind
 from identity.phone import canonical_phone
+from identity.sightings import CarriesNIK, Sighting, held
 
 if TYPE_CHECKING:
     import asyncpg
@@ -36,6 +39,7 @@ SELECT {_CLEAN_NIK} AS nik_bersih, p.nomor_peserta, p.nama, p.tahun, p.tgl_dafta
  ORDER BY p.tahun DESC, p.nomor_peserta
 """
 _REFERENCED = f"SELECT {_CLEAN_NIK} AS nik_bersih FROM pelamar p ORDER BY p.nomor_peserta"
+_SIGHTINGS = "SELECT nomor_peserta, nik, nama, no_hp FROM pelamar ORDER BY nomor_peserta"
 
 
 async def applications_by_nik(
@@ -53,6 +57,23 @@ async def referenced_niks(db: SourceDB) -> list[str]:
     """The clean NIK of every application (one per row, out-of-city applicants included)."""
     rows = await db.fetch(_REFERENCED)
     return [row["nik_bersih"] for row in rows]
+
+
+async def sightings(db: SourceDB) -> list[Sighting]:
+    """Every application for the crosswalk, in one statement: its number and phone, by NIK."""
+    return [
+        Sighting(
+            SOURCE,
+            "pelamar:" + row["nomor_peserta"],
+            CarriesNIK(row["nik"]),
+            (
+                *held(IdentifierKind.CPNS_REGISTRATION, row["nomor_peserta"]),
+                *held(IdentifierKind.PHONE, row["no_hp"]),
+            ),
+            row["nama"],
+        )
+        for row in await db.fetch(_SIGHTINGS)
+    ]
 
 
 def _application(row: asyncpg.Record) -> CivilServiceApplication:

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from connectors.base import only_digits_array
+from connectors.lpse import SOURCE
 from connectors.lpse.records import (
     BidStatus,
     LegalForm,
@@ -26,8 +27,10 @@ from connectors.lpse.records import (
     VendorPosition,
     VendorRole,
 )
+from identity.kinds import IdentifierKind
 from identity.nik import normalise_digits
 from identity.phone import canonical_phone
+from identity.sightings import CarriesNIK, Manager, Sighting, ThroughManagers, held
 
 if TYPE_CHECKING:
     import asyncpg
@@ -73,6 +76,32 @@ SELECT regexp_replace(p.npwp, '[^0-9]', '', 'g') AS npwp_bersih, {_VENDOR_COLUMN
 
 _REFERENCED = "SELECT regexp_replace(nik, '[^0-9]', '', 'g') AS nik FROM pengurus"
 
+_SIGHTINGS = """
+SELECT p.id_penyedia, p.npwp, p.telepon,
+       COALESCE(array_agg(g.id_pengurus ORDER BY g.id_pengurus)
+                FILTER (WHERE g.id_pengurus IS NOT NULL), '{}') AS id_pengurus,
+       COALESCE(array_agg(g.nik ORDER BY g.id_pengurus)
+                FILTER (WHERE g.id_pengurus IS NOT NULL), '{}') AS nik,
+       COALESCE(array_agg(g.nama ORDER BY g.id_pengurus)
+                FILTER (WHERE g.id_pengurus IS NOT NULL), '{}') AS nama,
+       COALESCE(array_agg(g.jabatan ORDER BY g.id_pengurus)
+                FILTER (WHERE g.id_pengurus IS NOT NULL), '{}') AS jabatan
+  FROM penyedia p
+  LEFT JOIN pengurus g ON g.id_penyedia = p.id_penyedia
+ GROUP BY p.id_penyedia
+ ORDER BY p.id_penyedia
+"""
+# Whom a vendor's NPWP and contact belong to: its directors, owner or chair, not its
+# commissioners or treasurer.
+ANSWERING = frozenset(
+    {
+        VendorPosition.PRESIDENT_DIRECTOR,
+        VendorPosition.DIRECTOR,
+        VendorPosition.OWNER,
+        VendorPosition.CHAIR,
+    }
+)
+
 _NOT_DIGITS = re.compile(r"\D")
 
 
@@ -99,6 +128,31 @@ async def vendors_by_npwp(db: SourceDB, npwps: Sequence[str]) -> dict[str, Vendo
 async def referenced_niks(db: SourceDB) -> list[str]:
     """The clean NIK of every management row (pengurus), one entry per row."""
     return [row["nik"] for row in await db.fetch(_REFERENCED)]
+
+
+async def sightings(db: SourceDB) -> list[Sighting]:
+    """Every vendor and manager for the crosswalk, in one statement.
+
+    A vendor's NPWP and phone belong to its directors or owner (DERIVED); an
+    individual's NPWP is their NIK (EXACT). Each manager row is a record of its
+    own, carrying a NIK and a name.
+    """
+    out: list[Sighting] = []
+    for row in await db.fetch(_SIGHTINGS):
+        managers = tuple(
+            Manager(f"pengurus:{key}", nik, name, VendorPosition(position) in ANSWERING)
+            for key, nik, name, position in zip(
+                row["id_pengurus"], row["nik"], row["nama"], row["jabatan"], strict=True
+            )
+        )
+        holds = (
+            *held(IdentifierKind.NPWP, row["npwp"]),
+            *held(IdentifierKind.PHONE, row["telepon"]),
+        )
+        vendor = f"penyedia:{row['id_penyedia']}"
+        out.append(Sighting(SOURCE, vendor, ThroughManagers(managers), holds))
+        out.extend(Sighting(SOURCE, m.record, CarriesNIK(m.nik), (), m.name) for m in managers)
+    return out
 
 
 def _vendor(row: asyncpg.Record) -> Vendor:

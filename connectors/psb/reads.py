@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from connectors.base import group, only_digits_array
+from connectors.psb import SOURCE
 from connectors.psb.records import (
     AdmissionRoute,
     School,
@@ -14,6 +15,8 @@ from connectors.psb.records import (
     SchoolLevel,
     SelectionStatus,
 )
+from identity.kinds import IdentifierKind
+from identity.sightings import CarriesNIK, Sighting, ThroughFamilyCard, held
 
 if TYPE_CHECKING:
     import asyncpg
@@ -48,6 +51,9 @@ SELECT {_CLEAN_NIK} AS nik_bersih, p.no_pendaftaran, p.tahun_ajaran, p.tgl_dafta
 _BY_NIK = _ADMISSIONS.format(where=f"{_CLEAN_NIK} = ANY($1::text[])")
 _BY_FAMILY_CARD = _ADMISSIONS.format(where="p.no_kk = ANY($1::text[])")
 _REFERENCED = f"SELECT {_CLEAN_NIK} AS nik_bersih FROM pendaftar p ORDER BY p.id"
+_SIGHTINGS = """
+SELECT no_pendaftaran, nik, nama, nisn, no_kk, nama_ortu, no_hp_ortu FROM pendaftar ORDER BY id
+"""
 
 
 async def admissions_by_nik(db: SourceDB, niks: Sequence[str]) -> dict[str, list[SchoolAdmission]]:
@@ -74,6 +80,30 @@ async def referenced_niks(db: SourceDB) -> list[str]:
     """The clean NIK of every application (one per row, out-of-city applicants included)."""
     rows = await db.fetch(_REFERENCED)
     return [row["nik_bersih"] for row in rows]
+
+
+async def sightings(db: SourceDB) -> list[Sighting]:
+    """Every application for the crosswalk, in one statement.
+
+    The applicant's NIK ties the registration number, NISN and family card to them;
+    the phone on the form is a parent's, named on the same family card.
+    """
+    out: list[Sighting] = []
+    for row in await db.fetch(_SIGHTINGS):
+        record = "pendaftar:" + row["no_pendaftaran"]
+        holds = (
+            *held(IdentifierKind.PSB_REGISTRATION, row["no_pendaftaran"]),
+            *held(IdentifierKind.NISN, row["nisn"]),
+            *held(IdentifierKind.KK, row["no_kk"]),
+        )
+        out.append(Sighting(SOURCE, record, CarriesNIK(row["nik"]), holds, row["nama"]))
+        kk, parent, phone = row["no_kk"], row["nama_ortu"], row["no_hp_ortu"]
+        if kk and parent and phone:
+            parent_holder = ThroughFamilyCard(kk, parent)
+            out.append(
+                Sighting(SOURCE, record, parent_holder, held(IdentifierKind.PHONE, phone), parent)
+            )
+    return out
 
 
 def _admission(row: asyncpg.Record) -> SchoolAdmission:

@@ -14,6 +14,8 @@ from connectors.siak.records import (
     Profile,
     Sex,
 )
+from identity.findings import RegisterEntry
+from identity.links import Registered
 from identity.regions import KECAMATAN
 
 if TYPE_CHECKING:
@@ -41,6 +43,31 @@ SELECT k.no_kk, k.nik_kepala, k.alamat, k.no_rt, k.no_rw, k.kode_kecamatan,
 """
 
 
+_REGISTERED = "SELECT nik, nama_lengkap, no_kk FROM penduduk WHERE nik = ANY($1::text[])"
+
+_CARD_MEMBERS = """
+SELECT a.no_kk, array_agg(p.nik ORDER BY a.no_urut) AS nik,
+       array_agg(p.nama_lengkap ORDER BY a.no_urut) AS nama
+  FROM anggota_keluarga a
+  JOIN penduduk p ON p.nik = a.nik
+ WHERE a.no_kk = ANY($1::text[])
+ GROUP BY a.no_kk
+"""
+
+# Digits 7-12 of a NIK are the birth date ddmmyy, 40 added to the day for women.
+# Comparing them here keeps the check one scan of the register, whatever its size;
+# identity.findings then says exactly what disagrees in the few rows it returns.
+_ENCODING_MISMATCHES = """
+SELECT nik, tanggal_lahir, jenis_kelamin
+  FROM penduduk
+ WHERE substr(nik, 7, 6) IS DISTINCT FROM
+       lpad((extract(day FROM tanggal_lahir)::int
+             + CASE WHEN jenis_kelamin = 'P' THEN 40 ELSE 0 END)::text, 2, '0')
+       || to_char(tanggal_lahir, 'MMYY')
+ ORDER BY nik
+"""
+
+
 async def profiles_by_nik(db: SourceDB, niks: Sequence[str]) -> dict[str, Profile]:
     """The register entry of each NIK found (NIKs are stored clean in the master)."""
     rows = await db.fetch(_PROFILES, list(niks))
@@ -51,6 +78,28 @@ async def families_by_card(db: SourceDB, card_numbers: Sequence[str]) -> dict[st
     """Each family card found, with its members in card order."""
     rows = await db.fetch(_FAMILIES, list(card_numbers))
     return {row["no_kk"]: _family(row) for row in rows}
+
+
+async def registered(db: SourceDB, niks: Sequence[str]) -> dict[str, Registered]:
+    """The name and family card of each NIK the register knows (absent: not a citizen)."""
+    rows = await db.fetch(_REGISTERED, list(niks))
+    return {row["nik"]: Registered(row["nama_lengkap"], row["no_kk"]) for row in rows}
+
+
+async def card_members(
+    db: SourceDB, card_numbers: Sequence[str]
+) -> dict[str, tuple[tuple[str, str], ...]]:
+    """(NIK, name) of every member of each family card found, in card order."""
+    rows = await db.fetch(_CARD_MEMBERS, list(card_numbers))
+    return {row["no_kk"]: tuple(zip(row["nik"], row["nama"], strict=True)) for row in rows}
+
+
+async def encoding_mismatches(db: SourceDB) -> list[RegisterEntry]:
+    """Register entries whose NIK does not encode their recorded birth date and sex."""
+    return [
+        RegisterEntry(row["nik"], row["tanggal_lahir"], "F" if row["jenis_kelamin"] == "P" else "M")
+        for row in await db.fetch(_ENCODING_MISMATCHES)
+    ]
 
 
 def _address(row: asyncpg.Record) -> Address:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from connectors.base import only_digits_array
+from connectors.sikda import SOURCE
 from connectors.sikda.records import (
     CivilServant,
     EmploymentStatus,
@@ -15,7 +16,9 @@ from connectors.sikda.records import (
     Rank,
     RankHistoryEntry,
 )
+from identity.kinds import IdentifierKind
 from identity.phone import canonical_phone
+from identity.sightings import CarriesNIK, Sighting, held
 
 if TYPE_CHECKING:
     import asyncpg
@@ -46,6 +49,7 @@ SELECT p.nip, {_CLEAN_NIK} AS nik_bersih, p.nama, p.gelar_depan, p.gelar_belakan
 _BY_NIK = _SERVANTS.format(where=f"{_CLEAN_NIK} = ANY($1::text[])")
 _BY_NIP = _SERVANTS.format(where="p.nip = ANY($1::text[])")
 _REFERENCED = f"SELECT {_CLEAN_NIK} AS nik_bersih FROM pegawai p ORDER BY p.nip"
+_SIGHTINGS = "SELECT nip, nik, nama, no_hp FROM pegawai ORDER BY nip"
 _NON_DIGITS = re.compile(r"[^0-9]")
 
 
@@ -66,6 +70,23 @@ async def referenced_niks(db: SourceDB) -> list[str]:
     """The clean NIK of every civil servant (one per row, out-of-city ones included)."""
     rows = await db.fetch(_REFERENCED)
     return [row["nik_bersih"] for row in rows]
+
+
+async def sightings(db: SourceDB) -> list[Sighting]:
+    """Every civil servant for the crosswalk, in one statement: NIP and phone, by NIK.
+
+    SIKDa is where a NIP meets its NIK: SIPBD's holders are linked through these.
+    """
+    return [
+        Sighting(
+            SOURCE,
+            "pegawai:" + row["nip"],
+            CarriesNIK(row["nik"]),
+            (*held(IdentifierKind.NIP, row["nip"]), *held(IdentifierKind.PHONE, row["no_hp"])),
+            row["nama"],
+        )
+        for row in await db.fetch(_SIGHTINGS)
+    ]
 
 
 def _servant(row: asyncpg.Record) -> CivilServant:

@@ -5,17 +5,21 @@ passed), so the NIP, the first rank and the first position agree with the
 application the hub shows beside it. PPPK were appointed from 2022 on. The
 neighbours are the applicants from outside the city who passed the city's formasi.
 Exports ``nips`` ((nip, nik) pairs) and each NIP's posting for SIPBD.
+
+A few NIPs deliberately disagree with their holder's NIK, as when BKPSDM typed a
+wrong birth date or sex into the number: counted in ``messy``
+(``nip_birth_date_differs``, ``nip_sex_differs``), chosen from a stream of their own.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from itertools import accumulate
 from typing import TYPE_CHECKING
 
 from connectors.base import SeedRows, Source, TableRows
 from connectors.city import REFERENCE_DATE
-from connectors.mess import ONLY_62, LegacyMess
+from connectors.mess import ONLY_62, LegacyMess, conflict_count
 from connectors.sikda.careers import Career, FreePosts, pns_career, pppk_career
 from connectors.sikda.positions import (
     EDUCATION_LEVEL,
@@ -45,6 +49,7 @@ def seed(city: City, earlier: dict[Source, SeedRows]) -> SeedRows:
     starts: dict[str, tuple[int, int]] = cpns["cpns_start"]
     tracks: dict[str, str] = cpns["cpns_track"]
     staff = _Staff(rng)
+    staff.born_differs, staff.sex_differs = _misnumbered(city, starts)
     for person in city.people:
         level = EDUCATION_LEVEL.get(person.education)
         if person.occupation == "PEGAWAI NEGERI SIPIL":
@@ -76,9 +81,32 @@ def seed(city: City, earlier: dict[Source, SeedRows]) -> SeedRows:
             "nik_with_separators": staff.mess.nik_with_separators,
             "out_of_city": staff.outsiders,
             "phone_reformatted": staff.mess.phone_reformatted,
+            "nip_birth_date_differs": len(staff.born_differs),
+            "nip_sex_differs": len(staff.sex_differs),
         },
         exports={"nips": staff.nips, "postings": staff.postings},
     )
+
+
+def _misnumbered(city: City, starts: dict[str, tuple[int, int]]) -> tuple[set[str], set[str]]:
+    """The NIKs whose NIP is given a wrong birth date, and those given the wrong sex.
+
+    Chosen among the PNS residents SIKDa is sure to hold (those with a CPNS start),
+    never a showcase family's, from a stream of their own.
+    """
+    rng = city.rng("sikda:identity")
+    showcase = {m.nik for f in city.showcase for m in f.members}
+    eligible = [
+        p.nik
+        for p in city.people
+        if p.occupation == "PEGAWAI NEGERI SIPIL"
+        and p.nik in starts
+        and EDUCATION_LEVEL.get(p.education) is not None
+        and p.nik not in showcase
+    ]
+    count = min(conflict_count(len(city.people)), len(eligible) // 2)
+    chosen = rng.sample(eligible, 2 * count)
+    return set(chosen[:count]), set(chosen[count:])
 
 
 def _pppk_start(rng: random.Random, born: int) -> int | None:
@@ -131,6 +159,9 @@ class _Staff:
         self.nips: list[tuple[str, str]] = []
         self.postings: dict[str, tuple[str, str, bool]] = {}
         self.outsiders = 0
+        # NIKs whose NIP deliberately disagrees with them (see _misnumbered).
+        self.born_differs: set[str] = set()
+        self.sex_differs: set[str] = set()
         self.mess = LegacyMess(
             rng, nik_share=_SEPARATOR_SHARE, phone_share=_PHONE_REFORMAT_SHARE, phone_styles=ONLY_62
         )
@@ -165,7 +196,11 @@ class _Staff:
     def _nip(self, person: Person, start: date, pns: bool) -> str:
         # PPPK numbers put the appointment year and "21" where a PNS has yyyymm.
         started = f"{start:%Y%m}" if pns else f"{start.year}21"
-        prefix = f"{person.birth_date:%Y%m%d}{started}{1 if person.sex == 'M' else 2}"
+        born = person.birth_date
+        if person.nik in self.born_differs:
+            born -= timedelta(days=365)  # a year early: the NIP stays valid for its start
+        male = (person.sex == "M") != (person.nik in self.sex_differs)
+        prefix = f"{born:%Y%m%d}{started}{1 if male else 2}"
         self.serials[prefix] = serial = self.serials.get(prefix, 0) + 1
         return f"{prefix}{serial:03d}"
 

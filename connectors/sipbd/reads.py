@@ -11,7 +11,10 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from connectors.base import group, only_digits_array
+from connectors.sipbd import SOURCE
 from connectors.sipbd.records import Asset, AssetCategory, AssetCondition
+from identity.kinds import IdentifierKind
+from identity.sightings import Held, Sighting, ThroughNIP
 
 if TYPE_CHECKING:
     import asyncpg
@@ -35,6 +38,9 @@ _REFERENCED = f"""
 SELECT {_CLEAN_NIP} AS nip_bersih FROM barang b
  WHERE b.nip_pemegang IS NOT NULL ORDER BY b.id_barang
 """
+_SIGHTINGS = """
+SELECT id_barang, nip_pemegang FROM barang WHERE nip_pemegang IS NOT NULL ORDER BY id_barang
+"""
 _NON_DIGITS = re.compile(r"[^0-9]")
 
 
@@ -52,6 +58,22 @@ async def referenced_nips(db: SourceDB) -> list[str]:
     """The clean NIP of every held asset (one per row; SIPBD references no NIK)."""
     rows = await db.fetch(_REFERENCED)
     return [row["nip_bersih"] for row in rows]
+
+
+async def sightings(db: SourceDB) -> list[Sighting]:
+    """Every held asset for the crosswalk, in one statement: the holder's NIP, as typed.
+
+    SIPBD holds no NIK: its NIPs reach a citizen only through SIKDa (DERIVED).
+    """
+    return [
+        Sighting(
+            SOURCE,
+            f"barang:{row['id_barang']}",
+            ThroughNIP(row["nip_pemegang"]),
+            (Held(IdentifierKind.NIP, row["nip_pemegang"]),),
+        )
+        for row in await db.fetch(_SIGHTINGS)
+    ]
 
 
 def _asset(row: asyncpg.Record) -> Asset:

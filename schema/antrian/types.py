@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import strawberry
 
 from connectors.antrian import records
+from schema.identity.enums import LinkMethod
 
 strawberry.enum(records.TicketStatus, description="status tiket")
 strawberry.enum(records.TicketChannel, description="sumber: booked online, or taken at the counter")
@@ -39,6 +41,13 @@ class Named:
     name: str
 
 
+@dataclass(frozen=True, slots=True)
+class MatchedTicket(records.QueueTicket):
+    """A walk-in's ticket tied to a citizen by the identity crosswalk's phone match, not a NIK."""
+
+    confidence: float = 0.0
+
+
 @strawberry.type(description="tiket antrian: one queue ticket")
 class QueueTicket:
     id: strawberry.ID
@@ -51,6 +60,20 @@ class QueueTicket:
     taken_at: dt.datetime = strawberry.field(description="waktu ambil")
     called_at: dt.datetime | None = strawberry.field(description="waktu panggil")
     served_at: dt.datetime | None = strawberry.field(description="waktu selesai")
+
+    @strawberry.field(
+        description="how the ticket was tied to this citizen: EXACT when it carries their NIK,"
+        " MATCHED when a walk-in's phone was matched to them (see matchConfidence)"
+    )
+    def link(self) -> LinkMethod:
+        return LinkMethod.MATCHED if isinstance(self, MatchedTicket) else LinkMethod.EXACT
+
+    @strawberry.field(
+        description="1 for a ticket carrying the NIK; for a walk-in matched by phone, how"
+        " sure the match is (lower when several people give that phone)"
+    )
+    def match_confidence(self) -> float:
+        return self.confidence if isinstance(self, MatchedTicket) else 1.0
 
     @strawberry.field(description="the service centre (gerai)")
     def centre(self) -> Named:

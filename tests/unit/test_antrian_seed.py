@@ -11,7 +11,8 @@ import pytest
 from connectors.antrian.catalogue import open_weekdays
 from connectors.antrian.reads import canonical_phone
 from connectors.antrian.seed import seed
-from connectors.base import SeedRows
+from connectors.apk.seed import seed as seed_apk
+from connectors.base import SeedRows, Source
 from connectors.city import REFERENCE_DATE, City, build_city
 from identity.nik import NIK
 
@@ -24,8 +25,14 @@ def city() -> City:
 
 
 @pytest.fixture(scope="module")
-def produced(city: City) -> SeedRows:
-    return seed(city, {})
+def earlier(city: City) -> dict[Source, SeedRows]:
+    """APK's rows: the phones walk-ins gave an office before, two applicants' shared ones."""
+    return {Source.APK: seed_apk(city, {})}
+
+
+@pytest.fixture(scope="module")
+def produced(city: City, earlier: dict[Source, SeedRows]) -> SeedRows:
+    return seed(city, earlier)
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +42,8 @@ def tickets(produced: SeedRows) -> list[dict[str, object]]:
 
 
 def test_same_city_same_rows(produced: SeedRows) -> None:
-    again = seed(build_city(3000, 7), {})
+    city = build_city(3000, 7)
+    again = seed(city, {Source.APK: seed_apk(city, {})})
     assert {t: d.rows for t, d in again.tables.items()} == {
         t: d.rows for t, d in produced.tables.items()
     }
@@ -43,7 +51,10 @@ def test_same_city_same_rows(produced: SeedRows) -> None:
 
 
 def test_every_kind_of_mess_is_counted_exactly(
-    city: City, produced: SeedRows, tickets: list[dict[str, object]]
+    city: City,
+    earlier: dict[Source, SeedRows],
+    produced: SeedRows,
+    tickets: list[dict[str, object]],
 ) -> None:
     people = {p.nik for p in city.people}
     phones = {p.phone for p in city.people if p.phone}
@@ -54,10 +65,22 @@ def test_every_kind_of_mess_is_counted_exactly(
     assert sum(bool(re.search(r"\D", n)) for n in with_nik) == messy["nik_with_separators"]
     assert len(outside) == messy["out_of_city"]
     assert all(NIK.parse(n).regency in {"3603", "3674"} for n in outside)
-    assert all(t["sumber"] == "WALKIN" and t["nama"] is None for t in phone_only)
+    assert all(t["sumber"] == "WALKIN" for t in phone_only)
     assert len(phone_only) == messy["walk_in_phone_only"]
     unknown = [t for t in phone_only if canonical_phone(str(t["no_hp"])) not in phones]
     assert len(unknown) == messy["walk_in_unknown_phone"]
+    assert all(t["nama"] is None for t in unknown)
+    assert sum(t["nama"] is not None for t in phone_only) == messy["walk_in_with_name"]
+    shared = set(earlier[Source.APK].exports["shared_phones"])
+    given = [t for t in phone_only if canonical_phone(str(t["no_hp"])) in shared]
+    assert len(given) == messy["walk_in_shared_phone"] == len(shared)
+    # Walk-ins with a citizen's phone gave it to another office before (here: APK).
+    requests = earlier[Source.APK].tables["permohonan"]
+    at = requests.columns.index("no_hp")
+    on_record = {canonical_phone(str(r[at])) for r in requests.rows}
+    heads = {f.head.phone for f in city.showcase}
+    known = [t for t in phone_only if t not in unknown]
+    assert all(canonical_phone(str(t["no_hp"])) in on_record | heads for t in known)
     stored = [str(t["no_hp"]) for t in tickets]
     assert sum(not _CANONICAL_PHONE.fullmatch(p) for p in stored) == messy["phone_reformatted"]
     assert all(count > 0 for count in messy.values()), messy
@@ -102,6 +125,9 @@ def test_each_showcase_head_was_served_last_month_and_waits_today(
         assert any(t["tanggal"].month == 10 for t in served)  # type: ignore[attr-defined]
         today = [t for t in own if t["tanggal"] == REFERENCE_DATE]
         assert "MENUNGGU" in {t["status"] for t in today}
+        # And one walk-in ticket with only his phone, for the crosswalk to match to him.
+        walk_ins = [t for t in tickets if t["nik"] is None and t["no_hp"] == family.head.phone]
+        assert walk_ins and all(t["nama"] is None for t in walk_ins)
 
 
 def test_phones_and_opening_days_are_read_as_people_write_them() -> None:

@@ -11,6 +11,8 @@ import pytest
 from connectors.apk.seed import seed
 from connectors.base import SeedRows
 from connectors.city import REFERENCE_DATE, City, build_city
+from identity.names import clearly_different
+from identity.phone import canonical_phone
 
 _CANONICAL_PHONE = re.compile(r"08\d{9,11}")
 _NOW = datetime(REFERENCE_DATE.year, REFERENCE_DATE.month, REFERENCE_DATE.day)
@@ -45,11 +47,24 @@ def test_messy_counts_match_the_rows(city: City, produced: SeedRows) -> None:
     clean = [re.sub(r"[^0-9]", "", n) for n in niks]
     residents = {p.nik for p in city.people}
     phones = [str(r["no_hp"]) for r in requests if r["no_hp"] is not None]
+    names = {p.nik: p.name for p in city.people}
+    canonical = [canonical_phone(p) for p in phones]
+    phone_niks: dict[str | None, set[str]] = {}
+    for r, phone in zip((r for r in requests if r["no_hp"] is not None), canonical, strict=True):
+        phone_niks.setdefault(phone, set()).add(re.sub(r"[^0-9]", "", str(r["nik_pemohon"])))
     assert produced.messy == {
         "nik_with_separators": sum(n != c for n, c in zip(niks, clean, strict=True)),
         "out_of_city": sum(c not in residents for c in clean),
         "phone_reformatted": sum(not _CANONICAL_PHONE.fullmatch(p) for p in phones),
+        "name_differs_from_siak": sum(
+            clearly_different(str(r["nama_pemohon"]), names[c])
+            for r, c in zip(requests, clean, strict=True)
+            if c in residents
+        ),
+        "phone_of_another_applicant": len(produced.exports["shared_phones"]),
     }
+    # Each shared phone is given by two applicants (or more, by chance).
+    assert all(len(phone_niks[p]) >= 2 for p in produced.exports["shared_phones"])
     assert all(v > 0 for v in produced.messy.values())
     adults = {p.nik for p in city.people if p.age() >= 18}
     assert all(c in adults for c in clean if c in residents)

@@ -14,6 +14,8 @@ from connectors.city import REFERENCE_DATE, City, build_city
 from connectors.cpns.seed import seed as seed_cpns
 from connectors.sikda.positions import ENTRY_RANK, RANK_INDEX
 from connectors.sikda.seed import seed
+from identity.nik import NIK
+from identity.nip import NIP
 
 _CANONICAL_PHONE = re.compile(r"08\d{9,11}")
 
@@ -59,6 +61,12 @@ def test_messy_counts_match_the_rows(city: City, produced: SeedRows) -> None:
         "nik_with_separators": sum(r["nik"] != _clean(r["nik"]) for r in pegawai),
         "out_of_city": sum(_clean(r["nik"]) not in residents for r in pegawai),
         "phone_reformatted": sum(not _CANONICAL_PHONE.fullmatch(p) for p in phones),
+        # Read from the NIK alone, as the hub's identity check does.
+        "nip_birth_date_differs": sum(
+            not NIK.parse(r["nik"]).encodes_birth_date(NIP.parse(r["nip"]).birth_date)
+            for r in pegawai
+        ),
+        "nip_sex_differs": sum(NIK.parse(r["nik"]).sex != NIP.parse(r["nip"]).sex for r in pegawai),
     }
     assert all(v > 0 for v in produced.messy.values())
 
@@ -70,17 +78,26 @@ def test_nip_tells_birth_date_start_and_sex(city: City, earlier: dict[Source, Se
     starts = earlier[Source.CPNS].exports["cpns_start"]
     nips = [r["nip"] for r in _rows(produced, "pegawai")]
     assert len(set(nips)) == len(nips)
+    misnumbered = 0
     for r in _rows(produced, "pegawai"):
         nip, person = r["nip"], people[_clean(r["nik"])]
         assert len(nip) == 18 and nip.isdigit()
-        assert nip[:8] == f"{person.birth_date:%Y%m%d}" == f"{r['tanggal_lahir']:%Y%m%d}"
-        assert nip[14] == ("1" if person.sex == "M" else "2")
+        assert f"{person.birth_date:%Y%m%d}" == f"{r['tanggal_lahir']:%Y%m%d}"
+        born_right = nip[:8] == f"{person.birth_date:%Y%m%d}"
+        sex_right = nip[14] == ("1" if person.sex == "M" else "2")
+        # Only the deliberately misnumbered disagree, and each in one way only.
+        if not (born_right and sex_right):
+            misnumbered += 1
+            assert born_right != sex_right
+        assert NIP.parse(nip).value == nip  # still a valid NIP
         if r["status_pegawai"] == "PNS":
             assert nip[8:14] == f"{r['tmt_cpns']:%Y%m}"
             if person.nik in starts:  # agrees with the CPNS round they passed
                 assert (r["tmt_cpns"].year, r["tmt_cpns"].month) == starts[person.nik]
         else:
             assert nip[8:14] == f"{r['tmt_pppk'].year}21" and r["tmt_cpns"] is None
+    messy = produced.messy
+    assert misnumbered == messy["nip_birth_date_differs"] + messy["nip_sex_differs"] > 0
 
 
 def test_rank_follows_years_of_service(produced: SeedRows) -> None:

@@ -1,0 +1,87 @@
+"""``citizen-hub identity sync|report``: build the crosswalk, or print its data-quality report."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+import asyncpg
+
+from hub.databases import resolve
+from hub.identity.report import format_report, load_report
+from hub.identity.sync import SyncResult, sync_databases
+from hub.migrate import migrate
+from hub.settings import Settings
+
+# What a database can fail with: unreachable, refused, or an error of its own.
+_DB_ERRORS = (OSError, asyncio.TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
+
+
+def add_identity_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register ``identity sync`` and ``identity report`` on the ``citizen-hub`` parser."""
+    identity = commands.add_parser("identity", help="the identity crosswalk")
+    actions = identity.add_subparsers(dest="identity_command", required=True)
+    sync_ = actions.add_parser(
+        "sync", help="link every identifier the products hold to a NIK; writes only what changed"
+    )
+    sync_.add_argument("--data-dir", type=Path, help="embedded server folder (default .data)")
+    report = actions.add_parser(
+        "report", help="links and data-quality findings per source and rule, with examples"
+    )
+    report.add_argument("--data-dir", type=Path, help="embedded server folder (default .data)")
+    report.add_argument("--examples", type=int, default=3, help="examples per rule (default 3)")
+
+
+def run_identity(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the ``identity`` subcommand ``args`` names; returns the exit status."""
+    if args.identity_command == "report" and args.examples < 0:
+        print("citizen-hub: --examples must be 0 or more", file=sys.stderr)
+        return 2
+    try:
+        return asyncio.run(_run(args, settings))
+    except _DB_ERRORS as exc:
+        print(f"citizen-hub: identity {args.identity_command}: {_reason(exc)}", file=sys.stderr)
+        return 2
+
+
+async def _run(args: argparse.Namespace, settings: Settings) -> int:
+    databases = await resolve(settings)
+    try:
+        resolved = databases.settings
+        assert resolved.hub_dsn is not None
+        if args.identity_command == "sync":
+            print(format_sync(await sync_databases(resolved.source_dsns, resolved.hub_dsn)))
+            return 0
+        hub = await asyncpg.connect(resolved.hub_dsn, timeout=10)
+        try:
+            await migrate(hub)
+            print(format_report(await load_report(hub, args.examples)))
+        finally:
+            await hub.close()
+        return 0
+    finally:
+        databases.stop()
+
+
+def format_sync(result: SyncResult) -> str:
+    """What a sync read and changed, and how long it took."""
+    read = ", ".join(f"{s.name} {n}" for s, n in result.records.items())
+    steps = ", ".join(f"{name} {seconds:.1f}s" for name, seconds in result.timings.items())
+    lines = [f"identity sync done in {result.seconds:.1f}s ({steps})", f"  records read: {read}"]
+    for name, changes in (("links", result.links), ("findings", result.findings)):
+        lines.append(
+            f"  {name}: {changes.total} now; {changes.inserted} inserted,"
+            f" {changes.updated} updated, {changes.removed} removed"
+        )
+    return "\n".join(lines)
+
+
+def _reason(exc: BaseException) -> str:
+    # Never the server's message: it can quote SQL and values.
+    if isinstance(exc, asyncpg.PostgresError):
+        return f"database error {exc.sqlstate} ({type(exc).__name__})"
+    if isinstance(exc, ConnectionRefusedError):
+        return "a database refused the connection"
+    return type(exc).__name__

@@ -1,0 +1,116 @@
+"""The graph's batch reads of the crosswalk: one statement per call, whatever the number of keys.
+
+They take the hub's store as a :class:`~connectors.base.SourceDB` (pseudo-source
+``HUB``), so the federation reads it through the same guard and statement
+counting as the products.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from connectors.base import Source
+from identity.kinds import IdentifierKind, LinkMethod
+
+if TYPE_CHECKING:
+    import asyncpg
+
+    from connectors.base import SourceDB
+
+_COLUMNS = """
+SELECT l.kind, l.value, l.system, l.record, l.nik, l.method, l.confidence, l.via,
+       l.in_register, l.first_seen, l.changed_at, s.finished_at AS last_seen
+  FROM identity_links l
+  LEFT JOIN LATERAL (SELECT finished_at FROM identity_syncs ORDER BY id DESC LIMIT 1) s ON true
+"""
+_BY_NIK = (
+    _COLUMNS
+    + """
+ WHERE l.nik = ANY($1::text[])
+ ORDER BY l.nik, l.kind, l.value, l.system, l.record
+"""
+)
+_MATCHED_TICKETS = (
+    _COLUMNS
+    + """
+ WHERE l.nik = ANY($1::text[]) AND l.kind = 'QUEUE_TICKET' AND l.method = 'MATCHED'
+ ORDER BY l.nik, l.value
+"""
+)
+_BY_IDENTIFIER = (
+    _COLUMNS
+    + """
+  JOIN unnest($1::text[], $2::text[]) AS given (kind, value)
+    ON l.kind = given.kind AND l.value = given.value
+ WHERE l.system = $3
+ ORDER BY l.confidence DESC, l.nik, l.record
+"""
+)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredLink:
+    """A link as the crosswalk holds it (see :class:`identity.links.Link`), with its times.
+
+    ``linked_at``: the sync that first made it; ``last_seen``: the latest sync, which
+    confirmed every link still stored.
+    """
+
+    kind: IdentifierKind
+    value: str
+    system: Source
+    record: str
+    nik: str
+    method: LinkMethod
+    confidence: float
+    via: str | None
+    in_register: bool
+    linked_at: datetime
+    changed_at: datetime
+    last_seen: datetime | None
+
+
+async def links_by_nik(db: SourceDB, niks: Sequence[str]) -> dict[str, list[StoredLink]]:
+    """Every link of each NIK, by kind and value; NIKs with none are absent."""
+    return _grouped(await db.fetch(_BY_NIK, list(niks)))
+
+
+async def matched_tickets_by_nik(db: SourceDB, niks: Sequence[str]) -> dict[str, list[StoredLink]]:
+    """The queue tickets matched to each NIK by phone (walk-ins without a NIK)."""
+    return _grouped(await db.fetch(_MATCHED_TICKETS, list(niks)))
+
+
+async def links_by_identifier(
+    db: SourceDB, system: Source, identifiers: Sequence[tuple[IdentifierKind, str]]
+) -> list[StoredLink]:
+    """The links of ``system`` for any of the (kind, canonical value) pairs, surest first."""
+    kinds = [k.value for k, _ in identifiers]
+    values = [v for _, v in identifiers]
+    return [_link(row) for row in await db.fetch(_BY_IDENTIFIER, kinds, values, system.value)]
+
+
+def _grouped(rows: list[asyncpg.Record]) -> dict[str, list[StoredLink]]:
+    out: dict[str, list[StoredLink]] = {}
+    for row in rows:
+        out.setdefault(row["nik"], []).append(_link(row))
+    return out
+
+
+def _link(row: asyncpg.Record) -> StoredLink:
+    return StoredLink(
+        kind=IdentifierKind(row["kind"]),
+        value=row["value"],
+        system=Source(row["system"]),
+        record=row["record"],
+        nik=row["nik"],
+        method=LinkMethod(row["method"]),
+        confidence=round(row["confidence"], 3),
+        via=row["via"],
+        in_register=row["in_register"],
+        linked_at=row["first_seen"],
+        changed_at=row["changed_at"],
+        last_seen=row["last_seen"],
+    )

@@ -1,0 +1,127 @@
+"""``identity sync``: read every product's records and SIAK, link them, store the differences.
+
+Reading is one statement per product (concurrently), then two SIAK statements
+for the NIKs and family cards those records name; linking is pure
+(:func:`identity.links.link`); writing is set-based (:mod:`hub.identity.store`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import asyncpg
+
+from connectors.antrian import reads as antrian_reads
+from connectors.apk import reads as apk_reads
+from connectors.base import Source, SourceDB
+from connectors.cpns import reads as cpns_reads
+from connectors.lpse import reads as lpse_reads
+from connectors.psb import reads as psb_reads
+from connectors.siak import reads as siak_reads
+from connectors.sikda import reads as sikda_reads
+from connectors.sipbd import reads as sipbd_reads
+from hub.identity import store
+from hub.migrate import migrate
+from identity.findings import RegisterEntry, register_findings
+from identity.links import Register, link, wanted
+
+if TYPE_CHECKING:
+    from hub.migrate import Connection
+    from identity.sightings import Sighting
+
+# What each product contributes to the crosswalk. SIAK is the NIK master: it is
+# asked about the NIKs and cards the others name, and checked against its own NIKs.
+SIGHTINGS: dict[Source, Callable[[SourceDB], Awaitable[list[Sighting]]]] = {
+    Source.PSB: psb_reads.sightings,
+    Source.CPNS: cpns_reads.sightings,
+    Source.SIKDA: sikda_reads.sightings,
+    Source.SIPBD: sipbd_reads.sightings,
+    Source.LPSE: lpse_reads.sightings,
+    Source.APK: apk_reads.sightings,
+    Source.ANTRIAN: antrian_reads.sightings,
+}
+
+
+@dataclass(slots=True)
+class SyncResult:
+    """What a sync read, what it changed, and how long each step took (seconds)."""
+
+    records: dict[Source, int]
+    links: store.Changes
+    findings: store.Changes
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def seconds(self) -> float:
+        """The whole sync: reading, linking and writing."""
+        return sum(self.timings.values())
+
+
+async def sync(sources: Mapping[Source, SourceDB], hub: Connection) -> SyncResult:
+    """Rebuild the crosswalk from ``sources`` into the hub database ``hub``."""
+    started = datetime.now(UTC)
+    clock = _Clock()
+    siak = sources[Source.SIAK]
+    read, mismatches = await asyncio.gather(
+        asyncio.gather(*(fetch(sources[s]) for s, fetch in SIGHTINGS.items())),
+        siak_reads.encoding_mismatches(siak),
+    )
+    sightings = [s for batch in read for s in batch]
+    niks, cards = wanted(sightings)
+    people, members = await asyncio.gather(
+        siak_reads.registered(siak, sorted(niks)), siak_reads.card_members(siak, sorted(cards))
+    )
+    clock.lap("read")
+    # Linking is CPU work: in a thread, so a hub serving requests in the same loop answers.
+    link_rows, finding_rows = await asyncio.to_thread(
+        _rows, sightings, Register(people, members), mismatches
+    )
+    clock.lap("link")
+    links, found = await store.apply_sync(hub, link_rows, finding_rows, started, datetime.now(UTC))
+    clock.lap("write")
+    records = {
+        source: len({s.record for s in batch})
+        for source, batch in zip(SIGHTINGS, read, strict=True)
+    }
+    return SyncResult(records, links, found, clock.laps)
+
+
+def _rows(
+    sightings: list[Sighting], register: Register, mismatches: list[RegisterEntry]
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The rows of both tables, digests and all: what the sync will make the store hold."""
+    crosswalk = link(sightings, register)
+    findings = crosswalk.findings + register_findings(mismatches)
+    return store.link_rows(crosswalk.links), store.finding_rows(findings)
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.last = time.perf_counter()
+        self.laps: dict[str, float] = {}
+
+    def lap(self, name: str) -> None:
+        """Note the time since the last lap under ``name``."""
+        now = time.perf_counter()
+        self.laps[name] = now - self.last
+        self.last = now
+
+
+async def sync_databases(source_dsns: Mapping[Source, str], hub_dsn: str) -> SyncResult:
+    """Connect to the eight products and the hub database, apply its migrations, sync."""
+    async with AsyncExitStack() as stack:
+        hub = await asyncpg.connect(hub_dsn, timeout=10)
+        stack.push_async_callback(hub.close)
+        await migrate(hub)
+        sources: dict[Source, SourceDB] = {}
+        for source in Source:
+            pool = await asyncpg.create_pool(source_dsns[source], min_size=1, max_size=2)
+            stack.push_async_callback(pool.close)
+            sources[source] = SourceDB(source, pool)
+        return await sync(sources, hub)

@@ -1,0 +1,1 @@
+"""The identity crosswalk in the graph: Citizen.identifiers, resolveIdentity, matched tickets."""

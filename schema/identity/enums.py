@@ -1,0 +1,22 @@
+"""The crosswalk's enums as GraphQL enums (registered once, used by several types)."""
+
+from __future__ import annotations
+
+import strawberry
+
+from identity.kinds import IdentifierKind, LinkMethod
+
+strawberry.enum(
+    IdentifierKind,
+    description="What an identifier is: NIK, family card (KK), NIP, NISN, NPWP, phone, or a"
+    " product's own record number (PSB and CPNS registration, APK request, queue ticket id).",
+)
+strawberry.enum(
+    LinkMethod,
+    description="How an identifier was tied to a NIK. EXACT: the source record carries the"
+    " NIK. DERIVED: through another system (a NIP through SIKDa, a vendor's NPWP through its"
+    " directors, a parent's phone through the family card). MATCHED: by a rule, such as a"
+    " walk-in's phone given elsewhere with a NIK.",
+)
+
+__all__ = ["IdentifierKind", "LinkMethod"]

@@ -1,0 +1,176 @@
+"""The federation's identity reads: matched queue tickets for a level of citizens, and
+``resolveIdentity``.
+
+Walk-in tickets carry no NIK: the crosswalk matched them by phone. A level of
+citizens reads its links from the hub's store (one statement, with the level's
+other sources) and, one level down, the matched tickets from Antrian by id (one
+more statement), so the count stays the same whatever the number of citizens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import fields
+from typing import TYPE_CHECKING, Any
+
+from connectors.antrian import reads as antrian_reads
+from connectors.antrian.records import QueueTicket
+from connectors.base import Source, Store
+from connectors.siak import reads as siak_reads
+from hub.identity import lookups
+from identity.errors import InvalidIdentifier
+from identity.kinds import HELD_BY, METHOD_STRENGTH, IdentifierKind, LinkMethod, canonical
+from schema.antrian.types import MatchedTicket
+from schema.errors import BadUserInput, SourceError
+from schema.identity.types import IdentityCandidate, IdentityMatch
+
+if TYPE_CHECKING:
+    from hub.identity.lookups import StoredLink
+    from schema.federation import Federation
+    from schema.selection import Plan
+
+
+async def matched_tickets(
+    federation: Federation, links: dict[str, list[StoredLink]] | Exception
+) -> dict[str, list[MatchedTicket]]:
+    """The tickets matched to each NIK, read from Antrian by id in one statement."""
+    if isinstance(links, Exception):
+        raise links
+    matches = [
+        (nik, link.value, link.confidence)
+        for nik, found in links.items()
+        for link in found
+        if link.kind is IdentifierKind.QUEUE_TICKET and link.method is LinkMethod.MATCHED
+    ]
+    if not matches:
+        return {}
+    ids = list(dict.fromkeys(ticket for _, ticket, _ in matches))
+    tickets = await federation.read(Source.ANTRIAN, antrian_reads.tickets_by_id, ids)
+    out: dict[str, list[MatchedTicket]] = {}
+    for nik, ticket_id, confidence in matches:
+        ticket = tickets.get(ticket_id)
+        if ticket is not None:
+            values = {f.name: getattr(ticket, f.name) for f in fields(QueueTicket)}
+            out.setdefault(nik, []).append(MatchedTicket(**values, confidence=confidence))
+    return out
+
+
+def with_matches(nik: str, exact: Any, matched: dict[str, list[MatchedTicket]] | Exception) -> Any:
+    """The citizen's tickets: those carrying the NIK and those matched to it, newest first.
+
+    When the hub's store cannot answer, the tickets carrying the NIK still show
+    (``extensions.sources`` reports HUB); when Antrian cannot, the field fails.
+    """
+    if isinstance(exact, Exception):
+        return exact
+    if isinstance(matched, Exception):
+        if isinstance(matched, SourceError) and matched.source is Store.HUB:
+            return exact
+        return matched
+    mine = matched.get(nik)
+    if not mine:
+        return exact
+    merged: list[QueueTicket] = [*exact, *mine]
+    merged.sort(key=lambda t: (t.visit_date, t.taken_at), reverse=True)
+    return merged
+
+
+async def resolve_identity(
+    federation: Federation, system: Source, identifier: str, plan: Plan
+) -> IdentityMatch:
+    """Whom ``identifier``, as ``system`` holds it, belongs to; see :class:`IdentityMatch`."""
+    parsed, problems = _read_as(system, identifier)
+    if not parsed:
+        kind, problem = problems[0]
+        kinds = ", ".join(k.value for k, _ in problems)
+        raise BadUserInput(
+            f"{system.name} holds no identifier like this ({kinds}); as a {kind.value}: {problem}",
+            rule=f"{kind.value}.{problem.rule}",
+        )
+    kind, value, candidates = await _candidates(federation, system, parsed)
+    citizen_plan = plan.child("candidates", "citizen")
+    if citizen_plan.selected and candidates:
+        niks = [c.nik for c in candidates]
+        citizens = await federation.citizens(niks, citizen_plan, supplied=False)
+        for candidate, citizen in zip(candidates, citizens, strict=True):
+            candidate.citizen = citizen
+    return IdentityMatch(
+        identifier=identifier,
+        system=system,
+        kind=kind,
+        value=value,
+        candidates=candidates,
+    )
+
+
+def _read_as(
+    system: Source, identifier: str
+) -> tuple[list[tuple[IdentifierKind, str]], list[tuple[IdentifierKind, InvalidIdentifier]]]:
+    parsed: list[tuple[IdentifierKind, str]] = []
+    problems: list[tuple[IdentifierKind, InvalidIdentifier]] = []
+    for kind in HELD_BY[system]:
+        try:
+            parsed.append((kind, canonical(kind, identifier)))
+        except InvalidIdentifier as exc:
+            problems.append((kind, exc))
+    return parsed, problems
+
+
+async def _candidates(
+    federation: Federation, system: Source, parsed: list[tuple[IdentifierKind, str]]
+) -> tuple[IdentifierKind, str, list[IdentityCandidate]]:
+    """The first way of reading the identifier that finds someone, and whom it finds."""
+    # SIAK is the NIK master: its family cards and NIKs are answered by SIAK itself.
+    linked = [
+        (k, v) for k, v in parsed if k is not IdentifierKind.NIK and system is not Source.SIAK
+    ]
+    links: list[StoredLink] = []
+    if linked:
+        links = await federation.read(
+            Store.HUB, lambda db, _: lookups.links_by_identifier(db, system, linked), ()
+        )
+    for kind, value in parsed:
+        found = [link for link in links if link.kind is kind and link.value == value]
+        if found:
+            return kind, value, _from_links(found)
+        if kind is IdentifierKind.KK and system is Source.SIAK:
+            cards = await federation.read(Source.SIAK, siak_reads.families_by_card, [value])
+            if value in cards:
+                record = f"keluarga:{value}"
+                return kind, value, [_exact(m.nik, record) for m in cards[value].members]
+        if kind is IdentifierKind.NIK:
+            return kind, value, [_exact(value, None)]
+    kind, value = parsed[0]
+    return kind, value, []
+
+
+def _from_links(links: Sequence[StoredLink]) -> list[IdentityCandidate]:
+    by_nik: dict[str, list[StoredLink]] = {}
+    for link in links:
+        by_nik.setdefault(link.nik, []).append(link)
+    out: list[IdentityCandidate] = []
+    for nik, found in by_nik.items():
+        best = max(found, key=lambda link: (METHOD_STRENGTH[link.method], link.confidence))
+        out.append(
+            IdentityCandidate(
+                nik=nik,  # type: ignore[arg-type]
+                citizen=None,
+                method=best.method,
+                confidence=best.confidence,
+                via=best.via,
+                source_records=sorted({link.record for link in found}),
+            )
+        )
+    out.sort(key=lambda c: (-c.confidence, -METHOD_STRENGTH[c.method], c.nik))
+    return out
+
+
+def _exact(nik: str, record: str | None) -> IdentityCandidate:
+    return IdentityCandidate(
+        nik=nik,  # type: ignore[arg-type]
+        citizen=None,
+        method=LinkMethod.EXACT,
+        confidence=1.0,
+        via=None,
+        source_records=[record] if record else [],
+    )

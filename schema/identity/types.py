@@ -1,0 +1,69 @@
+"""The crosswalk as GraphQL types: LinkedIdentifier, IdentityMatch, IdentityCandidate."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from schema.identity.enums import IdentifierKind, LinkMethod
+from schema.scalars import NIK
+from schema.sources import SourceSystem
+
+if TYPE_CHECKING:
+    from schema.citizen.types import Citizen
+
+
+@strawberry.type(
+    description="An identifier one of the products holds for this citizen, with its provenance:"
+    " where it was found, how it was linked and how surely."
+)
+class LinkedIdentifier:
+    kind: IdentifierKind
+    value: str = strawberry.field(
+        description="canonical: 16-digit NPWP, 08… phone, NIP without spaces"
+    )
+    system: SourceSystem = strawberry.field(  # type: ignore[valid-type]
+        description="the product that holds it"
+    )
+    record: str = strawberry.field(
+        name="sourceRecord",
+        description="the row it was found in, table:key (e.g. pelamar:2436710000123)",
+    )
+    method: LinkMethod
+    confidence: float = strawberry.field(description="1 for EXACT; less where derived or matched")
+    via: str | None = strawberry.field(
+        description="how a DERIVED or MATCHED link was made (e.g. SIKDA NIP, phone and name)"
+    )
+    linked_at: datetime = strawberry.field(description="when the crosswalk first linked it")
+    last_seen: datetime | None = strawberry.field(
+        description="the latest identity sync, which found it still there"
+    )
+
+
+@strawberry.type(description="A citizen an identifier may belong to, and how surely.")
+class IdentityCandidate:
+    nik: NIK
+    citizen: Annotated[Citizen, strawberry.lazy("schema.citizen.types")] | None = strawberry.field(
+        description="null when SIAK does not know the NIK (e.g. registered outside the city)"
+    )
+    method: LinkMethod = strawberry.field(description="the strongest way it was linked")
+    confidence: float
+    via: str | None
+    source_records: list[str] = strawberry.field(
+        description="the rows of the system that link the identifier to this NIK"
+    )
+
+
+@strawberry.type(
+    description="Whom an identifier of one system belongs to. Several candidates, each with"
+    " its confidence, where it is not certain (a phone two people give): never one of them"
+    " silently. No candidate: the system holds no record linking it to anyone."
+)
+class IdentityMatch:
+    identifier: str = strawberry.field(description="as given")
+    system: SourceSystem  # type: ignore[valid-type]
+    kind: IdentifierKind = strawberry.field(description="what the identifier was read as")
+    value: str = strawberry.field(description="its canonical form")
+    candidates: list[IdentityCandidate] = strawberry.field(description="surest first")

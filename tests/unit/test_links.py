@@ -1,0 +1,292 @@
+"""The linker on plain data: EXACT, DERIVED and MATCHED links and the findings, no database."""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from connectors.base import Source
+from identity.findings import RegisterEntry, Rule, register_findings
+from identity.kinds import IdentifierKind as K
+from identity.kinds import LinkMethod
+from identity.links import (
+    CEILING,
+    Crosswalk,
+    Link,
+    Register,
+    Registered,
+    link,
+    match_confidence,
+    wanted,
+)
+from identity.nik import encode
+from identity.sightings import (
+    ByPhoneOnly,
+    CarriesNIK,
+    Held,
+    Manager,
+    Sighting,
+    ThroughFamilyCard,
+    ThroughManagers,
+    ThroughNIP,
+)
+
+BUDI = encode("367101", date(1985, 12, 1), "M", 1)
+SITI = encode("367101", date(1987, 3, 5), "F", 2)
+AGUS = encode("367103", date(1990, 7, 7), "M", 3)
+NEIGHBOUR = encode("360301", date(1992, 1, 1), "F", 5000)  # Kabupaten Tangerang
+CARD = "3671011505100001"
+NIP_BUDI = "198512012010031001"
+REGISTER = Register(
+    people={
+        BUDI: Registered("BUDI SANTOSO", CARD),
+        SITI: Registered("SITI AMINAH", CARD),
+        AGUS: Registered("AGUS WIBOWO", "3671031505100002"),
+    },
+    cards={CARD: ((BUDI, "BUDI SANTOSO"), (SITI, "SITI AMINAH"))},
+)
+
+
+def _spaced(nik: str) -> str:
+    return f"{nik[:4]} {nik[4:8]} {nik[8:12]} {nik[12:]}"
+
+
+def _apk(serial: str, nik: str, phone: str, name: str = "") -> Sighting:
+    number = f"APK/05/2026/{int(serial[1:]):06d}"
+    holds = (Held(K.APK_REQUEST, number), Held(K.PHONE, phone))
+    return Sighting(Source.APK, f"permohonan:{serial}", CarriesNIK(nik), holds, name or None)
+
+
+def _walk_in(ticket: int, phone: str, name: str | None = None) -> Sighting:
+    holds = (Held(K.QUEUE_TICKET, str(ticket)), Held(K.PHONE, phone))
+    return Sighting(Source.ANTRIAN, f"tiket:{ticket}", ByPhoneOnly(phone), holds, name)
+
+
+def _links(crosswalk: Crosswalk, record: str) -> list[Link]:
+    return sorted((x for x in crosswalk.links if x.record == record), key=lambda x: x.key)
+
+
+def _rules(crosswalk: Crosswalk) -> set[tuple[str, Rule]]:
+    return {(f.record, f.rule) for f in crosswalk.findings}
+
+
+def test_a_record_carrying_a_nik_links_what_it_holds_exactly() -> None:
+    sighting = Sighting(
+        Source.CPNS,
+        "pelamar:2436710000123",
+        CarriesNIK(_spaced(BUDI)),
+        (Held(K.CPNS_REGISTRATION, "2436710000123"), Held(K.PHONE, "+62 812-3456-7890")),
+        "Budi Santoso",
+    )
+    crosswalk = link([sighting], REGISTER)
+    assert [(x.kind, x.value, x.nik, x.method, x.confidence) for x in crosswalk.links] == [
+        (K.CPNS_REGISTRATION, "2436710000123", BUDI, LinkMethod.EXACT, 1.0),
+        (K.PHONE, "081234567890", BUDI, LinkMethod.EXACT, 1.0),
+    ]
+    assert all(x.in_register and x.via is None for x in crosswalk.links)
+    assert crosswalk.findings == []
+
+
+def test_a_nip_known_only_to_sipbd_is_derived_through_sikda() -> None:
+    sikda = Sighting(
+        Source.SIKDA, f"pegawai:{NIP_BUDI}", CarriesNIK(BUDI), (Held(K.NIP, NIP_BUDI),), "Budi"
+    )
+    printed = f"{NIP_BUDI[:8]} {NIP_BUDI[8:14]} {NIP_BUDI[14]} {NIP_BUDI[15:]}"
+    held = Sighting(Source.SIPBD, "barang:7", ThroughNIP(printed), (Held(K.NIP, printed),))
+    departed = "196001011985031002"
+    gone = Sighting(Source.SIPBD, "barang:8", ThroughNIP(departed), (Held(K.NIP, departed),))
+    crosswalk = link([held, gone, sikda], REGISTER)  # order does not matter
+    (derived,) = _links(crosswalk, "barang:7")
+    assert (derived.value, derived.nik, derived.method) == (NIP_BUDI, BUDI, LinkMethod.DERIVED)
+    assert derived.via == "SIKDA NIP" and 0.9 <= derived.confidence < 1
+    assert _links(crosswalk, "barang:8") == []
+    assert ("barang:8", Rule.NIP_UNKNOWN) in _rules(crosswalk)
+
+
+def test_a_vendors_npwp_goes_to_its_director_and_an_individuals_npwp_is_their_nik() -> None:
+    company = Sighting(
+        Source.LPSE,
+        "penyedia:1001",
+        ThroughManagers(
+            (
+                Manager("pengurus:1", BUDI, "BUDI SANTOSO", answers_for_vendor=True),
+                Manager("pengurus:2", AGUS, "AGUS WIBOWO", answers_for_vendor=False),
+            )
+        ),
+        (Held(K.NPWP, "01.234.567.8-416.000"), Held(K.PHONE, "0812-3456-7890")),
+    )
+    individual = Sighting(
+        Source.LPSE,
+        "penyedia:1002",
+        ThroughManagers((Manager("pengurus:3", AGUS, "AGUS", answers_for_vendor=True),)),
+        (Held(K.NPWP, SITI),),  # filed under another person's NIK: it is still hers
+    )
+    crosswalk = link([company, individual], REGISTER)
+    npwp, phone = _links(crosswalk, "penyedia:1001")
+    assert (npwp.kind, npwp.value, npwp.nik) == (K.NPWP, "0012345678416000", BUDI)
+    assert npwp.method is LinkMethod.DERIVED and npwp.confidence == 0.9
+    assert (phone.kind, phone.nik, phone.method, phone.confidence) == (
+        K.PHONE,
+        BUDI,
+        LinkMethod.DERIVED,
+        0.7,
+    )
+    (own,) = _links(crosswalk, "penyedia:1002")
+    assert (own.value, own.nik, own.method, own.confidence) == (SITI, SITI, LinkMethod.EXACT, 1.0)
+
+
+def test_a_parents_phone_is_derived_through_the_family_card() -> None:
+    def parent(record: str, card: str, name: str) -> Sighting:
+        holder = ThroughFamilyCard(card, name)
+        return Sighting(Source.PSB, record, holder, (Held(K.PHONE, "6285711112222"),), name)
+
+    crosswalk = link(
+        [
+            parent("pendaftar:SD-2026-000001", CARD, "Siti Aminah"),
+            parent("pendaftar:SD-2026-000002", CARD, "Dewi Lestari"),
+            parent("pendaftar:SD-2026-000003", "3603011505100009", "Dewi Lestari"),
+        ],
+        REGISTER,
+    )
+    (found,) = _links(crosswalk, "pendaftar:SD-2026-000001")
+    assert (found.value, found.nik, found.method) == ("085711112222", SITI, LinkMethod.DERIVED)
+    assert found.via == "SIAK family card"
+    assert _links(crosswalk, "pendaftar:SD-2026-000002") == []
+    assert {
+        ("pendaftar:SD-2026-000002", Rule.PARENT_NOT_ON_CARD),
+        ("pendaftar:SD-2026-000003", Rule.PARENT_NOT_ON_CARD),
+    } <= _rules(crosswalk)
+
+
+def test_a_walk_in_whose_phone_one_person_gives_matches_them() -> None:
+    crosswalk = link(
+        [_walk_in(100001, "0812 1111 2222"), _apk("A1", BUDI, "081211112222")], REGISTER
+    )
+    phone, ticket = _links(crosswalk, "tiket:100001")  # by key: PHONE before QUEUE_TICKET
+    assert (ticket.kind, ticket.value, phone.kind) == (K.QUEUE_TICKET, "100001", K.PHONE)
+    assert {x.nik for x in (ticket, phone)} == {BUDI}
+    assert all(x.method is LinkMethod.MATCHED and x.confidence == 0.8 for x in (ticket, phone))
+    assert ticket.via == "phone"
+
+
+def test_a_phone_two_people_give_links_the_walk_in_to_both_never_one() -> None:
+    shared = "081233334444"
+    given_by_both = [_apk("A1", BUDI, shared), _apk("A2", AGUS, "+62 812-3333-4444")]
+    crosswalk = link([*given_by_both, _walk_in(100002, shared)], REGISTER)
+    tickets = [x for x in _links(crosswalk, "tiket:100002") if x.kind is K.QUEUE_TICKET]
+    assert {x.nik for x in tickets} == {BUDI, AGUS}
+    assert all(x.method is LinkMethod.MATCHED and x.confidence == 0.4 for x in tickets)
+    assert ("tiket:100002", Rule.PHONE_SHARED) in _rules(crosswalk)
+    # A name on the ticket makes one surer and the other less sure; both stay candidates.
+    named = link([*given_by_both, _walk_in(100003, shared, "Agus Wibowo")], REGISTER)
+    confidence = {
+        x.nik: x.confidence for x in _links(named, "tiket:100003") if x.kind is K.QUEUE_TICKET
+    }
+    assert confidence[AGUS] > 0.4 > confidence[BUDI] > 0
+    assert _links(named, "tiket:100003")[0].via == "phone and name"
+
+
+def test_a_walk_in_whose_phone_nobody_gives_links_to_no_one() -> None:
+    crosswalk = link([_walk_in(100004, "089900001111"), _apk("A1", BUDI, "0812")], REGISTER)
+    assert _links(crosswalk, "tiket:100004") == []
+    assert ("tiket:100004", Rule.PHONE_UNMATCHED) in _rules(crosswalk)
+    # The APK request's phone did not parse: a finding, not a link.
+    assert ("permohonan:A1", Rule.INVALID_IDENTIFIER) in _rules(crosswalk)
+    assert [x.kind for x in _links(crosswalk, "permohonan:A1")] == [K.APK_REQUEST]
+
+
+def test_a_nik_siak_does_not_know_is_linked_but_to_no_citizen() -> None:
+    crosswalk = link([_apk("A9", NEIGHBOUR, "081255556666")], REGISTER)
+    assert crosswalk.links and all(not x.in_register for x in crosswalk.links)
+    (finding,) = crosswalk.findings
+    assert finding.rule is Rule.NOT_IN_REGISTER and finding.nik == NEIGHBOUR
+    assert "3603 Kabupaten Tangerang" in finding.detail
+
+
+def test_a_name_clearly_not_siaks_under_a_nik_is_a_conflict() -> None:
+    crosswalk = link(
+        [_apk("A1", BUDI, "081211112222", "Dewi Lestari"), _apk("A2", SITI, "0812", "Siti A.")],
+        REGISTER,
+    )
+    assert ("permohonan:A1", Rule.NAME_MISMATCH) in _rules(crosswalk)
+    assert ("permohonan:A2", Rule.NAME_MISMATCH) not in _rules(crosswalk)
+    # The record still links: the NIK is what it carries.
+    assert {x.nik for x in _links(crosswalk, "permohonan:A1")} == {BUDI}
+
+
+def test_a_nip_that_disagrees_with_its_nik_is_a_conflict() -> None:
+    wrong_year = "198412012010031001"  # born 1984, the NIK says 1985
+    wrong_sex = "198512012010032001"  # a woman, the NIK says a man
+    crosswalk = link(
+        [
+            Sighting(Source.SIKDA, "pegawai:a", CarriesNIK(BUDI), (Held(K.NIP, wrong_year),)),
+            Sighting(Source.SIKDA, "pegawai:b", CarriesNIK(BUDI), (Held(K.NIP, wrong_sex),)),
+            Sighting(Source.SIKDA, "pegawai:c", CarriesNIK(BUDI), (Held(K.NIP, NIP_BUDI),)),
+        ],
+        REGISTER,
+    )
+    assert _rules(crosswalk) == {("pegawai:a", Rule.NIP_BIRTH_DATE), ("pegawai:b", Rule.NIP_SEX)}
+    (birth,) = [f for f in crosswalk.findings if f.rule is Rule.NIP_BIRTH_DATE]
+    assert "365 days apart" in birth.detail and BUDI not in birth.detail
+
+
+def test_a_register_entry_whose_nik_encodes_another_birth_date_or_sex() -> None:
+    findings = register_findings(
+        [
+            RegisterEntry(BUDI, date(1985, 12, 3), "M"),
+            RegisterEntry(SITI, date(1987, 3, 5), "M"),
+            RegisterEntry(AGUS, date(1990, 7, 7), "M"),
+        ]
+    )
+    assert [(f.nik, f.rule) for f in findings] == [
+        (BUDI, Rule.NIK_BIRTH_DATE),
+        (SITI, Rule.NIK_SEX),
+    ]
+    assert "2 days apart" in findings[0].detail
+
+
+def test_wanted_names_what_the_register_is_asked() -> None:
+    sightings = [
+        _apk("A1", _spaced(BUDI), "0812"),
+        Sighting(Source.PSB, "pendaftar:x", ThroughFamilyCard(CARD, "SITI"), ()),
+        Sighting(Source.LPSE, "penyedia:1", ThroughManagers(()), (Held(K.NPWP, AGUS),)),
+    ]
+    assert wanted(sightings) == ({BUDI, AGUS}, {CARD})
+
+
+def _city_sightings() -> list[Sighting]:
+    return [
+        _apk("A1", BUDI, "081211112222"),
+        _apk("A2", AGUS, "081233334444"),
+        _apk("A3", SITI, "081233334444", "Siti Aminah"),
+        _apk("A4", NEIGHBOUR, "081299990000"),
+        Sighting(Source.SIKDA, "pegawai:1", CarriesNIK(BUDI), (Held(K.NIP, NIP_BUDI),)),
+        Sighting(Source.SIPBD, "barang:1", ThroughNIP(NIP_BUDI), (Held(K.NIP, NIP_BUDI),)),
+        _walk_in(100001, "081211112222"),
+        _walk_in(100002, "081233334444", "AGUS WIBOWO"),
+        _walk_in(100003, "081277778888"),
+    ]
+
+
+@given(st.randoms(use_true_random=False))
+def test_the_crosswalk_does_not_depend_on_the_order_records_are_read(rnd: random.Random) -> None:
+    sightings = _city_sightings()
+    expected = link(sightings, REGISTER)
+    rnd.shuffle(sightings)
+    again = link(sightings, REGISTER)
+    assert set(again.links) == set(expected.links)
+    assert set(again.findings) == set(expected.findings)
+
+
+@given(st.integers(min_value=1, max_value=20), st.floats(min_value=0, max_value=1))
+def test_match_confidence_falls_with_candidates_and_never_reaches_exact(
+    candidates: int, similarity: float
+) -> None:
+    alone = match_confidence(candidates, None)
+    named = match_confidence(candidates, similarity)
+    assert 0 < named <= CEILING < 1
+    assert match_confidence(candidates + 1, None) <= alone
+    assert match_confidence(candidates, 1.0) >= alone >= match_confidence(candidates, 0.0)

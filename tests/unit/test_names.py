@@ -1,0 +1,43 @@
+"""Name similarity: one name however products write it; two people's names apart."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from identity.names import CLEARLY_DIFFERENT, clearly_different, name_similarity
+
+words = st.lists(st.from_regex(r"[A-Z]{3,9}", fullmatch=True), min_size=1, max_size=4)
+
+
+@given(words, st.randoms(use_true_random=False))
+def test_case_order_punctuation_and_titles_do_not_matter(parts: list[str], rnd: object) -> None:
+    name = " ".join(parts)
+    shuffled = list(parts)
+    rnd.shuffle(shuffled)  # type: ignore[attr-defined]
+    written = "Hj. " + ", ".join(p.title() for p in shuffled) + ", S.Pd."
+    assert name_similarity(name, written) == 1.0
+    assert not clearly_different(name, written)
+
+
+@given(words, words)
+def test_similarity_is_symmetric_and_bounded(a: list[str], b: list[str]) -> None:
+    left, right = " ".join(a), " ".join(b)
+    assert name_similarity(left, right) == name_similarity(right, left)
+    assert 0.0 <= name_similarity(left, right) <= 1.0
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "different"),
+    [
+        ("SITI AMINAH", "Siti Aminah", False),
+        ("BUDI SANTOSO", "BUDI SANTOS", False),  # a typo
+        ("BUDI SANTOSO", "DEWI LESTARI", True),
+        ("AHMAD FAUZI", "RINA KARTIKA SARI", True),
+        ("", "BUDI", True),
+    ],
+)
+def test_clearly_different_names(a: str, b: str, different: bool) -> None:
+    assert clearly_different(a, b) is different
+    assert (name_similarity(a, b) < CLEARLY_DIFFERENT) is different
