@@ -1,0 +1,260 @@
+"""Anti-harvesting limits per client: a request rate and a budget of distinct NIKs.
+
+For the lead, wiring it in ``create_app`` (``settings.limits`` and ``settings.redis_url``)::
+
+    limiter = ClientLimits.from_settings(settings)   # no I/O yet; Redis is reached lazily
+    await limiter.check_request(client_id: str) -> None
+    await limiter.charge_niks(client_id: str, niks: Sequence[str]) -> None
+    await limiter.close()                            # in the app's cleanup
+
+Both raise :class:`schema.errors.LimitExceeded` with ``extensions``
+``limit`` (``"rate"`` or ``"subject_budget"``), ``maximum`` and ``retryAfter``
+(whole seconds until a retry can pass; absent when one request alone names
+more new NIKs than the whole budget, which no wait cures).
+
+- The rate is ``[limits] requests_per_minute`` requests in any 60 seconds
+  (moving window, the ``limits`` package).
+- The budget is ``[limits] distinct_niks_per_hour`` distinct NIKs in any hour:
+  a NIK charged again within the hour costs nothing; a request whose new NIKs
+  would pass the budget is refused whole and charges nothing.
+
+With ``[redis] url`` the counts live in Redis and every hub instance shares
+them (DESIGN.md: "shared limits go to Redis"); without it they live in this
+process, and the hub says so in its log. While Redis does not answer, each
+instance falls back to its own counts rather than refusing every request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import math
+import time
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Protocol
+
+import redis.asyncio as aioredis
+from limits import RateLimitItem, RateLimitItemPerMinute
+from limits.aio.storage import MemoryStorage, RedisStorage
+from limits.aio.strategies import MovingWindowRateLimiter
+from limits.errors import StorageError
+from redis.exceptions import RedisError
+
+from schema.errors import LimitExceeded
+
+if TYPE_CHECKING:
+    from hub.settings import Settings
+
+log = logging.getLogger(__name__)
+
+HOUR = 3600
+REDIS_TIMEOUT = 0.5  # seconds; a slow Redis must not stall every request
+
+# Hand-written because ``limits`` counts hits and cannot tell a NIK seen before
+# from a new one: the budget needs a set of NIKs per client and a check-then-add
+# that is atomic across hub instances, hence one Lua script. A sorted set scored
+# by last access makes the window slide (exact over any hour); a plain set per
+# fixed hour would let a client take twice the budget across the hour's edge.
+# KEYS[1]: the client's set; ARGV: budget, window in ms, then the NIK digests.
+# Returns {1, count} when charged, {0, ms until it fits} or {0, -1} if it never does.
+_CHARGE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local budget, window = tonumber(ARGV[1]), tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+local held, new = redis.call('ZCARD', KEYS[1]), 0
+for i = 3, #ARGV do
+    if not redis.call('ZSCORE', KEYS[1], ARGV[i]) then new = new + 1 end
+end
+local over = held + new - budget
+if over > 0 then
+    if over > held then return {0, -1} end
+    local oldest = redis.call('ZRANGE', KEYS[1], over - 1, over - 1, 'WITHSCORES')
+    return {0, tonumber(oldest[2]) + window - now}
+end
+for i = 3, #ARGV do redis.call('ZADD', KEYS[1], now, ARGV[i]) end
+redis.call('PEXPIRE', KEYS[1], window)
+return {1, held + new}
+"""
+
+
+class NikBudget(Protocol):
+    async def charge(self, client_id: str, digests: Sequence[str]) -> float | None:
+        """Charge the NIKs; None when done, else seconds until they fit (inf: never)."""
+
+
+class RedisNikBudget:
+    """The distinct-NIK budget in Redis, shared by every hub instance."""
+
+    def __init__(self, client: aioredis.Redis, prefix: str, budget: int, window: float) -> None:
+        self._script = client.register_script(_CHARGE)
+        self._prefix = prefix
+        self._budget = budget
+        self._window_ms = int(window * 1000)
+
+    async def charge(self, client_id: str, digests: Sequence[str]) -> float | None:
+        key = f"{self._prefix}:niks:{client_id}"
+        done, value = await self._script(keys=[key], args=[self._budget, self._window_ms, *digests])
+        if done:
+            return None
+        return math.inf if value < 0 else value / 1000
+
+
+class MemoryNikBudget:
+    """The same budget in this process only (the one-process demo, or Redis down)."""
+
+    def __init__(
+        self, budget: int, window: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._budget = budget
+        self._window = window
+        self._clock = clock
+        self._seen: dict[str, dict[str, float]] = {}
+
+    async def charge(self, client_id: str, digests: Sequence[str]) -> float | None:
+        now = self._clock()
+        seen = {d: at for d, at in self._seen.get(client_id, {}).items() if at > now - self._window}
+        over = len(seen) + sum(d not in seen for d in digests) - self._budget
+        self._seen[client_id] = seen
+        if over > 0:
+            if over > len(seen):
+                return math.inf
+            return sorted(seen.values())[over - 1] + self._window - now
+        seen.update(dict.fromkeys(digests, now))
+        return None
+
+
+class _Counts:
+    """A rate limiter and a NIK budget kept in one place (Redis or this process)."""
+
+    def __init__(self, rate: MovingWindowRateLimiter, budget: NikBudget) -> None:
+        self.rate = rate
+        self.budget = budget
+
+
+class ClientLimits:
+    """Per-client request rate and distinct-NIK budget; see the module docstring."""
+
+    def __init__(
+        self,
+        requests: RateLimitItem,
+        nik_budget: int,
+        *,
+        redis_url: str | None = None,
+        key_prefix: str = "citizen-hub",
+        nik_window: float = HOUR,
+    ) -> None:
+        self._item = requests
+        self._nik_budget = nik_budget
+        self._local = _Counts(
+            MovingWindowRateLimiter(MemoryStorage()), MemoryNikBudget(nik_budget, nik_window)
+        )
+        self._redis: aioredis.Redis | None = None
+        self._shared: _Counts | None = None
+        self._fallback_logged_at = -math.inf
+        if redis_url is None:
+            log.info("no [redis] url: request rate and NIK budgets are per process")
+            return
+        self._redis = aioredis.Redis.from_url(
+            redis_url, socket_timeout=REDIS_TIMEOUT, socket_connect_timeout=REDIS_TIMEOUT
+        )
+        storage = RedisStorage(
+            _limits_uri(redis_url),
+            wrap_exceptions=True,
+            implementation="redispy",
+            key_prefix=f"{key_prefix}:rate",
+            # One connection pool for both; limits documents the option but types it narrowly.
+            connection_pool=self._redis.connection_pool,  # type: ignore[arg-type]
+        )
+        self._shared = _Counts(
+            MovingWindowRateLimiter(storage),
+            RedisNikBudget(self._redis, key_prefix, nik_budget, nik_window),
+        )
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, key_prefix: str = "citizen-hub") -> ClientLimits:
+        limits = settings.limits
+        return cls(
+            RateLimitItemPerMinute(limits.requests_per_minute),
+            limits.distinct_niks_per_hour,
+            redis_url=settings.redis_url,
+            key_prefix=key_prefix,
+        )
+
+    async def check_request(self, client_id: str) -> None:
+        """Count one request of ``client_id``; LimitExceeded past the rate."""
+        counts = self._shared or self._local
+        try:
+            await self._hit(counts, client_id)
+        except (StorageError, RedisError, OSError) as exc:
+            self._log_fallback(exc)
+            await self._hit(self._local, client_id)
+
+    async def charge_niks(self, client_id: str, niks: Sequence[str]) -> None:
+        """Charge the distinct NIKs ``client_id`` asks for; LimitExceeded past the budget."""
+        # Redis keeps digests, not NIKs: no NIK in clear in its memory, dumps or MONITOR.
+        digests = sorted({hashlib.sha256(n.encode()).hexdigest()[:32] for n in niks})
+        if not digests:
+            return
+        counts = self._shared or self._local
+        try:
+            wait = await counts.budget.charge(client_id, digests)
+        except (RedisError, OSError) as exc:
+            self._log_fallback(exc)
+            wait = await self._local.budget.charge(client_id, digests)
+        if wait is None:
+            return
+        if math.isinf(wait):
+            raise LimitExceeded(
+                f"this request names {len(digests)} NIKs; the budget is {self._nik_budget}"
+                " distinct NIKs per hour: ask for fewer at a time",
+                limit="subject_budget",
+                maximum=self._nik_budget,
+            )
+        raise LimitExceeded(
+            f"the budget of {self._nik_budget} distinct NIKs per hour is spent;"
+            " NIKs already asked for this hour remain free",
+            limit="subject_budget",
+            maximum=self._nik_budget,
+            retry_after=max(1, math.ceil(wait)),
+        )
+
+    async def close(self) -> None:
+        timer = getattr(self._local.rate.storage, "timer", None)
+        if isinstance(timer, asyncio.Task):
+            timer.cancel()
+        if self._redis is not None:
+            await self._redis.aclose()
+
+    async def _hit(self, counts: _Counts, client_id: str) -> None:
+        if await counts.rate.hit(self._item, client_id):
+            return
+        stats = await counts.rate.get_window_stats(self._item, client_id)
+        raise LimitExceeded(
+            f"at most {self._item.amount} requests per {_per(self._item)}; slow down",
+            limit="rate",
+            maximum=self._item.amount,
+            retry_after=max(1, math.ceil(stats.reset_time - time.time())),
+        )
+
+    def _log_fallback(self, exc: BaseException) -> None:
+        now = time.monotonic()
+        if now - self._fallback_logged_at > 60:
+            self._fallback_logged_at = now
+            log.warning(
+                "Redis does not answer (%s): limits are per process until it does",
+                type(exc).__name__,
+            )
+
+
+def _limits_uri(redis_url: str) -> str:
+    """The ``limits`` package's name for the same server (``async+redis://...``)."""
+    if redis_url.startswith("unix://"):
+        return "async+redis+unix://" + redis_url.removeprefix("unix://")
+    return "async+" + redis_url
+
+
+def _per(item: RateLimitItem) -> str:
+    seconds = item.get_expiry()
+    return "minute" if seconds == 60 else f"{seconds} seconds"
