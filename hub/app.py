@@ -7,16 +7,21 @@ from collections.abc import AsyncIterator, Callable
 import asyncpg
 from aiohttp import web
 
-from connectors.base import Source, SourceDB
+from connectors.base import Source, SourceDB, SourceDBs, Store
+from hub.access import AuditSink, ClientRegistry
+from hub.audit import DisclosureLog, create_audit_pool
+from hub.auth import add_oauth_routes
 from hub.graphiql import add_graphiql_routes
 from hub.graphql import HubGraphQLView
 from hub.health import health_handler
+from hub.keys import AUDIT_SINK, CLIENTS, LIMITER
+from hub.limits import ClientLimits
 from hub.migrate import migrate
 from hub.settings import Settings
 from schema.build import build_schema
 from schema.guard import SourceGuard
 
-SOURCES = web.AppKey("sources", dict[Source, SourceDB])
+SOURCES = web.AppKey("sources", SourceDBs)
 HUB_POOL = web.AppKey("hub_pool", asyncpg.Pool)
 SETTINGS = web.AppKey("settings", Settings)
 GUARD = web.AppKey("guard", SourceGuard)
@@ -28,7 +33,7 @@ def create_app(settings: Settings) -> web.Application:
         raise ValueError("create_app needs every DSN; resolve them with hub.databases.resolve")
     app = web.Application()
     app[SETTINGS] = settings
-    sources: dict[Source, SourceDB] = {}
+    sources = SourceDBs()
     app[SOURCES] = sources
     app.cleanup_ctx.append(_pools(settings, sources))
     limits = settings.limits
@@ -40,6 +45,9 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_get("/healthz", health_handler(sources))  # type: ignore[arg-type]
     app.router.add_get("/", _to_graphiql)
     add_graphiql_routes(app)
+    # OAuth (issue 5): token endpoint, JWKS, metadata; app[hub.auth.TOKEN_VALIDATOR] at
+    # startup. After _pools: its startup needs app[HUB_POOL].
+    add_oauth_routes(app, settings.auth, HUB_POOL)
     return app
 
 
@@ -48,7 +56,7 @@ async def _to_graphiql(request: web.Request) -> web.StreamResponse:
 
 
 def _pools(
-    settings: Settings, sources: dict[Source, SourceDB]
+    settings: Settings, sources: SourceDBs
 ) -> Callable[[web.Application], AsyncIterator[None]]:
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         pools: list[asyncpg.Pool] = []
@@ -64,7 +72,18 @@ def _pools(
             pools.append(app[HUB_POOL])
             async with app[HUB_POOL].acquire() as conn:
                 await migrate(conn)
+            # The graph reads the identity crosswalk like a source (pseudo-source HUB).
+            sources.store = SourceDB(Store.HUB, app[HUB_POOL])
+            # Disclosures are written as citizen_hub_app, which may only INSERT and
+            # SELECT there (where the server let the migration create that role).
+            audit_pool = await create_audit_pool(settings.hub_dsn)
+            pools.append(audit_pool)
+            app[AUDIT_SINK] = AuditSink(DisclosureLog(audit_pool))
+            app[CLIENTS] = ClientRegistry.over(app[HUB_POOL])
+            limiter = ClientLimits.from_settings(settings)
+            app[LIMITER] = limiter
             yield
+            await limiter.close()
         finally:
             for pool in pools:
                 await pool.close()

@@ -15,7 +15,11 @@ from connectors.base import Source
 from connectors.city import City, build_city
 from connectors.seeding import SeedRefused, SeedReport, seed_city, seeded_marker
 from hub.app import create_app
+from hub.audit.cli import add_audit_parser, run_audit
+from hub.auth.cli import AUTH_COMMANDS, add_auth_parsers, run_auth
 from hub.databases import Databases, resolve
+from hub.identity.cli import add_identity_parser, format_sync, run_identity
+from hub.identity.sync import sync_databases
 from hub.settings import Settings, SettingsError, load_settings
 
 DEFAULT_CITIZENS = 10_000
@@ -45,6 +49,12 @@ def main(argv: list[str] | None = None) -> int:
             return _serve(settings, seed_if_empty=None)
         if command == "demo":
             return _serve(settings, seed_if_empty=(args.citizens, args.seed))
+        if command == "audit":
+            return run_audit(args, settings)
+        if command == "identity":
+            return run_identity(args, settings)
+        if command in AUTH_COMMANDS:
+            return run_auth(args, settings)
     except (SettingsError, SeedRefused) as exc:
         print(f"citizen-hub: {exc}", file=sys.stderr)
         return 2
@@ -73,6 +83,10 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--data-dir", type=Path)
     demo.add_argument("--citizens", type=int, default=DEFAULT_CITIZENS)
     demo.add_argument("--seed", type=int, default=DEFAULT_SEED)
+
+    add_audit_parser(commands)
+    add_identity_parser(commands)
+    add_auth_parsers(commands)
     return parser
 
 
@@ -111,6 +125,10 @@ def _serve(settings: Settings, seed_if_empty: tuple[int, int] | None) -> int:
             if marker is None:
                 report = asyncio.run(seed_city(resolved.source_dsns, citizens, seed))
                 print(format_report(report))
+                # A new city: link its identifiers now, so the graph shows them at once.
+                assert resolved.hub_dsn is not None
+                linked = asyncio.run(sync_databases(resolved.source_dsns, resolved.hub_dsn))
+                print(format_sync(linked))
             else:
                 print(f"reusing the seeded city ({marker.split(': ', 1)[-1]})")
                 citizens, seed = _marker_params(marker, citizens, seed)

@@ -14,9 +14,14 @@ from strawberry.aiohttp.views import GraphQLView
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
+from hub.access import PURPOSE_HEADER, viewer_for
+from hub.auth import TOKEN_VALIDATOR, AuthError
 from hub.graphiql import graphiql_handler
+from hub.keys import AUDIT_SINK, CLIENTS, LIMITER
+from schema.access import Refusal
 from schema.context import Context
 from schema.errors import HubError
+from schema.policy import Viewer
 
 if TYPE_CHECKING:
     import strawberry
@@ -44,10 +49,41 @@ class HubGraphQLView(GraphQLView[Context, None]):
         self.limits = limits
 
     async def get_context(self, request: web.Request, response: web.Response) -> Context:  # type: ignore[override]
-        context = Context(self.sources, self.guard, self.limits)
+        viewer, refusal = await self._viewer(request)
+
+        def on_refuse(refusal: Refusal) -> None:
+            response.set_status(refusal.status)
+            response.headers.update(refusal.headers)
+
+        context = Context(
+            self.sources,
+            self.guard,
+            self.limits,
+            viewer=viewer,
+            refusal=refusal,
+            audit=request.app[AUDIT_SINK],
+            limiter=request.app[LIMITER],
+            on_refuse=on_refuse,
+        )
         response.headers[REQUEST_ID_HEADER] = context.request_id
         request[REQUEST_ID] = context.request_id
         return context
+
+    async def _viewer(self, request: web.Request) -> tuple[Viewer | None, Refusal | None]:
+        """Authenticate the bearer token (if any) and apply the declared purpose."""
+        header = request.headers.get("Authorization")
+        if header is None:
+            return None, None  # anonymous: the access policy says what that may see
+        try:
+            principal = await request.app[TOKEN_VALIDATOR].authenticate(header)
+        except AuthError as exc:
+            code = "UNAUTHENTICATED" if exc.status in (400, 401) else "SOURCE_UNAVAILABLE"
+            return None, Refusal(
+                code, exc.description or "invalid token", status=exc.status, headers=exc.headers
+            )
+        return await viewer_for(
+            principal, request.headers.get(PURPOSE_HEADER), request.app[CLIENTS]
+        )
 
     async def render_graphql_ide(self, request: web.Request) -> web.Response:
         return await graphiql_handler(request)

@@ -19,10 +19,34 @@ in the working folder, or the one ``CITIZEN_HUB_CONFIG`` names::
     breaker_failures = 5        # consecutive failures that open a source's circuit
     breaker_reset_seconds = 30  # how long it stays open before a probe
     max_citizens = 100          # cap of citizens(niks)
+    requests_per_minute = 600   # per client, in any 60 seconds (hub.limits)
+    distinct_niks_per_hour = 1000  # per client: distinct NIKs asked for in any hour
+
+    [redis]                     # shares the per-client limits across hub instances
+    url = "redis://127.0.0.1:6379/0"   # unset: limits are per process
+
+    [auth]                      # OAuth: the hub's own authorization server and trusted issuers
+    issuer = "https://hub.tangerangkota.go.id"   # the hub's ``iss`` (default urn:citizen-hub)
+    audience = "citizen-hub"    # the ``aud`` every accepted token must carry
+    signing_alg = "ES256"       # or RS256, for keys generated from now on
+    token_seconds = 900         # lifetime of partner tokens
+    citizen_token_seconds = 3600
+    leeway_seconds = 30         # clock skew allowed on exp/nbf/iat
+    jwks_refresh_seconds = 60   # an unknown kid refetches an issuer's JWKS at most this often
+    keys_cache_seconds = 300    # fetched JWKS are reloaded after this long
+    revocation_cache_seconds = 10
+
+    [[auth.issuers]]            # more issuers whose tokens the hub accepts, e.g. the city SSO
+    issuer = "https://sso.tangerangkota.go.id/realms/warga"
+    jwks_url = "https://sso.tangerangkota.go.id/realms/warga/protocol/openid-connect/certs"
+    audience = "citizen-hub"    # default: auth.audience
 
 Environment: ``CITIZEN_HUB_<SOURCE>_DSN`` (e.g. ``CITIZEN_HUB_SIAK_DSN``),
-``CITIZEN_HUB_HUB_DSN``, ``CITIZEN_HUB_HOST``, ``CITIZEN_HUB_PORT``,
-``CITIZEN_HUB_DATA_DIR``.
+``CITIZEN_HUB_HUB_DSN``, ``CITIZEN_HUB_REDIS_URL``, ``CITIZEN_HUB_HOST``, ``CITIZEN_HUB_PORT``,
+``CITIZEN_HUB_DATA_DIR``, ``CITIZEN_HUB_AUTH_ISSUER``, and
+``CITIZEN_HUB_KEY_ENCRYPTION_KEY`` (environment only: 32 random bytes, base64url, e.g.
+``python -c "import secrets; print(secrets.token_urlsafe(32))"``; when set, the hub's
+private signing keys are stored sealed with it).
 
 Every problem is a :class:`SettingsError` whose message is one line naming the
 setting and what is wrong with it.
@@ -30,6 +54,8 @@ setting and what is wrong with it.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 import tomllib
 from collections.abc import Mapping
@@ -57,6 +83,34 @@ class Limits:
     breaker_failures: int = 5
     breaker_reset_seconds: float = 30.0
     max_citizens: int = 100
+    requests_per_minute: int = 600
+    distinct_niks_per_hour: int = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class TrustedIssuer:
+    """Another issuer whose access tokens the hub accepts (e.g. the city SSO)."""
+
+    issuer: str
+    jwks_url: str
+    audience: str | None = None  # None: the hub's auth.audience
+
+
+@dataclass(frozen=True, slots=True)
+class AuthSettings:
+    """The hub's own authorization server and the issuers its resource server trusts."""
+
+    issuer: str = "urn:citizen-hub"
+    audience: str = "citizen-hub"
+    signing_alg: str = "ES256"
+    token_seconds: int = 900
+    citizen_token_seconds: int = 3600
+    leeway_seconds: int = 30
+    jwks_refresh_seconds: float = 60.0
+    keys_cache_seconds: float = 300.0
+    revocation_cache_seconds: float = 10.0
+    issuers: tuple[TrustedIssuer, ...] = ()
+    key_encryption_key: bytes | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +121,8 @@ class Settings:
     source_dsns: Mapping[Source, str] = field(default_factory=dict)
     hub_dsn: str | None = None
     limits: Limits = Limits()
+    redis_url: str | None = None
+    auth: AuthSettings = AuthSettings()
 
     @property
     def needs_embedded(self) -> bool:
@@ -81,8 +137,12 @@ _SECTIONS: dict[str, frozenset[str]] = {
     "server": frozenset({"host", "port", "data_dir"}),
     "sources": frozenset(s.value for s in Source),
     "hub": frozenset({"dsn"}),
+    "redis": frozenset({"url"}),
     "limits": frozenset(Limits.__dataclass_fields__),
+    "auth": frozenset(AuthSettings.__dataclass_fields__) - {"key_encryption_key"},
 }
+_ISSUER_KEYS = frozenset(TrustedIssuer.__dataclass_fields__)
+SIGNING_ALGS = ("ES256", "RS256")
 
 
 def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
@@ -128,7 +188,88 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
         source_dsns=sources,
         hub_dsn=_dsn("hub.dsn", hub_dsn) if hub_dsn else None,
         limits=limits,
+        redis_url=_redis_url(env.get("CITIZEN_HUB_REDIS_URL") or data.get("redis", {}).get("url")),
+        auth=_auth(data.get("auth", {}), env),
     )
+
+
+def _auth(raw: dict[str, Any], env: Mapping[str, str]) -> AuthSettings:
+    defaults = AuthSettings()
+    values: dict[str, Any] = {}
+    for key in ("issuer", "audience"):
+        value = env.get(f"CITIZEN_HUB_AUTH_{key.upper()}") or raw.get(key)
+        if value is not None:
+            values[key] = _text(f"auth.{key}", value)
+    if "signing_alg" in raw and raw["signing_alg"] not in SIGNING_ALGS:
+        raise SettingsError("auth.signing_alg", f"must be one of {', '.join(SIGNING_ALGS)}")
+    for key in (
+        "token_seconds",
+        "citizen_token_seconds",
+        "jwks_refresh_seconds",
+        "keys_cache_seconds",
+        "revocation_cache_seconds",
+    ):
+        if key in raw:
+            values[key] = _number(f"auth.{key}", raw[key], type(getattr(defaults, key)))
+    if "leeway_seconds" in raw:
+        leeway = raw["leeway_seconds"]
+        if isinstance(leeway, bool) or not isinstance(leeway, int) or not 0 <= leeway <= 300:
+            raise SettingsError("auth.leeway_seconds", f"must be 0 to 300 seconds, got {leeway!r}")
+        values["leeway_seconds"] = leeway
+    issuers = tuple(_issuer(i, entry) for i, entry in enumerate(raw.get("issuers", [])))
+    seen = {values.get("issuer", defaults.issuer)}
+    for trusted in issuers:
+        if trusted.issuer in seen:
+            raise SettingsError("auth.issuers", f"issuer {trusted.issuer} is listed twice")
+        seen.add(trusted.issuer)
+    kek = env.get("CITIZEN_HUB_KEY_ENCRYPTION_KEY")
+    return replace(
+        defaults,
+        **values,
+        signing_alg=raw.get("signing_alg", defaults.signing_alg),
+        issuers=issuers,
+        key_encryption_key=_key_encryption_key(kek) if kek else None,
+    )
+
+
+def _issuer(index: int, entry: object) -> TrustedIssuer:
+    setting = f"auth.issuers[{index}]"
+    if not isinstance(entry, dict):
+        raise SettingsError(setting, "must be an [[auth.issuers]] table")
+    for key in entry:
+        if key not in _ISSUER_KEYS:
+            known = ", ".join(sorted(_ISSUER_KEYS))
+            raise SettingsError(f"{setting}.{key}", f"unknown key (known: {known})")
+    for key in ("issuer", "jwks_url"):
+        if key not in entry:
+            raise SettingsError(f"{setting}.{key}", "is required")
+    jwks_url = _text(f"{setting}.jwks_url", entry["jwks_url"])
+    parts = urlsplit(jwks_url)
+    loopback = parts.hostname in ("localhost", "127.0.0.1", "::1")
+    if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
+        raise SettingsError(
+            f"{setting}.jwks_url", "must be an https:// URL (http only on loopback)"
+        )
+    audience = entry.get("audience")
+    return TrustedIssuer(
+        issuer=_text(f"{setting}.issuer", entry["issuer"]),
+        jwks_url=jwks_url,
+        audience=_text(f"{setting}.audience", audience) if audience is not None else None,
+    )
+
+
+def _key_encryption_key(text: str) -> bytes:
+    try:
+        key = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError):
+        key = b""
+    if len(key) != 32:
+        raise SettingsError(
+            "CITIZEN_HUB_KEY_ENCRYPTION_KEY",
+            "must be 32 random bytes in base64url"
+            ' (python -c "import secrets; print(secrets.token_urlsafe(32))")',
+        )
+    return key
 
 
 def _reject_unknown(data: dict[str, Any], path: Path) -> None:
@@ -174,6 +315,18 @@ def _dsn(setting: str, value: object) -> str:
     if parts.scheme not in ("postgresql", "postgres"):
         raise SettingsError(
             setting, "must be a postgresql:// URL (e.g. postgresql://user@host:5432/dbname)"
+        )
+    return text
+
+
+def _redis_url(value: object) -> str | None:
+    if value is None or value == "":
+        return None
+    text = _text("redis.url", value)
+    if urlsplit(text).scheme not in ("redis", "rediss", "unix"):
+        raise SettingsError(
+            "redis.url",
+            "must be a redis://, rediss:// or unix:// URL (e.g. redis://127.0.0.1:6379/0)",
         )
     return text
 

@@ -17,6 +17,7 @@ from strawberry.extensions.query_depth_limiter import create_validator
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from schema.access import AccessPolicy
 from schema.query import Query
 from schema.scalars import SCALAR_MAP
 
@@ -67,6 +68,7 @@ def build_schema() -> strawberry.Schema:
             lambda: ParserCache(maxsize=CACHE_SIZE),
             lambda: ValidationCache(maxsize=CACHE_SIZE),
             DepthLimit,
+            AccessPolicy,
             SourcesReport,
         ],
     )

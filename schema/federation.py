@@ -2,8 +2,10 @@
 
 For a list of NIKs and the operation's sub-selection (:class:`~schema.selection.Plan`),
 :meth:`Federation.citizens` sends one statement per selected source — concurrently —
-then the next level (SIPBD through SIKDa's NIPs; family members through SIAK) the
-same way. The result is plain :class:`~schema.citizen.types.Citizen` objects whose
+then the next level (SIPBD through SIKDa's NIPs; family members through SIAK;
+walk-in tickets the hub's identity crosswalk matched by phone, from Antrian) the
+same way; the crosswalk itself is read like a source (``Store.HUB``). The result
+is plain :class:`~schema.citizen.types.Citizen` objects whose
 fields graphql-core reads synchronously; a source that failed leaves its
 :class:`~schema.errors.SourceError` in place of the value, raised when (and only
 when) the field is read, so its fields are null and the rest still answers. An
@@ -19,13 +21,19 @@ from typing import Any, TypeVar
 
 from connectors.antrian import reads as antrian_reads
 from connectors.apk import reads as apk_reads
-from connectors.base import Source, SourceDB
+from connectors.base import Source, SourceDB, SourceDBs, Store
 from connectors.siak import reads as siak_reads
+from connectors.siak.records import FamilyRecord
 from connectors.sipbd import reads as sipbd_reads
+from schema.access import Disclosed
 from schema.citizen.types import Citizen, Family, FamilyMember
+from schema.errors import SourceUnavailable
 from schema.guard import RequestSources, SourceGuard
-from schema.products import BY_NIK
+from schema.identity import loading as identity
+from schema.policy import Relation, Viewer, Visit, root_niks
+from schema.products import BY_NIK, FIELD_SOURCES, MATCHED_TICKETS
 from schema.selection import Plan
+from schema.viewing import member_relation, show
 
 T = TypeVar("T")
 _FAMILY_CITIZEN_PATHS = (("head",), ("members", "citizen"))
@@ -35,24 +43,51 @@ class Federation:
     """The per-request loader. Never shared between requests: it holds no cache across them."""
 
     def __init__(
-        self, sources: Mapping[Source, SourceDB], guard: SourceGuard, seen: RequestSources
+        self,
+        sources: Mapping[Source, SourceDB],
+        guard: SourceGuard,
+        seen: RequestSources,
+        viewer: Viewer | None = None,
     ) -> None:
         self.sources = sources
         self.guard = guard
         self.seen = seen
+        # The hub's own database (the identity crosswalk), when the app connected one.
+        self.store = sources.store if isinstance(sources, SourceDBs) else None
+        # None: a trusted in-process caller (tests of the loading itself) sees all.
+        self.viewer = viewer
+        # Every citizen this request built, by NIK: what of them the answer shows.
+        self.disclosed: dict[str, Disclosed] = {}
 
     async def read(
         self,
-        source: Source,
+        source: Source | Store,
         batch: Callable[[SourceDB, Sequence[str]], Awaitable[T]],
         keys: Sequence[str],
     ) -> T:
         """One batch read through the source's timeout and circuit breaker."""
-        db = self.sources[source]
+        if isinstance(source, Store):
+            if self.store is None:
+                raise SourceUnavailable(source, "the hub database is not connected")
+            db = self.store
+        else:
+            db = self.sources[source]
         return await self.guard.call(source, self.seen, lambda: batch(db, keys))
 
-    async def citizens(self, niks: Sequence[str], plan: Plan) -> list[Citizen | None]:
-        """One Citizen per NIK, in order, ``None`` where SIAK does not know it."""
+    async def citizens(
+        self,
+        niks: Sequence[str],
+        plan: Plan,
+        *,
+        supplied: bool = True,
+        relations: Mapping[str, Relation] | None = None,
+    ) -> list[Citizen | None]:
+        """One Citizen per NIK, in order, ``None`` where SIAK does not know it.
+
+        ``supplied``: the caller named these NIKs (else they were reached, e.g. through
+        a family card, and are masked for viewers who may not resolve identities).
+        ``relations``: how each relates to a citizen viewer walking its own card.
+        """
         keys = list(dict.fromkeys(niks))
         if not keys:
             return []
@@ -60,6 +95,10 @@ class Federation:
         wants_assets = plan.wants("assetsHeld")
         if wants_assets and not plan.wants("employment"):
             wanted.append(next(p for p in BY_NIK if p.field == "employment"))
+        # Walk-in tickets matched by phone: their links now, the tickets one level down.
+        wants_matches = plan.wants("queueTickets") and self.store is not None
+        if wants_matches and not plan.wants("identifiers"):
+            wanted.append(MATCHED_TICKETS)
         results = await asyncio.gather(
             self.read(Source.SIAK, siak_reads.profiles_by_nik, keys),
             *(self.read(p.source, p.read, keys) for p in wanted),
@@ -79,6 +118,9 @@ class Federation:
         if plan.wants("family"):
             cards = [p.family_card_number for p in profiles.values()]
             next_level.append(self.families(cards, family_plan))
+        if wants_matches:
+            links = found["identifiers" if plan.wants("identifiers") else MATCHED_TICKETS.field]
+            next_level.append(identity.matched_tickets(self, links))
         later = iter(await asyncio.gather(*next_level, return_exceptions=True))
         assets = _failure_or(next(later)) if wants_assets else None
         families: dict[str, Family | None] = {}
@@ -92,6 +134,7 @@ class Federation:
                 families = {f.family_card_number: f for f in loaded if f is not None}
         else:
             family_error = None
+        matched = _failure_or(next(later)) if wants_matches else {}
 
         out: dict[str, Citizen] = {}
         for nik, profile in profiles.items():
@@ -105,7 +148,19 @@ class Federation:
                 values["family"] = family_error
             else:
                 values["family"] = families.get(profile.family_card_number)
-            out[nik] = Citizen.from_profile(profile, values)
+            if wants_matches:
+                values["queueTickets"] = identity.with_matches(nik, values["queueTickets"], matched)
+            citizen = Citizen.from_profile(profile, values)
+            show(
+                citizen,
+                self.viewer,
+                plan,
+                supplied=supplied,
+                relation=relations.get(nik) if relations else None,
+                sources=FIELD_SOURCES,
+                disclosed=self.disclosed,
+            )
+            out[nik] = citizen
         return [out.get(n) for n in niks]
 
     async def _assets(self, servants: dict[str, Any] | Exception) -> dict[str, Any]:
@@ -126,7 +181,10 @@ class Federation:
         members: dict[str, Citizen | None] = {}
         if citizen_plan.selected:
             niks = [m.nik for f in records.values() for m in f.members]
-            members = dict(zip(niks, await self.citizens(niks, citizen_plan), strict=True))
+            loaded = await self.citizens(
+                niks, citizen_plan, supplied=False, relations=self._relations(records)
+            )
+            members = dict(zip(niks, loaded, strict=True))
         families = {
             card: Family(
                 family_card_number=card,
@@ -139,6 +197,51 @@ class Federation:
             for card, record in records.items()
         }
         return [families.get(c) for c in cards]
+
+    def _relations(self, records: Mapping[str, FamilyRecord]) -> dict[str, Relation] | None:
+        """For a citizen viewer: how each member of its own card relates to it."""
+        viewer = self.viewer
+        if viewer is None or not viewer.is_citizen:
+            return None
+        relations: dict[str, Relation] = {}
+        for record in records.values():
+            own = next((m.relationship for m in record.members if m.nik == viewer.nik), None)
+            for m in record.members:
+                relations[m.nik] = (
+                    member_relation(viewer, own, m.nik, m.relationship)
+                    if own is not None
+                    else Relation.STRANGER
+                )
+        return relations
+
+    async def relate(
+        self, viewer: Viewer, visits: Sequence[Visit], variables: Mapping[str, Any]
+    ) -> tuple[dict[str, Relation], str | None]:
+        """For a citizen viewer: how each NIK the operation names relates to it, and its card.
+
+        Two SIAK statements (profiles, then the viewer's card), for citizen tokens only.
+        """
+        if not viewer.is_citizen or viewer.nik is None:
+            return {}, None
+        named = root_niks(list(visits), variables)
+        profiles = await self.read(Source.SIAK, siak_reads.profiles_by_nik, [viewer.nik, *named])
+        own = profiles.get(viewer.nik)
+        if own is None:
+            return dict.fromkeys(named, Relation.STRANGER), None
+        card = own.family_card_number
+        families = await self.read(Source.SIAK, siak_reads.families_by_card, [card])
+        members = (
+            {m.nik: m.relationship for m in families[card].members} if card in families else {}
+        )
+        relations: dict[str, Relation] = {}
+        for nik in named:
+            if nik == viewer.nik:
+                relations[nik] = Relation.SELF
+            elif nik in members:
+                relations[nik] = member_relation(viewer, members.get(viewer.nik), nik, members[nik])
+            else:
+                relations[nik] = Relation.STRANGER
+        return relations, card
 
     async def service_centres(self) -> list[Any]:
         centres: list[Any] = await self.read(

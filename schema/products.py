@@ -13,21 +13,22 @@ from typing import Any
 from connectors import antrian, apk, cpns, lpse, psb, sikda
 from connectors.antrian import reads as antrian_reads
 from connectors.apk import reads as apk_reads
-from connectors.base import Source, SourceDB
+from connectors.base import Source, SourceDB, Store
 from connectors.cpns import reads as cpns_reads
 from connectors.lpse import reads as lpse_reads
 from connectors.psb import reads as psb_reads
 from connectors.sikda import reads as sikda_reads
+from hub.identity import lookups
 
 BatchRead = Callable[[SourceDB, Sequence[str]], Awaitable[dict[str, Any]]]
 
 
 @dataclass(frozen=True, slots=True)
 class ProductField:
-    """A Citizen field answered by one source, keyed by NIK."""
+    """A Citizen field answered by one source (or the hub's own store), keyed by NIK."""
 
     field: str  # the GraphQL name
-    source: Source
+    source: Source | Store
     read: BatchRead
     empty: Any  # what a citizen with no rows gets: [] for lists, None for one object
 
@@ -39,4 +40,18 @@ BY_NIK: tuple[ProductField, ...] = (
     ProductField("procurementRoles", lpse.SOURCE, lpse_reads.roles_by_nik, ()),
     ProductField("districtRequests", apk.SOURCE, apk_reads.requests_by_nik, ()),
     ProductField("queueTickets", antrian.SOURCE, antrian_reads.tickets_by_nik, ()),
+    # The identity crosswalk, in the hub's own database (identity sync builds it).
+    ProductField("identifiers", Store.HUB, lookups.links_by_nik, ()),
 )
+
+# When queueTickets is selected without identifiers: only the walk-in tickets the
+# crosswalk matched to each NIK by phone, to be read from Antrian one level down.
+MATCHED_TICKETS = ProductField("matchedTickets", Store.HUB, lookups.matched_tickets_by_nik, ())
+
+
+# Which source each Citizen field comes from, for the disclosure log. Fields not
+# listed (the profile, the family card) are SIAK's.
+FIELD_SOURCES: dict[str, str] = {
+    **{p.field: p.source.name for p in BY_NIK},
+    "assetsHeld": Source.SIPBD.name,
+}

@@ -12,13 +12,15 @@ from connectors.base import Source
 from schema.citizen.types import Citizen, Family
 from schema.context import Info
 from schema.errors import BadUserInput, LimitExceeded
+from schema.identity import loading as identity
 from schema.scalars import NIK
 from schema.selection import Plan
-from schema.sources import PRODUCTS, CircuitState, SourceStatus
+from schema.sources import PRODUCTS, CircuitState, SourceStatus, SourceSystem
 
 if TYPE_CHECKING:
     from schema.antrian.types import ServiceCentre
     from schema.apk.types import DistrictServiceType
+    from schema.identity.types import IdentityMatch
 
 PING_TIMEOUT = 1.0
 
@@ -28,6 +30,13 @@ class Query:
     @strawberry.field(description="One citizen by NIK; null when SIAK does not know the NIK.")
     async def citizen(self, info: Info, nik: NIK) -> Citizen | None:
         return (await info.context.federation.citizens([nik], Plan.of(info)))[0]
+
+    @strawberry.field(description="The citizen a citizen token belongs to (null for partners).")
+    async def me(self, info: Info) -> Citizen | None:
+        viewer = info.context.viewer
+        if viewer is None or viewer.nik is None:
+            return None
+        return (await info.context.federation.citizens([viewer.nik], Plan.of(info)))[0]
 
     @strawberry.field(
         description="Several citizens at once (at most 100): order kept, null where unknown."
@@ -50,6 +59,21 @@ class Query:
                 "familyCardNumber (nomor KK) must be 16 digits", rule="family_card_number"
             )
         return (await info.context.federation.families([card], Plan.of(info)))[0]
+
+    @strawberry.field(
+        description="Whom an identifier held by one system belongs to: a NIP, NISN, NPWP,"
+        " phone, family card, registration or request number, or queue ticket id, as that"
+        " system writes it. Several candidates with their confidence where it is not certain."
+    )
+    async def resolve_identity(
+        self,
+        info: Info,
+        system: SourceSystem,  # type: ignore[valid-type]
+        identifier: str,
+    ) -> Annotated[IdentityMatch, strawberry.lazy("schema.identity.types")] | None:
+        return await identity.resolve_identity(
+            info.context.federation, system, identifier, Plan.of(info)
+        )
 
     @strawberry.field(description="Each connector's reachability and circuit-breaker state.")
     async def sources(self, info: Info) -> list[SourceStatus]:

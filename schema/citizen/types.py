@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from schema.antrian.types import QueueTicket
     from schema.apk.types import DistrictRequest
     from schema.cpns.types import CivilServiceApplication
+    from schema.identity.types import LinkedIdentifier
     from schema.lpse.types import VendorRole
     from schema.psb.types import SchoolAdmission
     from schema.sikda.types import CivilServant
@@ -98,8 +99,17 @@ class Citizen:
     queue_tickets: list[Annotated[QueueTicket, strawberry.lazy("schema.antrian.types")]] | None = (
         strawberry.field(
             default=None,
-            description="Antrian: queue tickets (tiket) at the public service centres",
+            description="Antrian: queue tickets (tiket) at the public service centres: those"
+            " carrying the NIK (link EXACT) and walk-ins matched by phone (link MATCHED)",
         )
+    )
+    identifiers: (
+        list[Annotated[LinkedIdentifier, strawberry.lazy("schema.identity.types")]] | None
+    ) = strawberry.field(
+        default=None,
+        description="NIP, NISN, NPWP, phones, family cards and record numbers the products"
+        " hold for this citizen, each with where it was found and how it was linked"
+        " (the identity crosswalk, rebuilt by `citizen-hub identity sync`)",
     )
 
     @classmethod
@@ -123,6 +133,7 @@ class Citizen:
             procurement_roles=found.get("procurementRoles"),
             district_requests=found.get("districtRequests"),
             queue_tickets=found.get("queueTickets"),
+            identifiers=found.get("identifiers"),
         )
 
 

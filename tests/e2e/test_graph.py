@@ -12,7 +12,7 @@ from aiohttp.test_utils import TestServer
 from connectors.base import Source, SourceDB
 from connectors.seeding import SeedReport
 from hub.app import SOURCES, create_app
-from tests.e2e.conftest import GraphQLClient, city_settings
+from tests.e2e.conftest import GraphQLClient, city_settings, grant
 
 WHOLE_FAMILY = """
 query Family($kk: String!) {
@@ -68,7 +68,18 @@ async def test_a_showcase_family_comes_back_whole_across_all_eight_products(
     assert head["employment"]["nip"][:8] == family.head.birth_date.strftime("%Y%m%d")
     assert len(head["assetsHeld"]) >= 2  # reached through the NIP, SIPBD knows no NIK
     sources = body["extensions"]["sources"]
-    assert set(sources) == {"SIAK", "PSB", "CPNS", "SIKDA", "SIPBD", "LPSE", "APK", "ANTRIAN"}
+    # The eight products, and the hub's identity crosswalk for the walk-in tickets.
+    assert set(sources) == {
+        "SIAK",
+        "PSB",
+        "CPNS",
+        "SIKDA",
+        "SIPBD",
+        "LPSE",
+        "APK",
+        "ANTRIAN",
+        "HUB",
+    }
     assert all(s["status"] == "ok" and s["circuit"] == "closed" for s in sources.values())
 
 
@@ -196,13 +207,15 @@ async def test_unexpected_errors_are_masked_and_logged_without_personal_data(
 ) -> None:
     assert seed_report.city is not None
     nik = seed_report.city.showcase[0].head.nik
-    app = create_app(city_settings(city_dsns))
+    settings = city_settings(city_dsns)
+    app = create_app(settings)
     async with TestServer(app, host="127.0.0.1") as server:
         psb = app[SOURCES][Source.PSB]
         app[SOURCES][Source.PSB] = BrokenSource(Source.PSB, psb.pool)
+        headers = await grant(settings, name="qa-broken")
         caplog.set_level(logging.INFO)
         async with aiohttp.ClientSession() as session:
-            client = GraphQLClient(session, str(server.make_url("")).rstrip("/"))
+            client = GraphQLClient(session, str(server.make_url("")).rstrip("/"), headers)
             body = await client.post(
                 "query($n: NIK!) { citizen(nik: $n) { fullName schoolAdmissions { level } } }",
                 n=nik,

@@ -17,7 +17,7 @@ from connectors.base import Source
 from connectors.seeding import seed_city
 from hub.app import SOURCES, create_app
 from tests.conftest import ScratchDatabases
-from tests.e2e.conftest import GraphQLClient, city_settings
+from tests.e2e.conftest import GraphQLClient, city_settings, grant
 
 CITIZENS, SEED = 600, 11
 RESET_SECONDS = 1.0
@@ -89,7 +89,8 @@ async def hub(outage_city: dict[Source | str, str]) -> AsyncIterator[tuple[Any, 
     )
     app = create_app(settings)
     async with TestServer(app, host="127.0.0.1") as server, aiohttp.ClientSession() as session:
-        yield app, GraphQLClient(session, str(server.make_url("")).rstrip("/"))
+        headers = await grant(settings, name="qa-outage")
+        yield app, GraphQLClient(session, str(server.make_url("")).rstrip("/"), headers)
 
 
 def showcase_head() -> str:

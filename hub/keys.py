@@ -1,0 +1,12 @@
+"""Where the app keeps its per-process resources (aiohttp ``web.AppKey``s), set at startup."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from hub.access import AuditSink, ClientRegistry
+from hub.limits import ClientLimits
+
+AUDIT_SINK = web.AppKey("audit_sink", AuditSink)
+LIMITER = web.AppKey("limiter", ClientLimits)
+CLIENTS = web.AppKey("clients", ClientRegistry)

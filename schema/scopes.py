@@ -1,0 +1,67 @@
+"""Which OAuth scope each field of the graph needs (DESIGN.md, "Access").
+
+A field not listed needs no scope of its own beyond being reached. The table is
+the whole policy for partners; citizen tokens add the rule of ``schema.policy``
+that they see their own data and their children's school admissions only.
+"""
+
+from __future__ import annotations
+
+PROFILE = "siak:profile"
+SENSITIVE = "siak:sensitive"
+FAMILY = "siak:family"
+IDENTITY = "identity:resolve"
+AUDIT = "audit:read"
+
+ALL_SCOPES = frozenset(
+    {
+        PROFILE,
+        SENSITIVE,
+        FAMILY,
+        "psb:read",
+        "cpns:read",
+        "sikda:read",
+        "sipbd:read",
+        "lpse:read",
+        "apk:read",
+        "apk:write",
+        "antrian:read",
+        "antrian:write",
+        IDENTITY,
+        AUDIT,
+    }
+)
+
+FIELD_SCOPES: dict[tuple[str, str], str] = {
+    ("Query", "family"): FAMILY,
+    ("Query", "resolveIdentity"): IDENTITY,
+    ("Citizen", "fullName"): PROFILE,
+    ("Citizen", "birthPlace"): PROFILE,
+    ("Citizen", "birthDate"): PROFILE,
+    ("Citizen", "sex"): PROFILE,
+    ("Citizen", "occupation"): PROFILE,
+    ("Citizen", "address"): PROFILE,
+    ("Citizen", "religion"): SENSITIVE,
+    ("Citizen", "maritalStatus"): SENSITIVE,
+    ("Citizen", "family"): FAMILY,
+    ("Citizen", "schoolAdmissions"): "psb:read",
+    ("Citizen", "civilServiceApplications"): "cpns:read",
+    ("Citizen", "employment"): "sikda:read",
+    ("Citizen", "assetsHeld"): "sipbd:read",
+    ("Citizen", "procurementRoles"): "lpse:read",
+    ("Citizen", "districtRequests"): "apk:read",
+    ("Citizen", "queueTickets"): "antrian:read",
+    ("Citizen", "identifiers"): IDENTITY,
+    ("Citizen", "accessLog"): AUDIT,
+}
+
+# What an anonymous caller may ask: the schema itself (GraphiQL's docs) and the
+# public catalogues, which hold no personal data.
+ANONYMOUS_ROOT_FIELDS = frozenset(
+    {"__schema", "__type", "__typename", "serviceCentres", "districtServiceTypes", "sources"}
+)
+
+# Citizen fields a citizen token may read about its own children (through its KK).
+CHILD_FIELDS = frozenset({"nik", "fullName", "schoolAdmissions", "__typename"})
+# Citizen fields a citizen token may read about other members of its own family card.
+FAMILY_MEMBER_FIELDS = frozenset({"nik", "fullName", "__typename"})

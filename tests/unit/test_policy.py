@@ -1,0 +1,144 @@
+"""The per-operation decision: fragments, aliases and directives cannot reach a denied field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from graphql import GraphQLError, parse, print_ast
+
+from schema.build import build_schema
+from schema.policy import Relation, Viewer, decide, root_niks, walk
+from schema.scopes import ALL_SCOPES
+
+SCHEMA = build_schema()._schema
+OWN = "3671042602810001"
+CHILD = "3671041306130001"
+STRANGER = "3671014112850003"
+
+
+def decision_for(
+    query: str,
+    viewer: Viewer,
+    variables: dict[str, Any] | None = None,
+    relations: dict[str, Relation] | None = None,
+    own_card: str | None = None,
+) -> tuple[list[tuple[str, ...]], str]:
+    document = parse(query)
+    variables = variables or {}
+    visits = list(walk(SCHEMA, document, None, variables))
+    decision = decide(viewer, visits, document, variables, relations or {}, own_card)
+    return [d.path for d in decision.denials], print_ast(decision.document)
+
+
+PSB_ONLY = Viewer(
+    scopes=frozenset({"siak:profile", "psb:read"}), client_id="school", purpose="PPDB"
+)
+
+
+def test_a_partner_without_a_scope_is_denied_that_field_only() -> None:
+    denied, document = decision_for(
+        f'{{ citizen(nik: "{OWN}") {{ fullName religion schoolAdmissions {{ level }} }} }}',
+        PSB_ONLY,
+    )
+    assert denied == [("citizen", "religion")]
+    assert "religion" not in document and "schoolAdmissions" in document
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        f'{{ citizen(nik: "{OWN}") {{ ...F }} }} fragment F on Citizen {{ religion }}',
+        f'{{ citizen(nik: "{OWN}") {{ ... on Citizen {{ religion }} }} }}',
+        f'{{ citizen(nik: "{OWN}") {{ faith: religion }} }}',
+        f'{{ citizen(nik: "{OWN}") {{ ... {{ ...F }} }} }} fragment F on Citizen {{ x: religion }}',
+    ],
+)
+def test_fragments_inline_fragments_and_aliases_do_not_bypass(query: str) -> None:
+    denied, document = decision_for(query, PSB_ONLY)
+    assert len(denied) == 1
+    assert "religion" not in document
+
+
+def test_include_and_skip_follow_the_variables() -> None:
+    query = (
+        "query($n: NIK!, $x: Boolean!) { citizen(nik: $n) { fullName religion @include(if: $x) } }"
+    )
+    denied, _ = decision_for(query, PSB_ONLY, {"n": OWN, "x": False})
+    assert denied == []
+    denied, _ = decision_for(query, PSB_ONLY, {"n": OWN, "x": True})
+    assert denied == [("citizen", "religion")]
+
+
+def test_a_selection_emptied_by_denials_stays_valid() -> None:
+    _, document = decision_for(
+        f'{{ citizen(nik: "{OWN}") {{ religion maritalStatus }} }}', PSB_ONLY
+    )
+    assert "__pruned: __typename" in document
+
+
+def test_root_niks_come_from_literals_and_variables() -> None:
+    document = parse(
+        'query($ns: [NIK!]!) { a: citizen(nik: "3671 0426 0281 0001") { nik }'
+        " citizens(niks: $ns) { nik } }"
+    )
+    visits = list(walk(SCHEMA, document, None, {"ns": [CHILD, "bad"]}))
+    assert root_niks(visits, {"ns": [CHILD, "bad"]}) == {OWN, CHILD}
+
+
+CITIZEN = Viewer(scopes=ALL_SCOPES - {"identity:resolve"}, nik=OWN, client_id="super-app")
+RELATIONS = {OWN: Relation.SELF, CHILD: Relation.CHILD, STRANGER: Relation.STRANGER}
+
+
+def test_a_citizen_token_sees_only_its_own_nik() -> None:
+    denied, _ = decision_for(
+        f'{{ a: citizen(nik: "{OWN}") {{ religion }} b: citizen(nik: "{STRANGER}") {{ nik }} }}',
+        CITIZEN,
+        relations=RELATIONS,
+    )
+    assert denied == [("b",)]
+
+
+def test_a_citizen_token_sees_its_childs_school_admissions_only() -> None:
+    denied, _ = decision_for(
+        f'{{ citizen(nik: "{CHILD}") {{ fullName schoolAdmissions {{ level }} religion }} }}',
+        CITIZEN,
+        relations=RELATIONS,
+    )
+    assert denied == [("citizen", "religion")]
+
+
+def test_a_citizen_token_cannot_batch_in_a_stranger() -> None:
+    denied, _ = decision_for(
+        "query($n: [NIK!]!) { citizens(niks: $n) { nik } }",
+        CITIZEN,
+        {"n": [OWN, STRANGER]},
+        RELATIONS,
+    )
+    assert denied == [("citizens",)]
+
+
+def test_a_citizen_token_reads_its_own_family_card_only() -> None:
+    query = "query($k: String!) { family(familyCardNumber: $k) { familyCardNumber } }"
+    denied, _ = decision_for(
+        query, CITIZEN, {"k": "3671040909260001"}, RELATIONS, "3671040909260001"
+    )
+    assert denied == []
+    denied, _ = decision_for(
+        query, CITIZEN, {"k": "3671010101010001"}, RELATIONS, "3671040909260001"
+    )
+    assert denied == [("family",)]
+
+
+def test_apply_puts_null_and_a_forbidden_error_in_every_list_item() -> None:
+    document = parse("query($n: [NIK!]!) { citizens(niks: $n) { nik religion } }")
+    variables = {"n": [OWN, CHILD]}
+    visits = list(walk(SCHEMA, document, None, variables))
+    decision = decide(PSB_ONLY, visits, document, variables, {})
+    errors: list[GraphQLError] = []
+    data = decision.apply({"citizens": [{"nik": OWN}, None, {"nik": CHILD}]}, errors)
+    assert data == {
+        "citizens": [{"nik": OWN, "religion": None}, None, {"nik": CHILD, "religion": None}]
+    }
+    assert [e.path for e in errors] == [["citizens", 0, "religion"], ["citizens", 2, "religion"]]
+    assert all(e.extensions == {"code": "FORBIDDEN", "scope": "siak:sensitive"} for e in errors)
