@@ -9,9 +9,9 @@ for its own NIK under the fixed purpose ``SELF_SERVICE``.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from hub.audit import Disclosure, DisclosureLog, DisclosureRequest
 from hub.auth.clients import Client, get_client
@@ -123,3 +123,7 @@ class AuditSink:
                 ],
             )
         )
+
+    async def access_log(self, niks: Sequence[str], last: int) -> dict[str, list[Any]]:
+        entries: dict[str, list[Any]] = await self.log.access_log(niks, last)
+        return entries

@@ -18,6 +18,7 @@ from hub.app import create_app
 from hub.audit.cli import add_audit_parser, run_audit
 from hub.auth.cli import AUTH_COMMANDS, add_auth_parsers, run_auth
 from hub.databases import Databases, resolve
+from hub.demo import demo_tokens
 from hub.identity.cli import add_identity_parser, format_sync, run_identity
 from hub.identity.sync import sync_databases
 from hub.settings import Settings, SettingsError, load_settings
@@ -132,7 +133,9 @@ def _serve(settings: Settings, seed_if_empty: tuple[int, int] | None) -> int:
             else:
                 print(f"reusing the seeded city ({marker.split(': ', 1)[-1]})")
                 citizens, seed = _marker_params(marker, citizens, seed)
-            print(format_showcase(build_city(50, seed)))
+            showcase = build_city(50, seed)
+            print(format_showcase(showcase))
+            print(asyncio.run(demo_tokens(resolved, showcase)))
         print(f"Citizen Hub serving on http://{resolved.host}:{resolved.port}/ (health: /healthz)")
         web.run_app(create_app(resolved), host=resolved.host, port=resolved.port, print=None)
     finally:

@@ -67,6 +67,10 @@ class DisclosureSink(Protocol):
         self, request_id: str, viewer: Viewer, disclosed: Mapping[str, Disclosed]
     ) -> None: ...
 
+    async def access_log(self, niks: Sequence[str], last: int) -> dict[str, list[Any]]:
+        """The ``last`` disclosures of each NIK, newest first (one statement)."""
+        ...
+
 
 class Limiter(Protocol):
     """Per-client request rate and distinct-NIK budget (hub.limits); raise LimitExceeded."""
@@ -136,9 +140,9 @@ class AccessPolicy(SchemaExtension):
                     "the disclosure log could not be written, so no citizen data is"
                     " returned; try again later"
                 )
-                execution.result = ExecutionResult(
-                    data=None, errors=[GraphQLError(str(refused), extensions=refused.extensions)]
-                )
+                # In place: strawberry returns this result object, not execution.result.
+                result.data = None
+                result.errors = [GraphQLError(str(refused), extensions=refused.extensions)]
                 return
         result.errors = errors or None
 

@@ -44,7 +44,7 @@ class Context:
     federation: Federation = field(init=False)
 
     def __post_init__(self) -> None:
-        self.federation = Federation(self.sources, self.guard, self.seen, self.viewer)
+        self.federation = Federation(self.sources, self.guard, self.seen, self.viewer, self.audit)
 
     def unauthenticated(self, reason: str, error: str | None = None) -> Refusal:
         """A 401 refusal with the RFC 6750 challenge."""

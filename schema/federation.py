@@ -25,9 +25,9 @@ from connectors.base import Source, SourceDB, SourceDBs, Store
 from connectors.siak import reads as siak_reads
 from connectors.siak.records import FamilyRecord
 from connectors.sipbd import reads as sipbd_reads
-from schema.access import Disclosed
+from schema.access import Disclosed, DisclosureSink
 from schema.citizen.types import Citizen, Family, FamilyMember
-from schema.errors import SourceUnavailable
+from schema.errors import AuditUnavailable, SourceUnavailable
 from schema.guard import RequestSources, SourceGuard
 from schema.identity import loading as identity
 from schema.policy import Relation, Viewer, Visit, root_niks
@@ -36,6 +36,8 @@ from schema.selection import Plan
 from schema.viewing import member_relation, show
 
 T = TypeVar("T")
+ACCESS_LOG_DEFAULT = 20
+ACCESS_LOG_MAX = 200
 _FAMILY_CITIZEN_PATHS = (("head",), ("members", "citizen"))
 
 
@@ -48,8 +50,10 @@ class Federation:
         guard: SourceGuard,
         seen: RequestSources,
         viewer: Viewer | None = None,
+        audit: DisclosureSink | None = None,
     ) -> None:
         self.sources = sources
+        self.audit = audit
         self.guard = guard
         self.seen = seen
         # The hub's own database (the identity crosswalk), when the app connected one.
@@ -99,11 +103,14 @@ class Federation:
         wants_matches = plan.wants("queueTickets") and self.store is not None
         if wants_matches and not plan.wants("identifiers"):
             wanted.append(MATCHED_TICKETS)
+        wants_log = plan.wants("accessLog")
         results = await asyncio.gather(
             self.read(Source.SIAK, siak_reads.profiles_by_nik, keys),
             *(self.read(p.source, p.read, keys) for p in wanted),
+            *([self._access_log(keys, plan)] if wants_log else []),
             return_exceptions=True,
         )
+        access_log = _failure_or(results.pop()) if wants_log else None
         profiles = results[0]
         if isinstance(profiles, BaseException):
             raise profiles
@@ -150,6 +157,12 @@ class Federation:
                 values["family"] = families.get(profile.family_card_number)
             if wants_matches:
                 values["queueTickets"] = identity.with_matches(nik, values["queueTickets"], matched)
+            if wants_log:
+                values["accessLog"] = (
+                    access_log
+                    if isinstance(access_log, Exception)
+                    else (access_log or {}).get(nik, [])
+                )
             citizen = Citizen.from_profile(profile, values)
             show(
                 citizen,
@@ -162,6 +175,15 @@ class Federation:
             )
             out[nik] = citizen
         return [out.get(n) for n in niks]
+
+    async def _access_log(self, niks: Sequence[str], plan: Plan) -> dict[str, Any]:
+        """Who saw each citizen's data: the disclosure log, newest first, one statement."""
+        if self.audit is None:
+            raise AuditUnavailable("the disclosure log is not connected")
+        # One read for every alias: the most any of them asks for (each slices its own).
+        wanted = [n for n in plan.arguments("accessLog", "last") if isinstance(n, int)]
+        last = max(wanted, default=ACCESS_LOG_DEFAULT)
+        return await self.audit.access_log(niks, min(max(last, 0), ACCESS_LOG_MAX))
 
     async def _assets(self, servants: dict[str, Any] | Exception) -> dict[str, Any]:
         if isinstance(servants, Exception):

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graphql import (
-    BooleanValueNode,
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
@@ -26,14 +25,9 @@ from graphql import (
     GraphQLObjectType,
     GraphQLSchema,
     InlineFragmentNode,
-    ListValueNode,
     NameNode,
     OperationDefinitionNode,
-    SelectionNode,
     SelectionSetNode,
-    StringValueNode,
-    ValueNode,
-    VariableNode,
     get_named_type,
     visit,
 )
@@ -42,6 +36,7 @@ from graphql.language.visitor import REMOVE
 
 from identity.nik import NIK, InvalidNIK
 from schema.scopes import ANONYMOUS_ROOT_FIELDS, CHILD_FIELDS, FIELD_SCOPES
+from schema.selection import argument, included
 
 PRUNED = "__pruned"
 
@@ -183,7 +178,7 @@ def _walk_set(
     visiting: set[str],
 ) -> Iterator[Visit]:
     for selection in selection_set.selections:
-        if not _included(selection, variables):
+        if not included(selection, variables):
             continue
         if isinstance(selection, FieldNode):
             name = selection.name.value
@@ -228,37 +223,6 @@ def _walk_set(
                 variables,
                 visiting | {name},
             )
-
-
-def _included(node: SelectionNode, variables: Mapping[str, Any]) -> bool:
-    for directive in node.directives or ():
-        name = directive.name.value
-        if name not in ("include", "skip"):
-            continue
-        arguments = directive.arguments or ()
-        condition = next((a.value for a in arguments if a.name.value == "if"), None)
-        value = literal(condition, variables) if condition is not None else None
-        if (name == "skip" and value is True) or (name == "include" and value is False):
-            return False
-    return True
-
-
-def literal(node: ValueNode, variables: Mapping[str, Any]) -> Any:
-    """The value of an argument as the client gave it (strings, booleans, lists)."""
-    if isinstance(node, VariableNode):
-        return variables.get(node.name.value)
-    if isinstance(node, BooleanValueNode | StringValueNode):
-        return node.value
-    if isinstance(node, ListValueNode):
-        return [literal(v, variables) for v in node.values]
-    return None
-
-
-def argument(node: FieldNode, name: str, variables: Mapping[str, Any]) -> Any:
-    for arg in node.arguments or ():
-        if arg.name.value == name:
-            return literal(arg.value, variables)
-    return None
 
 
 def clean_nik(value: Any) -> str | None:

@@ -13,25 +13,7 @@ FAMILY = "siak:family"
 IDENTITY = "identity:resolve"
 AUDIT = "audit:read"
 
-ALL_SCOPES = frozenset(
-    {
-        PROFILE,
-        SENSITIVE,
-        FAMILY,
-        "psb:read",
-        "cpns:read",
-        "sikda:read",
-        "sipbd:read",
-        "lpse:read",
-        "apk:read",
-        "apk:write",
-        "antrian:read",
-        "antrian:write",
-        IDENTITY,
-        AUDIT,
-    }
-)
-
+# The catalogue of scopes itself is the authorization server's: hub.auth.scopes.SCOPES.
 FIELD_SCOPES: dict[tuple[str, str], str] = {
     ("Query", "family"): FAMILY,
     ("Query", "resolveIdentity"): IDENTITY,

@@ -17,7 +17,11 @@ from graphql import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     InlineFragmentNode,
+    IntValueNode,
+    ListValueNode,
     SelectionNode,
+    StringValueNode,
+    ValueNode,
     VariableNode,
 )
 
@@ -73,6 +77,11 @@ class Plan:
     def wants_any(self, names: Iterable[str]) -> bool:
         return any(n in self.fields for n in names)
 
+    def arguments(self, field: str, name: str) -> list[Any]:
+        """The values given to argument ``name`` of ``field`` wherever it is selected
+        (literals and variables; ``None`` where it is left to its default)."""
+        return [argument(node, name, self._variables) for node in self.fields.get(field, ())]
+
     def child(self, *path: str) -> Plan:
         """The plan below ``path`` (empty when the path is not selected)."""
         plan = self
@@ -102,20 +111,43 @@ class Plan:
                 self._collect(fragment.selection_set.selections, into, visited)
 
     def _included(self, node: SelectionNode) -> bool:
-        # Evaluated here rather than with graphql-core's get_directive_values, whose
-        # variable-values argument changed shape between 3.2 and 3.3.
-        for directive in node.directives or ():
-            name = directive.name.value
-            if name not in ("include", "skip"):
-                continue
-            arguments = directive.arguments or ()
-            condition = next((a.value for a in arguments if a.name.value == "if"), None)
-            if isinstance(condition, VariableNode):
-                value = self._variables.get(condition.name.value)
-            elif isinstance(condition, BooleanValueNode):
-                value = condition.value
-            else:
-                continue
-            if (name == "skip" and value is True) or (name == "include" and value is False):
-                return False
-        return True
+        return included(node, self._variables)
+
+
+def included(node: SelectionNode, variables: Mapping[str, Any]) -> bool:
+    """Whether ``@include``/``@skip`` keep ``node`` for these variables.
+
+    Evaluated here rather than with graphql-core's get_directive_values, whose
+    variable-values argument changed shape between 3.2 and 3.3.
+    """
+    for directive in node.directives or ():
+        name = directive.name.value
+        if name not in ("include", "skip"):
+            continue
+        arguments = directive.arguments or ()
+        condition = next((a.value for a in arguments if a.name.value == "if"), None)
+        value = literal(condition, variables) if condition is not None else None
+        if (name == "skip" and value is True) or (name == "include" and value is False):
+            return False
+    return True
+
+
+def literal(node: ValueNode, variables: Mapping[str, Any]) -> Any:
+    """The value of an argument as the client gave it (strings, booleans, lists)."""
+    if isinstance(node, VariableNode):
+        return variables.get(node.name.value)
+    if isinstance(node, BooleanValueNode | StringValueNode):
+        return node.value
+    if isinstance(node, IntValueNode):
+        return int(node.value)
+    if isinstance(node, ListValueNode):
+        return [literal(v, variables) for v in node.values]
+    return None
+
+
+def argument(node: FieldNode, name: str, variables: Mapping[str, Any]) -> Any:
+    """The value given to argument ``name`` of the field ``node`` (None when left out)."""
+    for arg in node.arguments or ():
+        if arg.name.value == name:
+            return literal(arg.value, variables)
+    return None

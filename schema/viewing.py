@@ -81,4 +81,7 @@ def show(
 
 
 # GraphQL field name -> Citizen attribute, for fields restricted per citizen.
-_PYTHON_NAMES: dict[str, str] = {to_camel_case(f.name): f.name for f in fields(Citizen)}
+_PYTHON_NAMES: dict[str, str] = {
+    **{to_camel_case(f.name): f.name for f in fields(Citizen)},
+    "accessLog": "access_log_found",  # a resolver with an argument, over this attribute
+}

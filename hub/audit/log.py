@@ -89,6 +89,11 @@ class DisclosureLog:
         self._timeout = timeout
         self.statements = 0
 
+    @property
+    def pool(self) -> HubPool:
+        """The pool the log writes through (the app closes it at shutdown)."""
+        return self._pool
+
     async def record(self, request: DisclosureRequest) -> None:
         """Append a row per distinct NIK of ``request``, in one statement, chained.
 

@@ -13,6 +13,7 @@ from schema.scalars import NIK
 if TYPE_CHECKING:
     from schema.antrian.types import QueueTicket
     from schema.apk.types import DistrictRequest
+    from schema.audit.types import Disclosure
     from schema.cpns.types import CivilServiceApplication
     from schema.identity.types import LinkedIdentifier
     from schema.lpse.types import VendorRole
@@ -112,6 +113,21 @@ class Citizen:
         " (the identity crosswalk, rebuilt by `citizen-hub identity sync`)",
     )
 
+    # The disclosure log entries loaded for this citizen (or the error reading them).
+    access_log_found: strawberry.Private[Any] = None
+
+    @strawberry.field(
+        description="Who saw this citizen's data, newest first: for the citizen's own token,"
+        " or with the scope audit:read"
+    )
+    def access_log(
+        self, last: int = 20
+    ) -> list[Annotated[Disclosure, strawberry.lazy("schema.audit.types")]] | None:
+        found = self.access_log_found
+        if isinstance(found, Exception):
+            raise found
+        return None if found is None else found[: max(last, 0)]
+
     @classmethod
     def from_profile(cls, profile: records.Profile, found: dict[str, Any]) -> Citizen:
         """The citizen's profile and, by GraphQL field name, what each selected source found."""
@@ -134,6 +150,7 @@ class Citizen:
             district_requests=found.get("districtRequests"),
             queue_tickets=found.get("queueTickets"),
             identifiers=found.get("identifiers"),
+            access_log_found=found.get("accessLog"),
         )
 
 

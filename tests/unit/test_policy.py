@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from graphql import GraphQLError, parse, print_ast
 
+from hub.auth import SCOPES as ALL_SCOPES
 from schema.build import build_schema
 from schema.policy import Relation, Viewer, decide, root_niks, walk
-from schema.scopes import ALL_SCOPES
 
 SCHEMA = build_schema()._schema
 OWN = "3671042602810001"
