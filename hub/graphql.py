@@ -77,9 +77,13 @@ class HubGraphQLView(GraphQLView[Context, None]):
         try:
             principal = await request.app[TOKEN_VALIDATOR].authenticate(header)
         except AuthError as exc:
-            code = "UNAUTHENTICATED" if exc.status in (400, 401) else "SOURCE_UNAVAILABLE"
+            # 400 malformed header, 401 bad token, 503 an issuer's keys unreachable:
+            # in every case the caller is not authenticated; the status says why.
             return None, Refusal(
-                code, exc.description or "invalid token", status=exc.status, headers=exc.headers
+                "UNAUTHENTICATED",
+                exc.description or "invalid token",
+                status=exc.status,
+                headers=exc.headers,
             )
         return await viewer_for(
             principal, request.headers.get(PURPOSE_HEADER), request.app[CLIENTS]
