@@ -5,16 +5,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from dataclasses import replace
 from pathlib import Path
 
-from aiohttp import web
-
 from connectors.base import Source
 from connectors.city import City, build_city
 from connectors.seeding import SeedRefused, SeedReport, seed_city, seeded_marker
-from hub.app import create_app
 from hub.audit.cli import add_audit_parser, run_audit
 from hub.auth.cli import AUTH_COMMANDS, add_auth_parsers, run_auth
 from hub.databases import Databases, resolve
@@ -22,6 +20,7 @@ from hub.demo import demo_tokens
 from hub.identity.cli import add_identity_parser, format_sync, run_identity
 from hub.identity.sync import sync_databases
 from hub.settings import Settings, SettingsError, load_settings
+from hub.workers import serve
 
 DEFAULT_CITIZENS = 10_000
 DEFAULT_SEED = 42
@@ -47,9 +46,11 @@ def main(argv: list[str] | None = None) -> int:
         if command == "seed":
             return asyncio.run(_seed(settings, args.citizens, args.seed))
         if command == "serve":
-            return _serve(settings, seed_if_empty=None)
+            return _serve(settings, seed_if_empty=None, workers=_workers(args.workers))
         if command == "demo":
-            return _serve(settings, seed_if_empty=(args.citizens, args.seed))
+            return _serve(
+                settings, seed_if_empty=(args.citizens, args.seed), workers=_workers(args.workers)
+            )
         if command == "audit":
             return run_audit(args, settings)
         if command == "identity":
@@ -77,6 +78,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
     serve.add_argument("--data-dir", type=Path)
+    serve.add_argument(
+        "--workers",
+        default="1",
+        help="processes sharing the port: a number, or 'auto' (one per core)",
+    )
 
     demo = commands.add_parser("demo", help="seed when empty, then serve")
     demo.add_argument("--host")
@@ -84,6 +90,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--data-dir", type=Path)
     demo.add_argument("--citizens", type=int, default=DEFAULT_CITIZENS)
     demo.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    demo.add_argument("--workers", default="1", help="processes sharing the port, or 'auto'")
 
     add_audit_parser(commands)
     add_identity_parser(commands)
@@ -116,7 +123,7 @@ def format_report(report: SeedReport) -> str:
     return "\n".join(lines)
 
 
-def _serve(settings: Settings, seed_if_empty: tuple[int, int] | None) -> int:
+def _serve(settings: Settings, seed_if_empty: tuple[int, int] | None, workers: int = 1) -> int:
     databases: Databases = asyncio.run(resolve(settings, keep_embedded=True))
     try:
         resolved = databases.settings
@@ -136,11 +143,24 @@ def _serve(settings: Settings, seed_if_empty: tuple[int, int] | None) -> int:
             showcase = build_city(50, seed)
             print(format_showcase(showcase))
             print(asyncio.run(demo_tokens(resolved, showcase)))
-        print(f"Citizen Hub serving on http://{resolved.host}:{resolved.port}/ (health: /healthz)")
-        web.run_app(create_app(resolved), host=resolved.host, port=resolved.port, print=None)
+        processes = f" with {workers} workers" if workers > 1 else ""
+        print(
+            f"Citizen Hub serving on http://{resolved.host}:{resolved.port}/{processes}"
+            " (health: /healthz)",
+            flush=True,
+        )
+        serve(resolved, workers)
     finally:
         databases.stop()
     return 0
+
+
+def _workers(value: str) -> int:
+    if value == "auto":
+        return os.cpu_count() or 1
+    if not value.isdigit() or int(value) < 1:
+        raise SettingsError("--workers", f"must be a positive number or 'auto', got {value!r}")
+    return int(value)
 
 
 def _marker_params(marker: str, citizens: int, seed: int) -> tuple[int, int]:

@@ -1,0 +1,107 @@
+"""HTTP throughput of the hub with 1 worker and with one per core, in one run.
+
+Starts ``citizen-hub serve --workers N`` on the demo city (.data, seeded first
+when empty by ``bench.graph``'s rules) and POSTs the 100-citizen, eight-product
+query from concurrent clients on loopback.
+
+    .venv/bin/python -m bench.workers [--rounds 400] [--clients 16]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import socket
+import sys
+import tempfile
+
+import aiohttp
+
+from bench.graph import over_http
+from connectors.base import Source
+from connectors.city import build_city
+from connectors.seeding import seeded_marker
+from hub.databases import resolve
+from hub.demo import demo_partner_headers
+from hub.settings import load_settings
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def unlimited_settings() -> str:
+    """A settings file lifting the per-client rate: the benchmark is one client asking fast."""
+    fd, path = tempfile.mkstemp(suffix=".toml", prefix="citizen-hub-bench-")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write("[limits]\nrequests_per_minute = 1000000000\n")
+    return path
+
+
+async def wait_healthy(url: str) -> None:
+    async with aiohttp.ClientSession() as session:
+        for _ in range(300):
+            try:
+                async with session.get(url + "/healthz") as r:
+                    if r.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.2)
+    raise RuntimeError("the hub did not start")
+
+
+async def main(rounds: int, clients: int) -> None:
+    databases = await resolve(load_settings(), keep_embedded=True)
+    settings = databases.settings
+    try:
+        marker = await seeded_marker(settings.source_dsns[Source.SIAK])
+        if marker is None:
+            raise SystemExit("seed the demo city first: make demo (or python -m bench.graph)")
+        fields = dict(p.split("=", 1) for p in marker.split() if "=" in p)
+        city = build_city(int(fields["citizens"]), int(fields["seed"]))
+        niks = [p.nik for p in city.people if p.age() >= 18][:100]
+        _, headers = await demo_partner_headers(settings)
+        env = {**os.environ, "CITIZEN_HUB_HUB_DSN": settings.hub_dsn or ""}
+        env.update({f"CITIZEN_HUB_{s.name}_DSN": settings.source_dsns[s] for s in Source})
+        cores = os.cpu_count() or 1
+        print(f"100 citizens, eight products; {rounds} requests from {clients} clients")
+        print(f"{'workers':>8} {'median ms':>10} {'p99 ms':>8} {'req/s':>8}")
+        results = {}
+        for workers in sorted({1, cores}):
+            port = free_port()
+            toml = unlimited_settings()
+            server = await asyncio.create_subprocess_exec(
+                *(sys.executable, "-m", "hub", "--config", toml, "serve"),
+                *("--port", str(port), "--workers", str(workers)),
+                env=env,
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.DEVNULL,
+            )
+            url = f"http://127.0.0.1:{port}"
+            try:
+                await wait_healthy(url)
+                median, p99, rps = await over_http(url + "/graphql", headers, niks, rounds, clients)
+            finally:
+                server.send_signal(signal.SIGTERM)
+                await server.wait()
+                os.unlink(toml)
+            results[workers] = rps
+            print(f"{workers:>8} {median:10.2f} {p99:8.2f} {rps:8.0f}")
+        if len(results) > 1:
+            print(f"throughput ratio {cores} workers / 1: {results[cores] / results[1]:.2f}")
+    finally:
+        databases.stop()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=400)
+    parser.add_argument("--clients", type=int, default=16)
+    args = parser.parse_args()
+    asyncio.run(main(args.rounds, args.clients))
