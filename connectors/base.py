@@ -3,15 +3,28 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+import asyncpg
 
 if TYPE_CHECKING:
-    import asyncpg
-
     from connectors.city import City
+
+# What "the database did not answer" means, for every caller of asyncpg here: the
+# server refused or failed, the connection is gone or never came, the pool is
+# closed, or the time ran out. A bug in our own code (TypeError, KeyError…) is
+# none of these and must not be reported as the database's failure.
+DATABASE_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+)
 
 
 class Source(enum.StrEnum):
@@ -62,11 +75,6 @@ class SourceDB:
         async with self.pool.acquire() as conn:
             await conn.fetchval("SELECT 1")
 
-    async def fetchval(self, sql: str, *args: Any) -> Any:
-        self.statements += 1
-        async with self.pool.acquire() as conn:
-            return await conn.fetchval(sql, *args)
-
 
 class SourceDBs(dict[Source, SourceDB]):
     """The eight product databases by source, and the hub's own store beside them.
@@ -88,6 +96,12 @@ class TableRows:
 
     columns: tuple[str, ...]
     rows: list[tuple[Any, ...]] = field(default_factory=list)
+
+    def replace(self, index: int, column: str, value: Any) -> None:
+        """Set one cell of a row already written (rows are tuples: the row is rebuilt)."""
+        at = self.columns.index(column)
+        row = self.rows[index]
+        self.rows[index] = (*row[:at], value, *row[at + 1 :])
 
 
 @dataclass(slots=True)
@@ -113,9 +127,19 @@ def read_ddl(package: str) -> str:
     return resources.files(package).joinpath("ddl.sql").read_text(encoding="utf-8")
 
 
-def only_digits_array(values: Iterable[str]) -> list[str]:
+_NOT_DIGITS = re.compile(r"[^0-9]")
+K = TypeVar("K", bound=Hashable)
+
+
+def unique_keys(values: Iterable[K]) -> list[K]:
     """Deduplicated keys for an ``= ANY($1::text[])`` lookup, order kept."""
     return list(dict.fromkeys(values))
+
+
+def digit_keys(values: Iterable[str]) -> list[str]:
+    """:func:`unique_keys` of the digits of each value, for columns matched on
+    ``regexp_replace(column, '[^0-9]', '', 'g')`` (NIKs, NIPs, NPWPs typed with separators)."""
+    return unique_keys(_NOT_DIGITS.sub("", v) for v in values)
 
 
 def group(records: Iterable[Any], key: str) -> dict[str, list[Any]]:
@@ -124,8 +148,3 @@ def group(records: Iterable[Any], key: str) -> dict[str, list[Any]]:
     for record in records:
         out.setdefault(getattr(record, key), []).append(record)
     return out
-
-
-def by_key(keys: Sequence[str], found: dict[str, Any]) -> list[Any]:
-    """One result per key, in key order (``None`` where nothing was found)."""
-    return [found.get(k) for k in keys]

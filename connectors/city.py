@@ -15,7 +15,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Literal
+from typing import Literal, TypeVar
 
 from faker import Faker
 
@@ -23,6 +23,7 @@ from identity.nik import encode
 from identity.regions import KECAMATAN, KELURAHAN, KOTA_TANGERANG, NEIGHBOURS
 
 Sex = Literal["M", "F"]
+T = TypeVar("T")
 
 # Ages, ticket dates and admission years are computed from this day, not from
 # today, so a seed gives the same city whenever it is run.
@@ -202,7 +203,8 @@ def _birth_date(rng: random.Random, min_age: int, max_age: int) -> date:
     return REFERENCE_DATE - timedelta(days=days)
 
 
-def _weighted(rng: random.Random, table: tuple[tuple[str, float], ...]) -> str:
+def weighted(rng: random.Random, table: tuple[tuple[T, float], ...]) -> T:
+    """One value of ``table``'s (value, weight) pairs, drawn by weight."""
     return rng.choices([v for v, _ in table], weights=[w for _, w in table])[0]
 
 
@@ -264,7 +266,7 @@ def _family(rng: random.Random, names: NamePools, reg: _Registrar, *, showcase: 
         elif relationship == "ORANG TUA" and REFERENCE_DATE.year - born.year > 60:
             occupation, education = "PENSIUNAN", "SLTP/SEDERAJAT"
         else:
-            occupation = _weighted(rng, ADULT_OCCUPATIONS)
+            occupation = weighted(rng, ADULT_OCCUPATIONS)
             education = rng.choice(("SLTA/SEDERAJAT", "DIPLOMA III", "DIPLOMA IV/STRATA I"))
         if sex == "M" and occupation == "MENGURUS RUMAH TANGGA":
             occupation = "KARYAWAN SWASTA"
@@ -281,7 +283,7 @@ def _family(rng: random.Random, names: NamePools, reg: _Registrar, *, showcase: 
             birth_place=("TANGERANG" if rng.random() < 0.6 else rng.choice(names.places).upper()),
             birth_date=born,
             sex=sex,
-            religion=_weighted(rng, RELIGIONS),
+            religion=weighted(rng, RELIGIONS),
             marital_status=marital,
             occupation=occupation,
             education=education,

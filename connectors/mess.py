@@ -9,6 +9,7 @@ same rows.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -81,6 +82,16 @@ class LegacyMess:
             return phone
         self.phone_reformatted += 1
         return self.rng.choice(self.phone_styles)(phone)
+
+
+_PLAIN_PHONE = re.compile(r"08\d+")
+
+
+def stored_plain(phone: str | None) -> bool:
+    """Whether a stored phone is in the canonical 08… form, not one :meth:`LegacyMess.phone`
+    reformatted: only such rows may be given another phone later, or the
+    ``phone_reformatted`` count would no longer match the rows."""
+    return phone is not None and _PLAIN_PHONE.fullmatch(phone) is not None
 
 
 # Deliberate identity conflicts (a NIK or NIP that disagrees with the register, a name

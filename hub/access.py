@@ -8,59 +8,33 @@ for its own NIK under the fixed purpose ``SELF_SERVICE``.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from hub.audit import Disclosure, DisclosureLog, DisclosureRequest
-from hub.auth.clients import Client, get_client
 from schema.access import Disclosed, Refusal
 from schema.policy import Viewer
 
 if TYPE_CHECKING:
-    import asyncpg
-
-    from hub.auth import Principal
+    from hub.auth import Principal, TokenValidator
 
 PURPOSE_HEADER = "X-Purpose"
 SELF_SERVICE = "SELF_SERVICE"
-CLIENT_CACHE_SECONDS = 10.0
 
 
 def forbidden(message: str, **extensions: str) -> Refusal:
     return Refusal("FORBIDDEN", message, status=403, extensions=extensions)
 
 
-@dataclass(slots=True)
-class ClientRegistry:
-    """Registered clients and their purposes, read from the hub database, cached briefly.
-
-    The cache keeps a client lookup off most requests; a revoked client is already
-    refused by the token validator's own (equally brief) revocation check.
-    """
-
-    pool: asyncpg.Pool
-    _cache: dict[str, tuple[float, Client | None]]
-
-    @classmethod
-    def over(cls, pool: asyncpg.Pool) -> ClientRegistry:
-        return cls(pool, {})
-
-    async def get(self, client_id: str) -> Client | None:
-        now = time.monotonic()
-        cached = self._cache.get(client_id)
-        if cached is not None and now - cached[0] < CLIENT_CACHE_SECONDS:
-            return cached[1]
-        client = await get_client(self.pool, client_id)
-        self._cache[client_id] = (now, client)
-        return client
-
-
 async def viewer_for(
-    principal: Principal, declared: str | None, clients: ClientRegistry
+    principal: Principal, declared: str | None, validator: TokenValidator
 ) -> tuple[Viewer | None, Refusal | None]:
-    """The viewer a principal acts as under the purpose it declares, or why it may not."""
+    """The viewer a principal acts as under the purpose it declares, or why it may not.
+
+    The client's registered purposes come from the validator's brief client cache,
+    the same read that checked the token's client is not revoked.
+    """
     if principal.nik is not None:
         return (
             Viewer(
@@ -86,7 +60,7 @@ async def viewer_for(
             f" {PURPOSE_HEADER} header or the token's purpose claim",
             reason="purpose_missing",
         )
-    client = await clients.get(principal.client_id) if principal.client_id else None
+    client = await validator.registered_client(principal)
     if client is None or purpose not in client.purposes:
         return None, forbidden(
             f"purpose {purpose} is not registered for this client", reason="purpose_unknown"

@@ -8,13 +8,13 @@ import asyncpg
 from aiohttp import web
 
 from connectors.base import Source, SourceDB, SourceDBs, Store
-from hub.access import AuditSink, ClientRegistry
+from hub.access import AuditSink
 from hub.audit import DisclosureLog, create_audit_pool
 from hub.auth import add_oauth_routes
 from hub.graphiql import add_graphiql_routes
 from hub.graphql import HubGraphQLView
 from hub.health import health_handler
-from hub.keys import AUDIT_SINK, CLIENTS, LIMITER
+from hub.keys import AUDIT_SINK, LIMITER
 from hub.limits import ClientLimits
 from hub.migrate import migrate
 from hub.settings import Settings
@@ -79,7 +79,6 @@ def _pools(
             audit_pool = await create_audit_pool(settings.hub_dsn)
             pools.append(audit_pool)
             app[AUDIT_SINK] = AuditSink(DisclosureLog(audit_pool))
-            app[CLIENTS] = ClientRegistry.over(app[HUB_POOL])
             limiter = ClientLimits.from_settings(settings)
             app[LIMITER] = limiter
             yield

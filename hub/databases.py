@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import asyncpg
@@ -39,6 +41,21 @@ async def resolve(settings: Settings, *, keep_embedded: bool = False) -> Databas
         settings = settings.with_dsns(sources, settings.hub_dsn or embedded.dsn(HUB_DATABASE))
     await check_reachable(settings)
     return Databases(settings, embedded)
+
+
+@asynccontextmanager
+async def hub_dsn(settings: Settings) -> AsyncIterator[str]:
+    """The hub database's DSN for an operator command: the configured one, or the
+    embedded server's, started for the block and stopped after it."""
+    if settings.hub_dsn is not None:
+        yield settings.hub_dsn
+        return
+    databases = await resolve(settings)
+    try:
+        assert databases.settings.hub_dsn is not None
+        yield databases.settings.hub_dsn
+    finally:
+        databases.stop()
 
 
 async def check_reachable(settings: Settings, connect_timeout: float = 5.0) -> None:

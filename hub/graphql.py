@@ -17,7 +17,7 @@ from strawberry.types import ExecutionResult
 from hub.access import PURPOSE_HEADER, viewer_for
 from hub.auth import TOKEN_VALIDATOR, AuthError
 from hub.graphiql import graphiql_handler
-from hub.keys import AUDIT_SINK, CLIENTS, LIMITER
+from hub.keys import AUDIT_SINK, LIMITER
 from schema.access import Refusal
 from schema.context import Context
 from schema.errors import HubError
@@ -74,8 +74,9 @@ class HubGraphQLView(GraphQLView[Context, None]):
         header = request.headers.get("Authorization")
         if header is None:
             return None, None  # anonymous: the access policy says what that may see
+        validator = request.app[TOKEN_VALIDATOR]
         try:
-            principal = await request.app[TOKEN_VALIDATOR].authenticate(header)
+            principal = await validator.authenticate(header)
         except AuthError as exc:
             # 400 malformed header, 401 bad token, 503 an issuer's keys unreachable:
             # in every case the caller is not authenticated; the status says why.
@@ -85,9 +86,12 @@ class HubGraphQLView(GraphQLView[Context, None]):
                 status=exc.status,
                 headers=exc.headers,
             )
-        return await viewer_for(
-            principal, request.headers.get(PURPOSE_HEADER), request.app[CLIENTS]
-        )
+        try:
+            return await viewer_for(principal, request.headers.get(PURPOSE_HEADER), validator)
+        except AuthError as exc:  # the client registry cannot be read now (503)
+            return None, Refusal(
+                "UNAUTHENTICATED", exc.description, status=exc.status, headers=exc.headers
+            )
 
     async def render_graphql_ide(self, request: web.Request) -> web.Response:
         return await graphiql_handler(request)

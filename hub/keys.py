@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from hub.access import AuditSink, ClientRegistry
+from hub.access import AuditSink
 from hub.limits import ClientLimits
 
 AUDIT_SINK = web.AppKey("audit_sink", AuditSink)
 LIMITER = web.AppKey("limiter", ClientLimits)
-CLIENTS = web.AppKey("clients", ClientRegistry)

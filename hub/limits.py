@@ -21,7 +21,8 @@ more new NIKs than the whole budget, which no wait cures).
 With ``[redis] url`` the counts live in Redis and every hub instance shares
 them (DESIGN.md: "shared limits go to Redis"); without it they live in this
 process, and the hub says so in its log. While Redis does not answer, each
-instance falls back to its own counts rather than refusing every request.
+instance falls back to its own counts rather than refusing every request, and
+tries Redis again only every few seconds (``REDIS_RETRY_SECONDS``).
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ log = logging.getLogger(__name__)
 
 HOUR = 3600
 REDIS_TIMEOUT = 0.5  # seconds; a slow Redis must not stall every request
+REDIS_RETRY_SECONDS = 5.0  # after Redis fails, counts stay in this process this long
 
 # Hand-written because ``limits`` counts hits and cannot tell a NIK seen before
 # from a new one: the budget needs a set of NIKs per client and a check-then-add
@@ -152,6 +154,7 @@ class ClientLimits:
         )
         self._redis: aioredis.Redis | None = None
         self._shared: _Counts | None = None
+        self._redis_retry_at = -math.inf
         self._fallback_logged_at = -math.inf
         if redis_url is None:
             log.info("no [redis] url: request rate and NIK budgets are per process")
@@ -184,11 +187,10 @@ class ClientLimits:
 
     async def check_request(self, client_id: str) -> None:
         """Count one request of ``client_id``; LimitExceeded past the rate."""
-        counts = self._shared or self._local
         try:
-            await self._hit(counts, client_id)
+            await self._hit(self._counts(), client_id)
         except (StorageError, RedisError, OSError) as exc:
-            self._log_fallback(exc)
+            self._fall_back(exc)
             await self._hit(self._local, client_id)
 
     async def charge_niks(self, client_id: str, niks: Sequence[str]) -> None:
@@ -197,11 +199,10 @@ class ClientLimits:
         digests = sorted({hashlib.sha256(n.encode()).hexdigest()[:32] for n in niks})
         if not digests:
             return
-        counts = self._shared or self._local
         try:
-            wait = await counts.budget.charge(client_id, digests)
+            wait = await self._counts().budget.charge(client_id, digests)
         except (RedisError, OSError) as exc:
-            self._log_fallback(exc)
+            self._fall_back(exc)
             wait = await self._local.budget.charge(client_id, digests)
         if wait is None:
             return
@@ -238,8 +239,16 @@ class ClientLimits:
             retry_after=max(1, math.ceil(stats.reset_time - time.time())),
         )
 
-    def _log_fallback(self, exc: BaseException) -> None:
+    def _counts(self) -> _Counts:
+        if self._shared is None or time.monotonic() < self._redis_retry_at:
+            return self._local
+        return self._shared
+
+    def _fall_back(self, exc: BaseException) -> None:
+        # A Redis that hangs costs its timeout; paying it on every request would stall
+        # them all, so the next few seconds' requests are counted here without asking.
         now = time.monotonic()
+        self._redis_retry_at = now + REDIS_RETRY_SECONDS
         if now - self._fallback_logged_at > 60:
             self._fallback_logged_at = now
             log.warning(

@@ -6,15 +6,12 @@ where the card was issued, the issue date, and a serial from 0001.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 
 from identity.errors import InvalidIdentifier
+from identity.layout import ddmmyy, digits_of
 from identity.regions import region_problem
-
-_SEPARATORS = re.compile(r"[\s.\-]")
-_DIGITS = re.compile(r"[0-9]+")
 
 
 class InvalidKK(InvalidIdentifier):
@@ -31,13 +28,7 @@ class KK:
     @classmethod
     def parse(cls, raw: str) -> KK:
         """Parse ``raw`` (spaces, dots, dashes allowed) or raise :class:`InvalidKK`."""
-        digits = _SEPARATORS.sub("", raw)
-        if not _DIGITS.fullmatch(digits):
-            raise InvalidKK("digits", "a family card number holds only digits")
-        if len(digits) != 16:
-            raise InvalidKK(
-                "length", f"a family card number has 16 digits, this one has {len(digits)}"
-            )
+        digits = digits_of(raw, InvalidKK, "a family card number", 16)
         problem = region_problem(digits[0:6])
         if problem is not None:
             raise InvalidKK("region", f"a family card number starts with its region: {problem}")
@@ -63,10 +54,4 @@ class KK:
 
 
 def _issued(digits: str, today: date) -> date | None:
-    day, month, year = int(digits[6:8]), int(digits[8:10]), 2000 + int(digits[10:12])
-    if year > today.year:
-        year -= 100
-    try:
-        return date(year, month, day)
-    except ValueError:
-        return None
+    return ddmmyy(int(digits[6:8]), int(digits[8:10]), int(digits[10:12]), today)

@@ -194,12 +194,8 @@ class _Linker:
             self._add(s, h.kind, value, nik.value, LinkMethod.EXACT, EXACT, None)
             if h.kind is IdentifierKind.NIP:
                 self.nip_owners.setdefault(value, {})[nik.value] = s.system
-                self.findings.update(
-                    ((f.system.value, f.rule.value, f.record, f.nik), f)
-                    for f in nip_findings(s.system, s.record, NIP(value), nik)
-                )
-            elif h.kind is IdentifierKind.PHONE:
-                self.phone_owners.setdefault(value, set()).add(nik.value)
+                for finding in nip_findings(s.system, s.record, NIP(value), nik):
+                    self._keep(finding)
 
     def through_nip(self, s: Sighting, holder: ThroughNIP) -> None:
         """Link a record knowing its person by NIP to whoever SIKDa says holds the NIP."""
@@ -211,11 +207,7 @@ class _Linker:
             self._find(s, Rule.NIP_UNKNOWN, None, "no civil servant in SIKDa has this NIP")
             return
         for nik, where in sorted(owners.items()):
-            for h in s.holds:
-                value = self._value(s, h)
-                if value is not None:
-                    via = f"{where.name} NIP"
-                    self._add(s, h.kind, value, nik, LinkMethod.DERIVED, THROUGH_NIP, via)
+            self._add_held(s, nik, LinkMethod.DERIVED, THROUGH_NIP, f"{where.name} NIP")
 
     def through_managers(self, s: Sighting, holder: ThroughManagers) -> None:
         """Link a vendor's NPWP to its directors or owner, its phone to the first of them."""
@@ -230,7 +222,6 @@ class _Linker:
                 continue
             if h.kind is IdentifierKind.PHONE:
                 self._add(s, h.kind, value, niks[0], LinkMethod.DERIVED, VENDOR_PHONE, "LPSE lead")
-                self.phone_owners.setdefault(value, set()).add(niks[0])
                 continue
             for index, nik in enumerate(niks):
                 confidence = VENDOR_LEAD if index == 0 else VENDOR_OTHER
@@ -260,14 +251,7 @@ class _Linker:
             return
         confidence = round(THROUGH_CARD / len(named), 3)
         for nik in named:
-            for h in s.holds:
-                value = self._value(s, h)
-                if value is None:
-                    continue
-                via = "SIAK family card"
-                self._add(s, h.kind, value, nik, LinkMethod.DERIVED, confidence, via)
-                if h.kind is IdentifierKind.PHONE:
-                    self.phone_owners.setdefault(value, set()).add(nik)
+            self._add_held(s, nik, LinkMethod.DERIVED, confidence, "SIAK family card")
 
     def by_phone(self, s: Sighting, holder: ByPhoneOnly) -> None:
         """Match a walk-in to everyone who gave its phone with a NIK (or through one)."""
@@ -290,10 +274,7 @@ class _Linker:
             similarity = name_similarity(s.name, known) if s.name and known else None
             confidence = match_confidence(len(owners), similarity)
             via = "phone and name" if similarity is not None else "phone"
-            for h in s.holds:
-                value = self._value(s, h)
-                if value is not None:
-                    self._add(s, h.kind, value, nik, LinkMethod.MATCHED, confidence, via)
+            self._add_held(s, nik, LinkMethod.MATCHED, confidence, via)
 
     def _npwp_of_individual(self, s: Sighting, h: Held, value: str) -> bool:
         """An individual's NPWP is their NIK: linked EXACT to it, whatever the record says."""
@@ -326,6 +307,15 @@ class _Linker:
             self._find(s, Rule.INVALID_IDENTIFIER, None, f"{h.kind.value}: {exc.rule}")
             return None
 
+    def _add_held(
+        self, s: Sighting, nik: str, method: LinkMethod, confidence: float, via: str
+    ) -> None:
+        """Link every identifier the record holds (those that parse) to ``nik``."""
+        for h in s.holds:
+            value = self._value(s, h)
+            if value is not None:
+                self._add(s, h.kind, value, nik, method, confidence, via)
+
     def _add(
         self,
         s: Sighting,
@@ -341,10 +331,17 @@ class _Linker:
         old = self.links.get(key)
         if old is None or _stronger(new, old):
             self.links[key] = new
+        # Whoever gives a phone with a NIK (or through one) may be the walk-in who gives
+        # it; a MATCHED link is itself such a guess, so it makes no one an owner.
+        if kind is IdentifierKind.PHONE and method is not LinkMethod.MATCHED:
+            self.phone_owners.setdefault(value, set()).add(nik)
 
     def _find(self, s: Sighting, rule: Rule, nik: str | None, detail: str) -> None:
-        finding = Finding(s.system, rule, s.record, nik, detail)
-        self.findings[(s.system.value, rule.value, s.record, nik)] = finding
+        self._keep(Finding(s.system, rule, s.record, nik, detail))
+
+    def _keep(self, finding: Finding) -> None:
+        key = (finding.system.value, finding.rule.value, finding.record, finding.nik)
+        self.findings[key] = finding
 
 
 def _stronger(new: Link, old: Link) -> bool:

@@ -7,26 +7,19 @@ serial from 0001. The region never changes when a person moves.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
 from identity.errors import InvalidIdentifier
+from identity.layout import ddmmyy, digits_of
 from identity.regions import region_problem
 
 Sex = Literal["M", "F"]
 
-_SEPARATORS = re.compile(r"[\s.\-]")
-
 
 class InvalidNIK(InvalidIdentifier):
     """A NIK broke one of its rules; ``rule`` names which one."""
-
-
-def normalise_digits(raw: str) -> str:
-    """Strip the separators legacy rows and people write (spaces, dots, dashes)."""
-    return _SEPARATORS.sub("", raw)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,17 +29,13 @@ class NIK:
     value: str
 
     @classmethod
-    def parse(cls, raw: str, *, century_hint: int | None = None) -> NIK:
+    def parse(cls, raw: str) -> NIK:
         """Parse ``raw`` (separators allowed) or raise :class:`InvalidNIK` naming the rule."""
-        digits = normalise_digits(raw)
-        if not digits.isdigit():
-            raise InvalidNIK("digits", "a NIK holds only digits (spaces and dots are allowed)")
-        if len(digits) != 16:
-            raise InvalidNIK("length", f"a NIK has 16 digits, this one has {len(digits)}")
+        digits = digits_of(raw, InvalidNIK, "a NIK", 16)
         problem = region_problem(digits[0:6])
         if problem is not None:
             raise InvalidNIK("region", f"a NIK starts with its region: {problem}")
-        if _birth_date(digits, century_hint) is None:
+        if _birth_date(digits, date.today()) is None:
             raise InvalidNIK(
                 "birth_date",
                 f"digits 7-12 ({digits[6:12]}) are no birth date, even with 40 added for women",
@@ -74,7 +63,7 @@ class NIK:
 
     def birth_date(self, *, today: date | None = None) -> date:
         """The encoded birth date; a two-digit year is placed in the last 100 years."""
-        born = _birth_date(self.value, None, today=today)
+        born = _birth_date(self.value, today or date.today())
         assert born is not None  # checked in parse()
         return born
 
@@ -93,19 +82,9 @@ class NIK:
         return f"{self.value[:4]}{'*' * 8}{self.value[12:]}"
 
 
-def _birth_date(digits: str, century_hint: int | None, *, today: date | None = None) -> date | None:
+def _birth_date(digits: str, today: date) -> date | None:
     day, month, year2 = int(digits[6:8]), int(digits[8:10]), int(digits[10:12])
-    if day > 40:
-        day -= 40
-    today = today or date.today()
-    century = century_hint if century_hint is not None else 2000
-    year = century + year2
-    if century_hint is None and year > today.year:
-        year -= 100
-    try:
-        return date(year, month, day)
-    except ValueError:
-        return None
+    return ddmmyy(day - 40 if day > 40 else day, month, year2, today)
 
 
 def encode(region: str, birth: date, sex: Sex, serial: int) -> str:

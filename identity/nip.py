@@ -7,15 +7,13 @@ CPNS (for PPPK, the year of appointment and ``21`` in place of the month); sex
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 
 from identity.errors import InvalidIdentifier
+from identity.layout import digits_of
 from identity.nik import Sex
 
-_SEPARATORS = re.compile(r"[\s.\-]")
-_DIGITS = re.compile(r"[0-9]+")
 # PPPK numbers carry this where a PNS's NIP has the CPNS start month.
 PPPK_MARK = "21"
 # Nobody starts as CPNS or PPPK before this age (the legal minimum is 18).
@@ -36,11 +34,7 @@ class NIP:
     @classmethod
     def parse(cls, raw: str) -> NIP:
         """Parse ``raw`` (spaces, dots, dashes allowed) or raise :class:`InvalidNIP`."""
-        digits = _SEPARATORS.sub("", raw)
-        if not _DIGITS.fullmatch(digits):
-            raise InvalidNIP("digits", "a NIP holds only digits (spaces are allowed)")
-        if len(digits) != 18:
-            raise InvalidNIP("length", f"a NIP has 18 digits, this one has {len(digits)}")
+        digits = digits_of(raw, InvalidNIP, "a NIP", 18)
         born = _date(digits[0:8])
         if born is None:
             raise InvalidNIP("birth_date", f"digits 1-8 ({digits[0:8]}) are no birth date yyyymmdd")

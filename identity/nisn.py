@@ -5,13 +5,10 @@ The number is opaque to the hub: it encodes nothing the hub relies on.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from identity.errors import InvalidIdentifier
-
-_SEPARATORS = re.compile(r"[\s.\-]")
-_DIGITS = re.compile(r"[0-9]+")
+from identity.layout import digits_of
 
 
 class InvalidNISN(InvalidIdentifier):
@@ -27,11 +24,7 @@ class NISN:
     @classmethod
     def parse(cls, raw: str) -> NISN:
         """Parse ``raw`` (spaces allowed) or raise :class:`InvalidNISN`."""
-        digits = _SEPARATORS.sub("", raw)
-        if not _DIGITS.fullmatch(digits):
-            raise InvalidNISN("digits", "a NISN holds only digits")
-        if len(digits) != 10:
-            raise InvalidNISN("length", f"a NISN has 10 digits, this one has {len(digits)}")
+        digits = digits_of(raw, InvalidNISN, "a NISN", 10)
         if digits == "0" * 10:
             raise InvalidNISN("zero", "0000000000 is the placeholder for no NISN, not a NISN")
         return cls(digits)

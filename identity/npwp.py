@@ -13,14 +13,11 @@ are the same value.
 from __future__ import annotations
 
 import enum
-import re
 from dataclasses import dataclass
 
 from identity.errors import InvalidIdentifier
+from identity.layout import digits_of
 from identity.nik import NIK, InvalidNIK
-
-_SEPARATORS = re.compile(r"[\s.\-]")
-_DIGITS = re.compile(r"[0-9]+")
 
 
 class InvalidNPWP(InvalidIdentifier):
@@ -46,9 +43,7 @@ class NPWP:
     @classmethod
     def parse(cls, raw: str) -> NPWP:
         """Parse any of the three forms (dots, dashes, spaces allowed) or raise InvalidNPWP."""
-        digits = _SEPARATORS.sub("", raw)
-        if not _DIGITS.fullmatch(digits):
-            raise InvalidNPWP("digits", "an NPWP holds only digits, with dots and a dash")
+        digits = digits_of(raw, InvalidNPWP, "an NPWP")
         if len(digits) == 15:
             _check_old(digits)
             return cls("0" + digits, NPWPForm.OLD)

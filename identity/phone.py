@@ -9,14 +9,11 @@ legacy rows, where a number that does not parse is simply absent.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from identity.errors import InvalidIdentifier
+from identity.layout import normalise_digits, only_digits
 
-# What people put between the digits.
-_SEPARATORS = re.compile(r"[\s.\-]")
-_DIGITS = re.compile(r"[0-9]+")
 COUNTRY_CODE = "62"
 # The national form, trunk 0 included; the bounds of the lookups that came before.
 MIN_LENGTH, MAX_LENGTH = 9, 14
@@ -42,8 +39,8 @@ class Phone:
         """Parse ``raw`` in any of the forms people write or raise :class:`InvalidPhone`."""
         text = raw.strip()
         international = text.startswith("+")
-        digits = _SEPARATORS.sub("", text[1:] if international else text)
-        if not _DIGITS.fullmatch(digits):
+        digits = normalise_digits(text[1:] if international else text)
+        if not only_digits(digits):
             raise InvalidPhone(
                 "digits",
                 "a phone holds only digits, with spaces, dots or dashes between them"

@@ -24,13 +24,14 @@ from typing import TYPE_CHECKING, Any, Protocol
 from graphql import ExecutionResult, GraphQLError
 from strawberry.extensions import SchemaExtension
 
-from schema.errors import AuditUnavailable, HubError
+from schema.errors import AuditUnavailable, HubError, LimitExceeded
 from schema.policy import (
     Decision,
     Relation,
     Viewer,
     anonymous_may_run,
     decide,
+    oversized_batch,
     root_niks,
     walk,
 )
@@ -105,6 +106,16 @@ class AccessPolicy(SchemaExtension):
         viewer = context.viewer
         if viewer is not None:
             try:
+                # Before any NIK is charged to the caller's budget: an oversized
+                # batch is refused whole and costs nothing.
+                limit = context.limits.max_citizens
+                size = oversized_batch(visits, variables, limit)
+                if size is not None:
+                    raise LimitExceeded(
+                        f"citizens takes at most {limit} NIKs per call, got {size}",
+                        limit="batch_size",
+                        maximum=limit,
+                    )
                 if context.limiter is not None and viewer.client_id:
                     await context.limiter.check_request(viewer.client_id)
                     named = sorted(root_niks(visits, variables))

@@ -46,11 +46,9 @@ class Context:
     def __post_init__(self) -> None:
         self.federation = Federation(self.sources, self.guard, self.seen, self.viewer, self.audit)
 
-    def unauthenticated(self, reason: str, error: str | None = None) -> Refusal:
-        """A 401 refusal with the RFC 6750 challenge."""
+    def unauthenticated(self, reason: str) -> Refusal:
+        """A 401 refusal with the RFC 6750 challenge (no error code: no token came)."""
         challenge = f'Bearer realm="{REALM}"'
-        if error:
-            challenge += f', error="{error}", error_description="{reason}"'
         return Refusal(
             "UNAUTHENTICATED", reason, status=401, headers={"WWW-Authenticate": challenge}
         )

@@ -31,7 +31,7 @@ from schema.errors import AuditUnavailable, SourceUnavailable
 from schema.guard import RequestSources, SourceGuard
 from schema.identity import loading as identity
 from schema.policy import Relation, Viewer, Visit, root_niks
-from schema.products import BY_NIK, FIELD_SOURCES, MATCHED_TICKETS
+from schema.products import BY_NIK, MATCHED_TICKETS
 from schema.selection import Plan
 from schema.viewing import member_relation, show
 
@@ -170,7 +170,6 @@ class Federation:
                 plan,
                 supplied=supplied,
                 relation=relations.get(nik) if relations else None,
-                sources=FIELD_SOURCES,
                 disclosed=self.disclosed,
             )
             out[nik] = citizen
@@ -199,10 +198,18 @@ class Federation:
         if not keys:
             return []
         records = await self.read(Source.SIAK, siak_reads.families_by_card, keys)
-        citizen_plan = Plan.merge(*(plan.child(*path) for path in _FAMILY_CITIZEN_PATHS))
+        head_plan, member_plan = (plan.child(*path) for path in _FAMILY_CITIZEN_PATHS)
         members: dict[str, Citizen | None] = {}
-        if citizen_plan.selected:
-            niks = [m.nik for f in records.values() for m in f.members]
+        if head_plan.selected or member_plan.selected:
+            # Only the citizens the answer shows are loaded (and disclosed): every
+            # member when members.citizen is selected, else the heads alone.
+            niks = [
+                m.nik
+                for f in records.values()
+                for m in f.members
+                if member_plan.selected or m.nik == f.head_nik
+            ]
+            citizen_plan = Plan.merge(head_plan, member_plan)
             loaded = await self.citizens(
                 niks, citizen_plan, supplied=False, relations=self._relations(records)
             )
@@ -241,12 +248,13 @@ class Federation:
     ) -> tuple[dict[str, Relation], str | None]:
         """For a citizen viewer: how each NIK the operation names relates to it, and its card.
 
-        Two SIAK statements (profiles, then the viewer's card), for citizen tokens only.
+        Two SIAK statements (the viewer's profile, then its card), for citizen tokens
+        only: a named NIK is related through the card or is a stranger.
         """
         if not viewer.is_citizen or viewer.nik is None:
             return {}, None
         named = root_niks(list(visits), variables)
-        profiles = await self.read(Source.SIAK, siak_reads.profiles_by_nik, [viewer.nik, *named])
+        profiles = await self.read(Source.SIAK, siak_reads.profiles_by_nik, [viewer.nik])
         own = profiles.get(viewer.nik)
         if own is None:
             return dict.fromkeys(named, Relation.STRANGER), None

@@ -20,16 +20,16 @@ import asyncpg
 from purgatory import AsyncCircuitBreakerFactory
 from purgatory.domain.model import OpenedState
 
-from connectors.base import Source, Store
+from connectors.base import DATABASE_ERRORS, Source, Store
 from schema.errors import SourceError, SourceTimeout, SourceUnavailable
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 # What counts as the source failing (and so towards opening its circuit). A bug
-# in our own code (TypeError, KeyError…) is not the source's fault and must not
-# open its circuit; it surfaces as INTERNAL instead.
-SOURCE_FAILURES = (OSError, asyncio.TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
+# in our own code is not the source's fault and must not open its circuit; it
+# surfaces as INTERNAL instead.
+SOURCE_FAILURES = DATABASE_ERRORS
 
 
 @dataclass(slots=True)

@@ -254,6 +254,16 @@ def root_niks(visits: list[Visit], variables: Mapping[str, Any]) -> set[str]:
     return found
 
 
+def oversized_batch(visits: list[Visit], variables: Mapping[str, Any], limit: int) -> int | None:
+    """The size of the first ``citizens`` call past ``limit`` NIKs, if any."""
+    for v in visits:
+        if len(v.path) == 1 and v.name == "citizens":
+            values = argument(v.node, "niks", variables)
+            if isinstance(values, list) and len(values) > limit:
+                return len(values)
+    return None
+
+
 def decide(
     viewer: Viewer,
     visits: list[Visit],

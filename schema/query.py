@@ -11,7 +11,7 @@ import strawberry
 from connectors.base import Source
 from schema.citizen.types import Citizen, Family
 from schema.context import Info
-from schema.errors import BadUserInput, LimitExceeded
+from schema.errors import BadUserInput
 from schema.identity import loading as identity
 from schema.scalars import NIK
 from schema.selection import Plan
@@ -39,16 +39,10 @@ class Query:
         return (await info.context.federation.citizens([viewer.nik], Plan.of(info)))[0]
 
     @strawberry.field(
-        description="Several citizens at once (at most 100): order kept, null where unknown."
+        description="Several citizens at once (at most 100, checked with the operation's"
+        " access decision): order kept, null where unknown."
     )
     async def citizens(self, info: Info, niks: list[NIK]) -> list[Citizen | None]:
-        limit = info.context.limits.max_citizens
-        if len(niks) > limit:
-            raise LimitExceeded(
-                f"citizens takes at most {limit} NIKs per call, got {len(niks)}",
-                limit="batch_size",
-                maximum=limit,
-            )
         return await info.context.federation.citizens(list(niks), Plan.of(info))
 
     @strawberry.field(description="A family card (Kartu Keluarga) by its 16-digit number.")

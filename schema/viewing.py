@@ -21,6 +21,7 @@ from schema.access import Disclosed
 from schema.citizen.types import Citizen
 from schema.errors import Forbidden
 from schema.policy import Relation, Viewer
+from schema.products import FIELD_SOURCES
 from schema.scopes import CHILD_FIELDS, FAMILY_MEMBER_FIELDS, IDENTITY
 
 if TYPE_CHECKING:
@@ -50,7 +51,6 @@ def show(
     *,
     supplied: bool,
     relation: Relation | None,
-    sources: dict[str, str],
     disclosed: dict[str, Disclosed],
 ) -> None:
     """Mask and restrict ``citizen`` for ``viewer`` in place, and note what it discloses.
@@ -77,7 +77,7 @@ def show(
         citizen.nik = NIK(nik).masked()  # type: ignore[assignment]
     record = disclosed.setdefault(nik, Disclosed())
     record.fields.update(selected - {"__typename"})
-    record.sources.update(sources.get(f, "SIAK") for f in selected - {"__typename"})
+    record.sources.update(FIELD_SOURCES.get(f, "SIAK") for f in selected - {"__typename"})
 
 
 # GraphQL field name -> Citizen attribute, for fields restricted per citizen.

@@ -8,7 +8,6 @@ named ``chtest_<random>_<source>``, and drop exactly those at the end.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import secrets
 import tempfile
@@ -85,26 +84,24 @@ async def test_databases(admin_dsn: str) -> AsyncIterator[ScratchDatabases]:
 
 
 @pytest.fixture(scope="session")
-async def city_dsns(test_databases: ScratchDatabases) -> dict[Source | str, str]:
-    """DSNs of eight product databases holding the small test city, and a hub database
-    holding its identity crosswalk (synced once, as `citizen-hub identity sync` does)."""
+async def seeded_city(
+    test_databases: ScratchDatabases,
+) -> tuple[dict[Source | str, str], SeedReport]:
+    """The small test city, seeded once: its databases' DSNs and the seed's own report."""
     dsns = await test_databases.create("city")
-    await seed_city({s: dsns[s] for s in Source}, TEST_CITIZENS, TEST_SEED)
+    report = await seed_city({s: dsns[s] for s in Source}, TEST_CITIZENS, TEST_SEED)
     await sync_databases({s: dsns[s] for s in Source}, dsns["hub"])
-    return dsns
+    return dsns, report
 
 
 @pytest.fixture(scope="session")
-async def seed_report(city_dsns: dict[Source | str, str]) -> SeedReport:
-    """The report of the seed the ``city_dsns`` databases hold (regenerated, not reloaded)."""
-    from connectors.seeding import generate
+def city_dsns(seeded_city: tuple[dict[Source | str, str], SeedReport]) -> dict[Source | str, str]:
+    """DSNs of eight product databases holding the small test city, and a hub database
+    holding its identity crosswalk (synced once, as `citizen-hub identity sync` does)."""
+    return seeded_city[0]
 
-    city, produced = await asyncio.to_thread(generate, TEST_CITIZENS, TEST_SEED)
-    report = SeedReport(TEST_CITIZENS, TEST_SEED, 0.0, 0.0, city=city)
-    from connectors.seeding import SourceReport
 
-    report.sources = {
-        s: SourceReport(s, {t: len(d.rows) for t, d in rows.tables.items()}, dict(rows.messy))
-        for s, rows in produced.items()
-    }
-    return report
+@pytest.fixture(scope="session")
+def seed_report(seeded_city: tuple[dict[Source | str, str], SeedReport]) -> SeedReport:
+    """The report of the seed the ``city_dsns`` databases hold, city included."""
+    return seeded_city[1]

@@ -22,10 +22,9 @@ from connectors.antrian.records import (
     TicketChannel,
     TicketStatus,
 )
-from connectors.base import only_digits_array
+from connectors.base import digit_keys, group, unique_keys
 from identity.kinds import IdentifierKind
-from identity.nik import normalise_digits
-from identity.phone import canonical_phone as canonical_phone  # tests import it from here
+from identity.phone import canonical_phone
 from identity.sightings import ByPhoneOnly, CarriesNIK, Sighting, held
 
 if TYPE_CHECKING:
@@ -71,9 +70,8 @@ _SIGHTINGS = "SELECT id_tiket, nik, no_hp, nama FROM tiket ORDER BY id_tiket"
 
 async def tickets_by_nik(db: SourceDB, niks: Sequence[str]) -> dict[str, list[QueueTicket]]:
     """Every ticket of each NIK found, newest first; keys are clean 16-digit NIKs."""
-    keys = only_digits_array(normalise_digits(n) for n in niks)
-    rows = await db.fetch(_BY_NIK, keys)
-    return _grouped(rows, "nik_bersih")
+    rows = await db.fetch(_BY_NIK, digit_keys(niks))
+    return group((_ticket(row) for row in rows), "nik")
 
 
 async def tickets_by_phone(db: SourceDB, phones: Sequence[str]) -> dict[str, list[QueueTicket]]:
@@ -82,14 +80,13 @@ async def tickets_by_phone(db: SourceDB, phones: Sequence[str]) -> dict[str, lis
     Phones may be given in any usual format; keys are the canonical 08… form
     (phones that cannot be one are left out).
     """
-    keys = only_digits_array(p for p in map(canonical_phone, phones) if p)
-    rows = await db.fetch(_BY_PHONE, keys)
-    return _grouped(rows, "hp_bersih")
+    rows = await db.fetch(_BY_PHONE, unique_keys(p for p in map(canonical_phone, phones) if p))
+    return group((_ticket(row) for row in rows), "phone")
 
 
 async def tickets_by_id(db: SourceDB, ids: Sequence[str]) -> dict[str, QueueTicket]:
     """The ticket of each id found, keyed by the id as a string (non-numeric ids find none)."""
-    keys = list(dict.fromkeys(int(i) for i in ids if i.isdigit() and len(i) < 19))
+    keys = unique_keys(int(i) for i in ids if i.isdigit() and len(i) < 19)
     rows = await db.fetch(_BY_ID, keys)
     return {str(row["id_tiket"]): _ticket(row) for row in rows}
 
@@ -121,13 +118,6 @@ async def sightings(db: SourceDB) -> list[Sighting]:
         nik = row["nik"]
         holder = CarriesNIK(nik) if nik and nik.strip() else ByPhoneOnly(row["no_hp"])
         out.append(Sighting(SOURCE, "tiket:" + ticket, holder, holds, row["nama"]))
-    return out
-
-
-def _grouped(rows: list[asyncpg.Record], key: str) -> dict[str, list[QueueTicket]]:
-    out: dict[str, list[QueueTicket]] = {}
-    for row in rows:
-        out.setdefault(row[key], []).append(_ticket(row))
     return out
 
 

@@ -14,15 +14,15 @@ phones stays exact.
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
+
+from connectors.mess import stored_plain
 
 if TYPE_CHECKING:
     from connectors.antrian.tickets import TicketWriter
     from connectors.city import City
 
 NAMED_SHARE = 0.2
-_PLAIN_PHONE = re.compile(r"08\d+")
 
 
 def finish_walk_ins(city: City, tickets: TicketWriter, shared_phones: list[str]) -> dict[str, int]:
@@ -30,24 +30,19 @@ def finish_walk_ins(city: City, tickets: TicketWriter, shared_phones: list[str])
     rng = city.rng("antrian:identity")
     rows = tickets.rows.rows
     phone_at = tickets.rows.columns.index("no_hp")
-    name_at = tickets.rows.columns.index("nama")
     walk_ins = list(tickets.walk_ins)
     rng.shuffle(walk_ins)
-    plain = [w for w in walk_ins if _PLAIN_PHONE.fullmatch(rows[w[0]][phone_at])]
+    plain = [w for w in walk_ins if stored_plain(rows[w[0]][phone_at])]
     heads = [f.head.phone for f in city.showcase if f.head.phone]
     phones = [*heads, *shared_phones]
     rephoned: set[int] = set()
     for (index, _), phone in zip(plain, phones, strict=False):
-        rows[index] = _with(rows[index], phone_at, phone)
+        tickets.rows.replace(index, "no_hp", phone)
         rephoned.add(index)
     named = 0
     for index, walker in walk_ins:
         if index not in rephoned and rng.random() < NAMED_SHARE:
-            rows[index] = _with(rows[index], name_at, walker.name)
+            tickets.rows.replace(index, "nama", walker.name)
             named += 1
     shared = min(len(shared_phones), max(0, len(rephoned) - len(heads)))
     return {"walk_in_with_name": named, "walk_in_shared_phone": shared}
-
-
-def _with(row: tuple[object, ...], at: int, value: object) -> tuple[object, ...]:
-    return (*row[:at], value, *row[at + 1 :])

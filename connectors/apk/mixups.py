@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from connectors.mess import conflict_count
+from connectors.mess import conflict_count, stored_plain
 from identity.names import clearly_different
 from identity.phone import canonical_phone
 
@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     from connectors.city import City
 
 _NOT_DIGITS = re.compile(r"\D")
-_CANONICAL_PHONE = re.compile(r"08\d+")
 
 
 @dataclass(slots=True)
@@ -40,7 +39,7 @@ def mix_up(city: City, permohonan: TableRows) -> MixUps:
     """Rename a few requests and give a few others another applicant's phone, in place."""
     rng = city.rng("apk:identity")
     columns = permohonan.columns
-    nik_at, name_at, phone_at = (columns.index(c) for c in ("nik_pemohon", "nama_pemohon", "no_hp"))
+    nik_at, phone_at = columns.index("nik_pemohon"), columns.index("no_hp")
     people = {p.nik: p for p in city.people}
     showcase = {m.nik for f in city.showcase for m in f.members}
     rows = permohonan.rows
@@ -58,10 +57,10 @@ def mix_up(city: City, permohonan: TableRows) -> MixUps:
         name = rng.choice(city.people).name
         while not clearly_different(name, holder.name):
             name = rng.choice(city.people).name
-        rows[i] = _with(rows[i], name_at, name)
+        permohonan.replace(i, "nama_pemohon", name)
         done.renamed += 1
     # The taker's own phone was stored plain, so no reformatted row is lost.
-    takers = [i for i in rest if _CANONICAL_PHONE.fullmatch(rows[i][phone_at] or "")][:count]
+    takers = [i for i in rest if stored_plain(rows[i][phone_at])][:count]
     taken = set(takers)
     givers = (i for i in rest if i not in taken and canonical_phone(rows[i][phone_at]))
     for taker in takers:
@@ -70,10 +69,6 @@ def mix_up(city: City, permohonan: TableRows) -> MixUps:
             break
         phone = canonical_phone(rows[giver][phone_at])
         assert phone is not None
-        rows[taker] = _with(rows[taker], phone_at, phone)
+        permohonan.replace(taker, "no_hp", phone)
         done.shared_phones.append(phone)
     return done
-
-
-def _with(row: tuple[object, ...], at: int, value: object) -> tuple[object, ...]:
-    return (*row[:at], value, *row[at + 1 :])

@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING
 
 from connectors.apk import SOURCE
 from connectors.apk.records import DistrictRequest, DistrictServiceType, RequestStatus, StatusChange
-from connectors.base import group, only_digits_array
+from connectors.base import digit_keys, group, unique_keys
 from identity.kinds import IdentifierKind
+from identity.phone import canonical_phone
 from identity.regions import KECAMATAN
 from identity.sightings import CarriesNIK, Sighting, held
 
@@ -51,21 +52,25 @@ SELECT nomor_permohonan, nik_pemohon, nama_pemohon, no_hp FROM permohonan ORDER 
 
 async def requests_by_nik(db: SourceDB, niks: Sequence[str]) -> dict[str, list[DistrictRequest]]:
     """Each applicant's requests, newest first, keyed by clean NIK (absent if none)."""
-    rows = await db.fetch(_BY_NIK, only_digits_array(niks))
+    rows = await db.fetch(_BY_NIK, digit_keys(niks))
     return group((_request(row) for row in rows), "nik")
 
 
 async def requests_by_phone(
     db: SourceDB, phones: Sequence[str]
 ) -> dict[str, list[DistrictRequest]]:
-    """Requests left with each phone number, newest first; keys in the 08… form."""
-    rows = await db.fetch(_BY_PHONE, only_digits_array(phones))
+    """Requests left with each phone number, newest first.
+
+    Phones may be given in any usual format; keys are the canonical 08… form
+    (phones that cannot be one are left out).
+    """
+    rows = await db.fetch(_BY_PHONE, unique_keys(p for p in map(canonical_phone, phones) if p))
     return group((_request(row) for row in rows), "phone")
 
 
 async def requests_by_number(db: SourceDB, numbers: Sequence[str]) -> dict[str, DistrictRequest]:
     """Each request found by its number (nomor permohonan, e.g. ``APK/05/2026/000123``)."""
-    rows = await db.fetch(_BY_NUMBER, only_digits_array(numbers))
+    rows = await db.fetch(_BY_NUMBER, unique_keys(numbers))
     return {row["nomor_permohonan"]: _request(row) for row in rows}
 
 

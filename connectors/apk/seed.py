@@ -10,18 +10,16 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 from connectors.apk.mixups import mix_up
 from connectors.base import SeedRows, Source, TableRows
-from connectors.city import REFERENCE_DATE
+from connectors.city import REFERENCE_DATE, weighted
 from connectors.mess import LegacyMess
 from identity.regions import KECAMATAN
 
 if TYPE_CHECKING:
     from connectors.city import City, Person
-
-T = TypeVar("T")
 
 # code, name, processing days, requirements, share of requests, purposes
 _SERVICES: tuple[tuple[str, str, int, str, float, tuple[str, ...]], ...] = (
@@ -101,7 +99,7 @@ def seed(city: City, earlier: dict[Source, SeedRows]) -> SeedRows:
                     (when, True, person, "SKU", person.kecamatan, "Pengajuan KUR bank", False)
                 )
                 continue
-            code = _weighted(rng, tuple((s[0], s[4]) for s in _SERVICES))
+            code = weighted(rng, tuple((s[0], s[4]) for s in _SERVICES))
             office = (
                 person.kecamatan
                 if rng.random() >= _OTHER_KECAMATAN_SHARE
@@ -231,7 +229,3 @@ class _Rows:
                 steps[-1][0],
             )
         )
-
-
-def _weighted(rng: random.Random, table: tuple[tuple[T, float], ...]) -> T:
-    return rng.choices([v for v, _ in table], weights=[w for _, w in table])[0]

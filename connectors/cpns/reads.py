@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from connectors.base import group, only_digits_array
+from connectors.base import digit_keys, group
 from connectors.cpns import SOURCE
 from connectors.cpns.records import (
     AdministrationResult,
@@ -49,7 +49,7 @@ async def applications_by_nik(
 
     NIKs that never applied are absent from the result.
     """
-    rows = await db.fetch(_APPLICATIONS, only_digits_array(niks))
+    rows = await db.fetch(_APPLICATIONS, digit_keys(niks))
     return group((_application(row) for row in rows), "nik")
 
 

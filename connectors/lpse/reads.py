@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from connectors.base import only_digits_array
+from connectors.base import digit_keys, group
 from connectors.lpse import SOURCE
 from connectors.lpse.records import (
     BidStatus,
@@ -28,7 +28,6 @@ from connectors.lpse.records import (
     VendorRole,
 )
 from identity.kinds import IdentifierKind
-from identity.nik import normalise_digits
 from identity.phone import canonical_phone
 from identity.sightings import CarriesNIK, Manager, Sighting, ThroughManagers, held
 
@@ -110,18 +109,13 @@ async def roles_by_nik(db: SourceDB, niks: Sequence[str]) -> dict[str, list[Vend
 
     Keys are clean 16-digit NIKs; rows stored with separators are found too.
     """
-    keys = only_digits_array(normalise_digits(n) for n in niks)
-    rows = await db.fetch(_ROLES, keys)
-    out: dict[str, list[VendorRole]] = {}
-    for row in rows:
-        out.setdefault(row["nik_bersih"], []).append(_role(row))
-    return out
+    rows = await db.fetch(_ROLES, digit_keys(niks))
+    return group((_role(row) for row in rows), "nik")
 
 
 async def vendors_by_npwp(db: SourceDB, npwps: Sequence[str]) -> dict[str, Vendor]:
     """The vendor of each NPWP found, keyed by the NPWP's digits (any formatting accepted)."""
-    keys = only_digits_array(_NOT_DIGITS.sub("", n) for n in npwps)
-    rows = await db.fetch(_VENDORS, keys)
+    rows = await db.fetch(_VENDORS, digit_keys(npwps))
     return {row["npwp_bersih"]: _vendor(row) for row in rows}
 
 

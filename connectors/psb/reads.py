@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from connectors.base import group, only_digits_array
+from connectors.base import digit_keys, group, unique_keys
 from connectors.psb import SOURCE
 from connectors.psb.records import (
     AdmissionRoute,
@@ -61,7 +61,7 @@ async def admissions_by_nik(db: SourceDB, niks: Sequence[str]) -> dict[str, list
 
     NIKs with no application are absent from the result.
     """
-    rows = await db.fetch(_BY_NIK, only_digits_array(niks))
+    rows = await db.fetch(_BY_NIK, digit_keys(niks))
     return group((_admission(row) for row in rows), "nik")
 
 
@@ -72,7 +72,7 @@ async def admissions_by_family_card(
 
     This is how a parent sees their children's admissions.
     """
-    rows = await db.fetch(_BY_FAMILY_CARD, only_digits_array(card_numbers))
+    rows = await db.fetch(_BY_FAMILY_CARD, unique_keys(card_numbers))
     return group((_admission(row) for row in rows), "family_card_number")
 
 

@@ -11,17 +11,15 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 from connectors.base import SeedRows, Source, TableRows
-from connectors.city import REFERENCE_DATE, STREETS
+from connectors.city import REFERENCE_DATE, STREETS, weighted
 from connectors.mess import LegacyMess
 from identity.regions import KECAMATAN, KELURAHAN
 
 if TYPE_CHECKING:
     from connectors.city import City, Person
-
-T = TypeVar("T")
 
 # About 380 state SD and 33 state SMP serve 1.9 million people.
 _PEOPLE_PER_SD = 5_000
@@ -182,7 +180,7 @@ class _Applications:
         outsider: bool = False,
     ) -> None:
         rng = self.rng
-        route = _weighted(rng, (_OUTSIDER_ROUTES if outsider else _ROUTES)[level])
+        route = weighted(rng, (_OUTSIDER_ROUTES if outsider else _ROUTES)[level])
         kecamatan = child.kecamatan or rng.choice(sorted(KECAMATAN))
         choices = self.schools.choose(rng, level, kecamatan, rng.randint(1, _MAX_CHOICES[level]))
         status, statuses = self._outcome(level, year, route, len(choices))
@@ -236,7 +234,7 @@ class _Applications:
         accept = _ACCEPT_SHARE[level] + (0.1 if route == "AFIRMASI" else 0.0)
         draw = rng.random()
         if draw < accept:
-            rank = min(choices, _weighted(rng, ((1, 0.7), (2, 0.22), (3, 0.08))))
+            rank = min(choices, weighted(rng, ((1, 0.7), (2, 0.22), (3, 0.08))))
             # Choices below the one that accepted the child are never processed.
             statuses[rank - 1 :] = ["DITERIMA"] + [None] * (choices - rank)
             return "DITERIMA", statuses
@@ -261,7 +259,3 @@ class _Applications:
             return None
         low = 8500 if route == "PRESTASI" else 7000
         return Decimal(self.rng.randint(low, 9900)).scaleb(-2)
-
-
-def _weighted(rng: random.Random, table: tuple[tuple[T, float], ...]) -> T:
-    return rng.choices([v for v, _ in table], weights=[w for _, w in table])[0]

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from connectors.base import only_digits_array
+from connectors.base import digit_keys
 from connectors.sikda import SOURCE
 from connectors.sikda.records import (
     CivilServant,
@@ -50,19 +49,17 @@ _BY_NIK = _SERVANTS.format(where=f"{_CLEAN_NIK} = ANY($1::text[])")
 _BY_NIP = _SERVANTS.format(where="p.nip = ANY($1::text[])")
 _REFERENCED = f"SELECT {_CLEAN_NIK} AS nik_bersih FROM pegawai p ORDER BY p.nip"
 _SIGHTINGS = "SELECT nip, nik, nama, no_hp FROM pegawai ORDER BY nip"
-_NON_DIGITS = re.compile(r"[^0-9]")
 
 
 async def civil_servants_by_nik(db: SourceDB, niks: Sequence[str]) -> dict[str, CivilServant]:
     """The civil servant each clean NIK belongs to, keyed by clean NIK; absent if none."""
-    rows = await db.fetch(_BY_NIK, only_digits_array(niks))
+    rows = await db.fetch(_BY_NIK, digit_keys(niks))
     return {row["nik_bersih"]: _servant(row) for row in rows}
 
 
 async def civil_servants_by_nip(db: SourceDB, nips: Sequence[str]) -> dict[str, CivilServant]:
     """The civil servant of each NIP (separators allowed), keyed by the 18-digit NIP."""
-    clean = only_digits_array(_NON_DIGITS.sub("", nip) for nip in nips)
-    rows = await db.fetch(_BY_NIP, clean)
+    rows = await db.fetch(_BY_NIP, digit_keys(nips))
     return {row["nip"]: _servant(row) for row in rows}
 
 

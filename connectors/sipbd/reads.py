@@ -6,11 +6,10 @@ SIKDa (NIK -> NIP), then asks here by NIP.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from connectors.base import group, only_digits_array
+from connectors.base import digit_keys, group
 from connectors.sipbd import SOURCE
 from connectors.sipbd.records import Asset, AssetCategory, AssetCondition
 from identity.kinds import IdentifierKind
@@ -41,7 +40,6 @@ SELECT {_CLEAN_NIP} AS nip_bersih FROM barang b
 _SIGHTINGS = """
 SELECT id_barang, nip_pemegang FROM barang WHERE nip_pemegang IS NOT NULL ORDER BY id_barang
 """
-_NON_DIGITS = re.compile(r"[^0-9]")
 
 
 async def assets_by_nip(db: SourceDB, nips: Sequence[str]) -> dict[str, list[Asset]]:
@@ -49,8 +47,7 @@ async def assets_by_nip(db: SourceDB, nips: Sequence[str]) -> dict[str, list[Ass
 
     NIPs holding nothing are absent from the result.
     """
-    clean = only_digits_array(_NON_DIGITS.sub("", nip) for nip in nips)
-    rows = await db.fetch(_ASSETS, clean)
+    rows = await db.fetch(_ASSETS, digit_keys(nips))
     return group((_asset(row) for row in rows), "holder_nip")
 
 

@@ -11,7 +11,7 @@ import asyncpg
 
 from hub.audit.log import DB_ERRORS
 from hub.audit.verify import VerifyResult, verify_chain
-from hub.databases import resolve
+from hub.databases import hub_dsn
 from hub.settings import Settings, redact
 
 
@@ -33,18 +33,14 @@ def run_audit(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _verify(settings: Settings) -> int:
-    databases = None
-    dsn = settings.hub_dsn
-    if dsn is None:  # the embedded server holds the hub database
-        databases = await resolve(settings)
-        dsn = databases.settings.hub_dsn
-        assert dsn is not None
+    dsn = settings.hub_dsn or "the embedded hub database"
     try:
-        conn = await asyncpg.connect(dsn, timeout=10)
-        try:
-            result = await verify_chain(conn)
-        finally:
-            await conn.close()
+        async with hub_dsn(settings) as dsn:
+            conn = await asyncpg.connect(dsn, timeout=10)
+            try:
+                result = await verify_chain(conn)
+            finally:
+                await conn.close()
     except asyncpg.UndefinedTableError:
         print(
             "citizen-hub: the hub database has no disclosure log yet"
@@ -55,9 +51,6 @@ async def _verify(settings: Settings) -> int:
     except DB_ERRORS as exc:
         print(f"citizen-hub: cannot read {redact(dsn)} ({type(exc).__name__})", file=sys.stderr)
         return 2
-    finally:
-        if databases is not None:
-            databases.stop()
     print(format_result(result))
     return 0 if result.intact else 1
 

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-import asyncpg
 import orjson
 
+from connectors.base import DATABASE_ERRORS
 from hub.audit.verify import VerifyResult, verify_chain
 from schema.errors import AuditUnavailable
 
@@ -19,15 +19,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# What "cannot write" means: the server refused or failed, the connection is gone
-# or never came, the pool is closed, or the time ran out.
-DB_ERRORS: tuple[type[BaseException], ...] = (
-    OSError,
-    TimeoutError,
-    asyncpg.PostgresError,
-    asyncpg.InterfaceError,
-    asyncpg.InternalClientError,
-)
+# What "cannot write" means (the server refused or failed, the connection is gone
+# or never came, the pool is closed, the time ran out): the connectors' definition.
+DB_ERRORS = DATABASE_ERRORS
 
 # One statement per request, whatever its number of citizens: the function takes
 # the chain's lock, reads the head and inserts every row (003_audit.sql).

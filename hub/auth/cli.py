@@ -22,11 +22,12 @@ from typing import TYPE_CHECKING, Final, TextIO
 
 import asyncpg
 
+from connectors.base import DATABASE_ERRORS
 from hub.auth.clients import add_client, add_purpose, list_clients, list_purposes, revoke_client
 from hub.auth.errors import AuthAdminError, TokenRequestError
 from hub.auth.scopes import CITIZEN_SCOPES, format_scope
 from hub.auth.tokens import issue_citizen_token, issue_client_token, signing_keys
-from hub.databases import resolve
+from hub.databases import hub_dsn
 from hub.migrate import migrate
 from hub.settings import Settings, redact
 from identity.nik import InvalidNIK
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
     from hub.auth.clients import Client
 
 AUTH_COMMANDS: Final = frozenset({"clients", "purposes", "keys", "token"})
-_DB_ERRORS = (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
+_DB_ERRORS = DATABASE_ERRORS
 
 
 def add_auth_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -105,29 +106,21 @@ async def run_auth_async(args: argparse.Namespace, settings: Settings, out: Text
     action = _ACTIONS.get((args.command, getattr(args, "auth_action", None)))
     if action is None:
         return 2
-    databases = None
-    dsn = settings.hub_dsn
     try:
-        if dsn is None:  # the embedded server holds the hub database
-            databases = await resolve(settings)
-            dsn = databases.settings.hub_dsn
-            assert dsn is not None
-        try:
-            pool = await asyncpg.create_pool(dsn, min_size=1, max_size=2, timeout=10)
-        except _DB_ERRORS as exc:
-            raise AuthAdminError(f"cannot reach {redact(dsn)} ({type(exc).__name__})") from None
-        try:
-            async with pool.acquire() as conn:
-                await migrate(conn)
-            await action(pool, args, settings, out)
-        finally:
-            await pool.close()
+        async with hub_dsn(settings) as dsn:
+            try:
+                pool = await asyncpg.create_pool(dsn, min_size=1, max_size=2, timeout=10)
+            except _DB_ERRORS as exc:
+                raise AuthAdminError(f"cannot reach {redact(dsn)} ({type(exc).__name__})") from None
+            try:
+                async with pool.acquire() as conn:
+                    await migrate(conn)
+                await action(pool, args, settings, out)
+            finally:
+                await pool.close()
     except (AuthAdminError, TokenRequestError, InvalidNIK) as exc:
         print(f"citizen-hub: {exc}", file=sys.stderr)
         return 2
-    finally:
-        if databases is not None:
-            databases.stop()
     return 0
 
 

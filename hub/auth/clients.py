@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from hub.auth.client_secrets import hash_secret, new_secret
 from hub.auth.errors import AuthAdminError
-from hub.auth.scopes import SCOPES, check_purpose_code, unknown_scopes
+from hub.auth.scopes import SCOPES, ScopeSyntaxError, check_purpose_code, unknown_scopes
 
 if TYPE_CHECKING:
     import asyncpg
@@ -55,7 +55,7 @@ SELECT c.client_id, c.name, c.secret_hash, c.scopes, c.created_at, c.revoked_at,
 
 async def add_purpose(conn: Connection, code: str, description: str) -> Purpose:
     """Register ``code`` (or update its description): clients may then be given it."""
-    check_purpose_code(code)
+    _purpose_code(code)
     if not description.strip():
         raise AuthAdminError(f"purpose {code} needs a description of what the data is used for")
     await conn.execute(
@@ -91,7 +91,7 @@ async def add_client(
     if unknown := unknown_scopes(allowed):
         known = " ".join(sorted(SCOPES))
         raise AuthAdminError(f"unknown scope {', '.join(unknown)} (known: {known})")
-    by_purpose = {check_purpose_code(code): frozenset(s) for code, s in purposes.items()}
+    by_purpose = {_purpose_code(code): frozenset(s) for code, s in purposes.items()}
     for code, purpose_scopes in by_purpose.items():
         if not purpose_scopes:
             raise AuthAdminError(f"purpose {code} allows no scope; give it some: {code}=a,b")
@@ -151,6 +151,13 @@ async def revoke_client(conn: Connection, client_id: str) -> Client:
     client = await get_client(conn, client_id)
     assert client is not None
     return client
+
+
+def _purpose_code(code: str) -> str:
+    try:
+        return check_purpose_code(code)
+    except ScopeSyntaxError as exc:
+        raise AuthAdminError(str(exc)) from None
 
 
 def _client(row: asyncpg.Record) -> Client:

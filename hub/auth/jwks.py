@@ -13,6 +13,7 @@ import asyncpg
 from joserfc.errors import JoseError
 from joserfc.jwk import JWKRegistry, Key
 
+from connectors.base import DATABASE_ERRORS
 from hub.auth.keys import published_jwks
 
 log = logging.getLogger("citizen_hub.auth")
@@ -31,14 +32,15 @@ class KeySource(Protocol):
 class HubKeySource:
     """The hub's own published keys, read from the hub database."""
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, timeout: float = 5.0) -> None:
         self.pool = pool
+        self.timeout = timeout
 
     async def fetch(self) -> list[Key]:
         try:
-            async with self.pool.acquire() as conn:
+            async with asyncio.timeout(self.timeout), self.pool.acquire() as conn:
                 jwks = await published_jwks(conn)
-        except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        except DATABASE_ERRORS as exc:
             raise KeysUnavailable(f"hub database unreachable ({type(exc).__name__})") from exc
         return import_keys(jwks, "the hub database")
 
@@ -104,26 +106,31 @@ class CachedKeys:
         Raises :class:`KeysUnavailable` only when no keys could ever be fetched.
         """
         if self._keys is None or now - self._fetched_at >= self.max_age:
-            await self._refresh(now, stale_ok=self._keys is not None)
+            await self._refresh(now)
         key = self._lookup(kid)
         if key is None and now - self._fetched_at >= self.refresh_interval:
-            await self._refresh(now, stale_ok=True)
+            await self._refresh(now)
             key = self._lookup(kid)
         return key
 
     def _lookup(self, kid: str) -> Key | None:
         return next((k for k in self._keys or () if k.kid == kid), None)
 
-    async def _refresh(self, now: float, *, stale_ok: bool) -> None:
-        fetched_at = self._fetched_at
+    async def _refresh(self, now: float) -> None:
+        # One fetch for all the requests that find the keys stale at once: a request that
+        # waited on the lock while a fetch ran takes that fetch's outcome.
+        fetches = self.fetches
         async with self._lock:
-            if self._fetched_at != fetched_at:
-                return  # another request refreshed while this one waited
+            if self.fetches != fetches:
+                if self._keys is None:
+                    raise KeysUnavailable("the keys could not be fetched just now")
+                return
             self._fetched_at = now
-            self.fetches += 1
             try:
                 self._keys = await self.source.fetch()
             except KeysUnavailable as exc:
-                if not stale_ok or self._keys is None:
+                if self._keys is None:
                     raise
                 log.warning("keeping the keys fetched before: %s", exc)
+            finally:
+                self.fetches += 1  # counted once done, so that waiters see it

@@ -22,10 +22,3 @@ class Principal:
     purpose: str | None
     token_id: str
     expires_at: int
-
-    @property
-    def is_citizen(self) -> bool:
-        return self.nik is not None
-
-    def has_scope(self, scope: str) -> bool:
-        return scope in self.scopes

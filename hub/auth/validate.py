@@ -37,6 +37,7 @@ from joserfc.errors import (
 )
 from joserfc.jwt import JWTClaimsRegistry
 
+from hub.auth.clients import Client
 from hub.auth.clients_status import ClientStatus, HubClientStatus, StatusUnavailable
 from hub.auth.errors import AuthError, shown
 from hub.auth.jwks import CachedKeys, HubKeySource, KeysUnavailable, RemoteJWKS
@@ -131,6 +132,17 @@ class TokenValidator:
             for t in auth.issuers
         ]
         return cls([own, *others], leeway=auth.leeway_seconds, clock=clock, on_close=sessions.close)
+
+    async def registered_client(self, principal: Principal) -> Client | None:
+        """The registered client behind a token of the hub's own issuer (its purposes),
+        from the same brief cache the revocation check uses; None for other issuers."""
+        issuer = self.issuers.get(principal.issuer)
+        if issuer is None or issuer.clients is None:
+            return None
+        try:
+            return await issuer.clients.registered(principal.client_id, self._clock())
+        except StatusUnavailable:
+            raise AuthError.unavailable("the client's registration cannot be read now") from None
 
     async def close(self) -> None:
         """Release the HTTP session used to fetch other issuers' keys."""

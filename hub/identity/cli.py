@@ -9,6 +9,7 @@ from pathlib import Path
 
 import asyncpg
 
+from connectors.base import DATABASE_ERRORS
 from hub.databases import resolve
 from hub.identity.report import format_report, load_report
 from hub.identity.sync import SyncResult, sync_databases
@@ -16,7 +17,7 @@ from hub.migrate import migrate
 from hub.settings import Settings
 
 # What a database can fail with: unreachable, refused, or an error of its own.
-_DB_ERRORS = (OSError, asyncio.TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
+_DB_ERRORS = DATABASE_ERRORS
 
 
 def add_identity_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

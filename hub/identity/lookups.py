@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from connectors.base import Source
 from identity.kinds import IdentifierKind, LinkMethod
+from identity.links import Link
 
 if TYPE_CHECKING:
     import asyncpg
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 
 _COLUMNS = """
 SELECT l.kind, l.value, l.system, l.record, l.nik, l.method, l.confidence, l.via,
-       l.in_register, l.first_seen, l.changed_at, s.finished_at AS last_seen
+       l.in_register, l.first_seen, s.finished_at AS last_seen
   FROM identity_links l
   LEFT JOIN LATERAL (SELECT finished_at FROM identity_syncs ORDER BY id DESC LIMIT 1) s ON true
 """
@@ -52,24 +53,14 @@ _BY_IDENTIFIER = (
 
 
 @dataclass(frozen=True, slots=True)
-class StoredLink:
-    """A link as the crosswalk holds it (see :class:`identity.links.Link`), with its times.
+class StoredLink(Link):
+    """A link as the crosswalk holds it, with its times.
 
     ``linked_at``: the sync that first made it; ``last_seen``: the latest sync, which
     confirmed every link still stored.
     """
 
-    kind: IdentifierKind
-    value: str
-    system: Source
-    record: str
-    nik: str
-    method: LinkMethod
-    confidence: float
-    via: str | None
-    in_register: bool
     linked_at: datetime
-    changed_at: datetime
     last_seen: datetime | None
 
 
@@ -111,6 +102,5 @@ def _link(row: asyncpg.Record) -> StoredLink:
         via=row["via"],
         in_register=row["in_register"],
         linked_at=row["first_seen"],
-        changed_at=row["changed_at"],
         last_seen=row["last_seen"],
     )

@@ -401,3 +401,47 @@ async def test_a_revoked_clients_tokens_stop_working(
     assert status == 401
     assert 'error="invalid_token"' in headers_out["WWW-Authenticate"]
     assert body["data"] is None
+
+
+async def test_a_card_read_for_its_head_discloses_the_head_only(
+    hub_url: str, hub_settings: Settings, tokens: dict[str, dict[str, str]], family: Family
+) -> None:
+    query = "query($k: String!) { family(familyCardNumber: $k) { head { fullName } } }"
+    _, body, headers = await ask(hub_url, tokens["school"], query, k=family.kk)
+    assert body["data"]["family"]["head"]["fullName"] == family.head.name
+    pool = await asyncpg.create_pool(hub_settings.hub_dsn, min_size=1, max_size=1)
+    try:
+        log = await DisclosureLog(pool).access_log([m.nik for m in family.members], 50)
+    finally:
+        await pool.close()
+    shown = {
+        nik
+        for nik, entries in log.items()
+        for e in entries
+        if e.request_id == headers["X-Request-Id"]
+    }
+    assert shown == {family.head.nik}
+
+
+async def test_an_oversized_batch_is_refused_before_it_costs_budget(
+    own_hub: tuple[Any, str, Settings], seed_report: SeedReport
+) -> None:
+    _, url, settings = own_hub  # budget: two distinct NIKs an hour
+    assert seed_report.city is not None
+    people = seed_report.city.people
+    headers = await grant(settings, name="qa-oversized")
+    _, body, _ = await ask(
+        url,
+        headers,
+        "query($n: [NIK!]!) { citizens(niks: $n) { nik } }",
+        n=[p.nik for p in people[:101]],
+    )
+    assert body["errors"][0]["extensions"]["limit"] == "batch_size"
+    # Nothing was charged: two new NIKs still fit the budget.
+    _, body, _ = await ask(
+        url,
+        headers,
+        "query($n: [NIK!]!) { citizens(niks: $n) { nik } }",
+        n=[people[200].nik, people[201].nik],
+    )
+    assert "errors" not in body, body["errors"]

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
-import asyncpg
 import pytest
 
 from connectors.antrian.reads import (
     WIB,
-    canonical_phone,
     referenced_niks,
     service_centres,
     tickets_by_id,
@@ -22,26 +19,19 @@ from connectors.antrian.records import TicketChannel, TicketStatus
 from connectors.base import Source, SourceDB
 from connectors.city import REFERENCE_DATE, City
 from connectors.seeding import SeedReport
+from identity.phone import canonical_phone
+from tests.integration.conftest import assert_only_out_of_city_unregistered
 
 
-@pytest.fixture(scope="module")
-async def db(city_dsns: dict[Source | str, str]) -> AsyncIterator[SourceDB]:
-    pool = await asyncpg.create_pool(city_dsns[Source.ANTRIAN], min_size=1, max_size=2)
-    try:
-        yield SourceDB(Source.ANTRIAN, pool)
-    finally:
-        await pool.close()
-
-
-def _city(seed_report: SeedReport) -> City:
-    assert seed_report.city is not None
-    return seed_report.city
+@pytest.fixture
+def db(source_dbs: dict[Source, SourceDB]) -> SourceDB:
+    return source_dbs[Source.ANTRIAN]
 
 
 async def test_showcase_head_was_served_last_month_and_waits_today(
-    db: SourceDB, seed_report: SeedReport
+    db: SourceDB, city: City
 ) -> None:
-    heads = [f.head for f in _city(seed_report).showcase]
+    heads = [f.head for f in city.showcase]
     found = await tickets_by_nik(db, [h.nik for h in heads])
     for head in heads:
         online = [t for t in found[head.nik] if t.channel is TicketChannel.ONLINE]
@@ -77,7 +67,7 @@ async def test_niks_typed_with_separators_are_found_by_their_digits(
 
 
 async def test_walk_ins_with_only_a_phone_are_found_by_that_phone(
-    db: SourceDB, seed_report: SeedReport
+    db: SourceDB, city: City, seed_report: SeedReport
 ) -> None:
     messy = seed_report.sources[Source.ANTRIAN].messy
     rows = await db.fetch("SELECT id_tiket, no_hp FROM tiket WHERE nik IS NULL")
@@ -93,9 +83,9 @@ async def test_walk_ins_with_only_a_phone_are_found_by_that_phone(
         (ticket,) = [t for t in found[phone] if t.id == str(row["id_tiket"])]
         assert ticket.channel is TicketChannel.WALK_IN
         assert ticket.nik is None and ticket.phone == phone
-    people = {p.phone for p in _city(seed_report).people}
-    unknown = {p for p in map(canonical_phone, typed) if p not in people}
-    assert 0 < len(unknown) <= messy["walk_in_unknown_phone"]
+    people = {p.phone for p in city.people}
+    unknown = [p for p in map(canonical_phone, typed) if p not in people]
+    assert len(unknown) == messy["walk_in_unknown_phone"] > 0
 
 
 async def test_tickets_by_id_keep_the_ids_given(db: SourceDB) -> None:
@@ -123,10 +113,8 @@ async def test_service_centres_list_services_and_opening_days(db: SourceDB) -> N
     assert [c.code for c in centres if sunday in c.open_weekdays] == ["MPP04"]
 
 
-async def test_one_statement_per_call_whatever_the_number_of_keys(
-    db: SourceDB, seed_report: SeedReport
-) -> None:
-    people = _city(seed_report).people
+async def test_one_statement_per_call_whatever_the_number_of_keys(db: SourceDB, city: City) -> None:
+    people = city.people
     niks = [p.nik for p in people]
     phones = [p.phone for p in people if p.phone]
     before = db.statements
@@ -139,17 +127,10 @@ async def test_one_statement_per_call_whatever_the_number_of_keys(
 
 
 async def test_referenced_niks_outside_the_register_are_exactly_the_out_of_city_rows(
-    db: SourceDB, seed_report: SeedReport, city_dsns: dict[Source | str, str]
+    db: SourceDB, register: frozenset[str], seed_report: SeedReport
 ) -> None:
-    siak = await asyncpg.connect(city_dsns[Source.SIAK])
-    try:
-        registered = {r["nik"] for r in await siak.fetch("SELECT nik FROM penduduk")}
-    finally:
-        await siak.close()
     report = seed_report.sources[Source.ANTRIAN]
     referenced = await referenced_niks(db)
-    assert all(len(n) == 16 and n.isdigit() for n in referenced)
-    outside = [n for n in referenced if n not in registered]
-    assert len(outside) == report.messy["out_of_city"] > 0
-    assert {n[:4] for n in outside} <= {"3603", "3674"}
-    assert len(referenced) == report.rows["tiket"] - report.messy["walk_in_phone_only"]
+    # Walk-ins who gave only a phone reference no NIK.
+    with_nik = report.rows["tiket"] - report.messy["walk_in_phone_only"]
+    assert_only_out_of_city_unregistered(referenced, register, report, rows=with_nik)

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 
-import asyncpg
 import pytest
 
 from connectors.apk.reads import (
@@ -20,26 +18,17 @@ from connectors.apk.records import RequestStatus
 from connectors.base import Source, SourceDB
 from connectors.city import City
 from connectors.seeding import SeedReport
+from identity.phone import canonical_phone
+from tests.integration.conftest import assert_only_out_of_city_unregistered
 
 
-@pytest.fixture(scope="module")
-async def db(city_dsns: dict[Source | str, str]) -> AsyncIterator[SourceDB]:
-    pool = await asyncpg.create_pool(city_dsns[Source.APK], min_size=1, max_size=2)
-    try:
-        yield SourceDB(Source.APK, pool)
-    finally:
-        await pool.close()
+@pytest.fixture
+def db(source_dbs: dict[Source, SourceDB]) -> SourceDB:
+    return source_dbs[Source.APK]
 
 
-def _city(seed_report: SeedReport) -> City:
-    assert seed_report.city is not None
-    return seed_report.city
-
-
-async def test_showcase_wives_have_a_completed_business_letter(
-    db: SourceDB, seed_report: SeedReport
-) -> None:
-    wives = [f.members[1] for f in _city(seed_report).showcase]
+async def test_showcase_wives_have_a_completed_business_letter(db: SourceDB, city: City) -> None:
+    wives = [f.members[1] for f in city.showcase]
     found = await requests_by_nik(db, [w.nik for w in wives])
     for wife in wives:
         (sku, *_) = [r for r in found[wife.nik] if r.service_code == "SKU"]
@@ -73,17 +62,16 @@ async def test_niks_and_phones_typed_loosely_are_found_by_their_clean_form(
         "SELECT no_hp, nomor_permohonan FROM permohonan WHERE no_hp !~ '^08[0-9]+$'"
     )
     assert len(rows) == seed_report.sources[Source.APK].messy["phone_reformatted"] > 0
-    by_phone = {"0" + re.sub(r"[^0-9]", "", r["no_hp"])[2:]: r for r in rows if "+" in r["no_hp"]}
-    found = await requests_by_phone(db, list(by_phone))
-    for phone, row in by_phone.items():
+    found = await requests_by_phone(db, [r["no_hp"] for r in rows])
+    for row in rows:
+        phone = canonical_phone(row["no_hp"])
+        assert phone is not None
         assert row["nomor_permohonan"] in {r.number for r in found[phone]}
         assert all(r.phone == phone for r in found[phone])
 
 
-async def test_one_statement_per_call_whatever_the_number_of_keys(
-    db: SourceDB, seed_report: SeedReport
-) -> None:
-    people = _city(seed_report).people
+async def test_one_statement_per_call_whatever_the_number_of_keys(db: SourceDB, city: City) -> None:
+    people = city.people
     before = db.statements
     await requests_by_nik(db, [people[0].nik])
     await requests_by_nik(db, [p.nik for p in people])
@@ -92,15 +80,13 @@ async def test_one_statement_per_call_whatever_the_number_of_keys(
 
 
 async def test_only_out_of_city_applicants_are_unknown_to_siak(
-    db: SourceDB, seed_report: SeedReport
+    db: SourceDB, register: frozenset[str], seed_report: SeedReport
 ) -> None:
-    referenced = await referenced_niks(db)
-    residents = {p.nik for p in _city(seed_report).people}
     report = seed_report.sources[Source.APK]
-    assert len(referenced) == report.rows["permohonan"]
-    outsiders = [n for n in referenced if n not in residents]
-    assert len(outsiders) == report.messy["out_of_city"] > 0
-    assert all(re.fullmatch(r"36(03|74)\d{12}", n) for n in outsiders)
+    referenced = await referenced_niks(db)
+    assert_only_out_of_city_unregistered(
+        referenced, register, report, rows=report.rows["permohonan"]
+    )
 
 
 async def test_the_catalogue_lists_services_with_their_requirements(db: SourceDB) -> None:

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from decimal import Decimal
 
-import asyncpg
 import pytest
 
 from connectors.base import Source, SourceDB
@@ -16,26 +14,17 @@ from connectors.cpns.records import AdministrationResult, CivilServiceOutcome
 from connectors.cpns.seed import PASSING_GRADES
 from connectors.cpns.seed import seed as seed_cpns
 from connectors.seeding import SeedReport
+from tests.integration.conftest import assert_only_out_of_city_unregistered
 
 
-@pytest.fixture(scope="module")
-async def db(city_dsns: dict[Source | str, str]) -> AsyncIterator[SourceDB]:
-    pool = await asyncpg.create_pool(city_dsns[Source.CPNS], min_size=1, max_size=2)
-    try:
-        yield SourceDB(Source.CPNS, pool)
-    finally:
-        await pool.close()
-
-
-def _city(seed_report: SeedReport) -> City:
-    assert seed_report.city is not None
-    return seed_report.city
+@pytest.fixture
+def db(source_dbs: dict[Source, SourceDB]) -> SourceDB:
+    return source_dbs[Source.CPNS]
 
 
 async def test_showcase_heads_passed_the_year_before_their_cpns_start(
-    db: SourceDB, seed_report: SeedReport
+    db: SourceDB, city: City
 ) -> None:
-    city = _city(seed_report)
     starts = seed_cpns(city, {}).exports["cpns_start"]
     heads = [f.head for f in city.showcase]
     found = await applications_by_nik(db, [h.nik for h in heads])
@@ -52,8 +41,8 @@ async def test_showcase_heads_passed_the_year_before_their_cpns_start(
             assert application.skd.passed and isinstance(application.skb_score, Decimal)
 
 
-async def test_eldest_showcase_son_tried_in_2024(db: SourceDB, seed_report: SeedReport) -> None:
-    sons = [f.members[4] for f in _city(seed_report).showcase]
+async def test_eldest_showcase_son_tried_in_2024(db: SourceDB, city: City) -> None:
+    sons = [f.members[4] for f in city.showcase]
     found = await applications_by_nik(db, [s.nik for s in sons])
     for son in sons:
         (application,) = found[son.nik]
@@ -76,10 +65,8 @@ async def test_niks_typed_with_separators_are_found_by_their_digits(
         assert all(a.nik == nik for a in found[nik])
 
 
-async def test_one_statement_per_call_whatever_the_number_of_niks(
-    db: SourceDB, seed_report: SeedReport
-) -> None:
-    niks = [p.nik for p in _city(seed_report).people]
+async def test_one_statement_per_call_whatever_the_number_of_niks(db: SourceDB, city: City) -> None:
+    niks = [p.nik for p in city.people]
     before = db.statements
     await applications_by_nik(db, niks[:1])
     await applications_by_nik(db, niks)
@@ -87,15 +74,11 @@ async def test_one_statement_per_call_whatever_the_number_of_niks(
 
 
 async def test_only_out_of_city_applicants_are_unknown_to_siak(
-    db: SourceDB, seed_report: SeedReport
+    db: SourceDB, register: frozenset[str], seed_report: SeedReport
 ) -> None:
-    referenced = await referenced_niks(db)
-    residents = {p.nik for p in _city(seed_report).people}
     report = seed_report.sources[Source.CPNS]
-    assert len(referenced) == report.rows["pelamar"]
-    outsiders = [n for n in referenced if n not in residents]
-    assert len(outsiders) == report.messy["out_of_city"] > 0
-    assert all(re.fullmatch(r"36(03|74)\d{12}", n) for n in outsiders)
+    referenced = await referenced_niks(db)
+    assert_only_out_of_city_unregistered(referenced, register, report, rows=report.rows["pelamar"])
 
 
 async def test_stages_are_decoded_and_consistent(db: SourceDB) -> None:

@@ -181,3 +181,30 @@ async def test_while_redis_is_down_each_instance_limits_on_its_own(
         await limits.close()
     assert "limits are per process" in caplog.text
     assert NIKS[0] not in caplog.text
+
+
+async def test_a_hung_redis_is_not_waited_for_on_every_request() -> None:
+    """A Redis that accepts connections and never answers costs its timeout once, then
+    the limits stay in the process for a few seconds instead of stalling each request."""
+    connections = 0
+
+    async def hang(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal connections
+        connections += 1
+        await reader.read()  # until the client gives up and closes
+        writer.close()
+
+    server = await asyncio.start_server(hang, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    limits = ClientLimits(
+        RateLimitItemPerMinute(100), 100, redis_url=f"redis://127.0.0.1:{port}/0", key_prefix="x"
+    )
+    try:
+        for i in range(5):
+            await limits.check_request("sekolah-01")
+            await limits.charge_niks("sekolah-01", NIKS[i : i + 1])
+    finally:
+        await limits.close()
+        server.close()
+        await server.wait_closed()
+    assert connections == 1

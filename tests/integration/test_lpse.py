@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from decimal import Decimal
 
-import asyncpg
 import pytest
 
 from connectors.base import Source, SourceDB
@@ -19,26 +17,18 @@ from connectors.lpse.records import (
     VendorPosition,
 )
 from connectors.seeding import SeedReport
+from tests.integration.conftest import assert_only_out_of_city_unregistered
 
 
-@pytest.fixture(scope="module")
-async def db(city_dsns: dict[Source | str, str]) -> AsyncIterator[SourceDB]:
-    pool = await asyncpg.create_pool(city_dsns[Source.LPSE], min_size=1, max_size=2)
-    try:
-        yield SourceDB(Source.LPSE, pool)
-    finally:
-        await pool.close()
-
-
-def _city(seed_report: SeedReport) -> City:
-    assert seed_report.city is not None
-    return seed_report.city
+@pytest.fixture
+def db(source_dbs: dict[Source, SourceDB]) -> SourceDB:
+    return source_dbs[Source.LPSE]
 
 
 async def test_showcase_wife_directs_a_cv_that_bid_twice_and_won_once(
-    db: SourceDB, seed_report: SeedReport
+    db: SourceDB, city: City
 ) -> None:
-    for family in _city(seed_report).showcase:
+    for family in city.showcase:
         head, wife = family.members[0], family.members[1]
         found = await roles_by_nik(db, [wife.nik, head.nik])
         assert set(found) == {wife.nik}
@@ -102,10 +92,8 @@ async def test_individual_vendors_file_under_their_owners_nik(
         assert any(r.position is VendorPosition.OWNER for r in roles[nik])
 
 
-async def test_one_statement_per_call_whatever_the_number_of_niks(
-    db: SourceDB, seed_report: SeedReport
-) -> None:
-    niks = [p.nik for p in _city(seed_report).people]
+async def test_one_statement_per_call_whatever_the_number_of_niks(db: SourceDB, city: City) -> None:
+    niks = [p.nik for p in city.people]
     before = db.statements
     await roles_by_nik(db, niks[:1])
     await roles_by_nik(db, niks[:2000])
@@ -114,16 +102,8 @@ async def test_one_statement_per_call_whatever_the_number_of_niks(
 
 
 async def test_referenced_niks_outside_the_register_are_exactly_the_out_of_city_rows(
-    db: SourceDB, seed_report: SeedReport, city_dsns: dict[Source | str, str]
+    db: SourceDB, register: frozenset[str], seed_report: SeedReport
 ) -> None:
-    siak = await asyncpg.connect(city_dsns[Source.SIAK])
-    try:
-        registered = {r["nik"] for r in await siak.fetch("SELECT nik FROM penduduk")}
-    finally:
-        await siak.close()
+    report = seed_report.sources[Source.LPSE]
     referenced = await referenced_niks(db)
-    assert all(len(n) == 16 and n.isdigit() for n in referenced)
-    outside = [n for n in referenced if n not in registered]
-    assert len(outside) == seed_report.sources[Source.LPSE].messy["out_of_city"] > 0
-    assert {n[:4] for n in outside} <= {"3603", "3674"}
-    assert len(referenced) == seed_report.sources[Source.LPSE].rows["pengurus"]
+    assert_only_out_of_city_unregistered(referenced, register, report, rows=report.rows["pengurus"])

@@ -130,6 +130,14 @@ async def test_citizen_token_for_the_demo(
             ["clients", "add", "--name", "X", "--scope", "psb:reed"],
             "citizen-hub: unknown scope psb:reed (known: ",
         ),
+        (
+            ["purposes", "add", "PPDB 2025", "--description", "x"],
+            "citizen-hub: purpose code 'PPDB 2025' must be lower-case letters",
+        ),
+        (
+            ["clients", "add", "--name", "X", "--scope", "psb:read", "--purpose", "PPDB=psb:read"],
+            "citizen-hub: purpose code 'PPDB' must be lower-case letters",
+        ),
         (["clients", "revoke", "ch_nobody"], "citizen-hub: no client ch_nobody"),
         (["keys", "retire", "nokid"], "citizen-hub: no signing key nokid"),
         (

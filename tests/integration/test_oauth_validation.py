@@ -4,6 +4,7 @@ error a client can act on; time is moved by passing ``now``, never by sleeping."
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
@@ -15,6 +16,7 @@ from joserfc.jwk import ECKey
 
 from hub.auth import CITIZEN_SCOPES, CLI_CLIENT_ID, AuthError, TokenValidator
 from hub.auth.clients import add_client, add_purpose, revoke_client
+from hub.auth.clients_status import HubClientStatus
 from hub.auth.tokens import issue_citizen_token, issue_client_token, signing_keys
 from hub.migrate import migrate
 from hub.settings import AuthSettings, TrustedIssuer
@@ -210,6 +212,20 @@ async def test_a_revoked_clients_tokens_stop_within_the_cache_time(
     assert await validator.authenticate(bearer, now=T0 + 9)  # cached for 10 s
     error = await refused(validator, issued.access_token, now=T0 + 10)
     assert error.description.startswith(f"client {client.client_id} was revoked on ")
+
+
+async def test_concurrent_requests_share_one_key_read_and_one_revocation_check(
+    setup: Setup, validator: TokenValidator
+) -> None:
+    """The validator is on every request's path: a burst of requests on cold (or expired)
+    caches costs one read of the keys and one of the client's status, not one each."""
+    own = validator.issuers[setup.auth.issuer]
+    assert isinstance(own.clients, HubClientStatus)
+    bearer = "Bearer " + sign(setup.hub_key, hub_claims(setup))
+    for now in (T0, T0 + 10):  # cold caches, then the client's status expired (10 s)
+        await asyncio.gather(*(validator.authenticate(bearer, now=now) for _ in range(20)))
+    assert own.keys.fetches == 1
+    assert own.clients.queries == 2
 
 
 async def test_tokens_of_a_second_issuer_are_accepted(

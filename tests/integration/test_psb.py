@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 
-import asyncpg
 import pytest
 
 from connectors.base import Source, SourceDB
@@ -14,27 +12,17 @@ from connectors.psb.reads import admissions_by_family_card, admissions_by_nik, r
 from connectors.psb.records import AdmissionRoute, SchoolLevel, SelectionStatus
 from connectors.psb.seed import current_admission_year
 from connectors.seeding import SeedReport
+from tests.integration.conftest import assert_only_out_of_city_unregistered
 
 
-@pytest.fixture(scope="module")
-async def db(city_dsns: dict[Source | str, str]) -> AsyncIterator[SourceDB]:
-    pool = await asyncpg.create_pool(city_dsns[Source.PSB], min_size=1, max_size=2)
-    try:
-        yield SourceDB(Source.PSB, pool)
-    finally:
-        await pool.close()
+@pytest.fixture
+def db(source_dbs: dict[Source, SourceDB]) -> SourceDB:
+    return source_dbs[Source.PSB]
 
 
-def _city(seed_report: SeedReport) -> City:
-    assert seed_report.city is not None
-    return seed_report.city
-
-
-async def test_showcase_children_have_this_years_applications(
-    db: SourceDB, seed_report: SeedReport
-) -> None:
+async def test_showcase_children_have_this_years_applications(db: SourceDB, city: City) -> None:
     year = current_admission_year()
-    for family in _city(seed_report).showcase:
+    for family in city.showcase:
         head, _, son, daughter, eldest = family.members
         found = await admissions_by_nik(db, [son.nik, daughter.nik, head.nik, eldest.nik])
         assert set(found) == {son.nik, daughter.nik}
@@ -51,9 +39,9 @@ async def test_showcase_children_have_this_years_applications(
 
 
 async def test_parents_see_their_childrens_applications_by_family_card(
-    db: SourceDB, seed_report: SeedReport
+    db: SourceDB, city: City
 ) -> None:
-    family = _city(seed_report).showcase[0]
+    family = city.showcase[0]
     found = await admissions_by_family_card(db, [family.kk, "3671000000000000"])
     assert set(found) == {family.kk}
     assert {a.nik for a in found[family.kk]} >= {family.members[2].nik, family.members[3].nik}
@@ -71,27 +59,23 @@ async def test_niks_typed_with_separators_are_found_by_their_digits(
         assert all(a.nik == nik for a in found[nik])
 
 
-async def test_one_statement_per_call_whatever_the_number_of_niks(
-    db: SourceDB, seed_report: SeedReport
-) -> None:
-    niks = [p.nik for p in _city(seed_report).people]
+async def test_one_statement_per_call_whatever_the_number_of_niks(db: SourceDB, city: City) -> None:
+    niks = [p.nik for p in city.people]
     before = db.statements
     await admissions_by_nik(db, niks[:1])
     await admissions_by_nik(db, niks[:1000])
-    await admissions_by_family_card(db, [f.kk for f in _city(seed_report).families])
+    await admissions_by_family_card(db, [f.kk for f in city.families])
     assert db.statements - before == 3
 
 
 async def test_only_out_of_city_applicants_are_unknown_to_siak(
-    db: SourceDB, seed_report: SeedReport
+    db: SourceDB, register: frozenset[str], seed_report: SeedReport
 ) -> None:
-    referenced = await referenced_niks(db)
-    residents = {p.nik for p in _city(seed_report).people}
     report = seed_report.sources[Source.PSB]
-    assert len(referenced) == report.rows["pendaftar"]
-    outsiders = [n for n in referenced if n not in residents]
-    assert len(outsiders) == report.messy["out_of_city"] > 0
-    assert all(re.fullmatch(r"36(03|74)\d{12}", n) for n in outsiders)
+    referenced = await referenced_niks(db)
+    assert_only_out_of_city_unregistered(
+        referenced, register, report, rows=report.rows["pendaftar"]
+    )
 
 
 async def test_legacy_codes_are_decoded_and_the_accepted_school_is_the_accepted_choice(

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 
-import asyncpg
 import pytest
 
 from connectors.base import Source, SourceDB
@@ -15,35 +13,24 @@ from connectors.cpns.records import CivilServiceOutcome
 from connectors.seeding import SeedReport
 from connectors.sikda.reads import civil_servants_by_nik, civil_servants_by_nip, referenced_niks
 from connectors.sikda.records import EmploymentStatus, PositionType, Rank
+from identity.nip import NIP
+from tests.integration.conftest import assert_only_out_of_city_unregistered
 
 
-@pytest.fixture(scope="module")
-async def db(city_dsns: dict[Source | str, str]) -> AsyncIterator[SourceDB]:
-    pool = await asyncpg.create_pool(city_dsns[Source.SIKDA], min_size=1, max_size=2)
-    try:
-        yield SourceDB(Source.SIKDA, pool)
-    finally:
-        await pool.close()
+@pytest.fixture
+def db(source_dbs: dict[Source, SourceDB]) -> SourceDB:
+    return source_dbs[Source.SIKDA]
 
 
-@pytest.fixture(scope="module")
-async def cpns(city_dsns: dict[Source | str, str]) -> AsyncIterator[SourceDB]:
-    pool = await asyncpg.create_pool(city_dsns[Source.CPNS], min_size=1, max_size=2)
-    try:
-        yield SourceDB(Source.CPNS, pool)
-    finally:
-        await pool.close()
-
-
-def _city(seed_report: SeedReport) -> City:
-    assert seed_report.city is not None
-    return seed_report.city
+@pytest.fixture
+def cpns(source_dbs: dict[Source, SourceDB]) -> SourceDB:
+    return source_dbs[Source.CPNS]
 
 
 async def test_showcase_heads_are_pns_whose_nip_agrees_with_their_cpns_pass(
-    db: SourceDB, cpns: SourceDB, seed_report: SeedReport
+    db: SourceDB, cpns: SourceDB, city: City
 ) -> None:
-    heads = [f.head for f in _city(seed_report).showcase]
+    heads = [f.head for f in city.showcase]
     found = await civil_servants_by_nik(db, [h.nik for h in heads])
     applications = await applications_by_nik(cpns, [h.nik for h in heads])
     for head in heads:
@@ -64,15 +51,12 @@ async def test_showcase_heads_are_pns_whose_nip_agrees_with_their_cpns_pass(
         assert servant.rank.golongan in ("III/c", "III/d", "IV/a")  # 10-25 years of service
 
 
-async def test_a_nip_finds_the_same_servant_in_either_layout(
-    db: SourceDB, seed_report: SeedReport
-) -> None:
-    head = _city(seed_report).showcase[0].head
+async def test_a_nip_finds_the_same_servant_in_either_layout(db: SourceDB, city: City) -> None:
+    head = city.showcase[0].head
     servant = (await civil_servants_by_nik(db, [head.nik]))[head.nik]
-    nip = servant.nip
-    printed = f"{nip[:8]} {nip[8:14]} {nip[14]} {nip[15:]}"
+    printed = NIP.parse(servant.nip).printed()
     found = await civil_servants_by_nip(db, [printed, "199001012015011999"])
-    assert found == {nip: servant}
+    assert found == {servant.nip: servant}
 
 
 async def test_niks_typed_with_separators_are_found_by_their_digits(
@@ -85,10 +69,8 @@ async def test_niks_typed_with_separators_are_found_by_their_digits(
     assert {nik: s.nip for nik, s in found.items()} == clean
 
 
-async def test_one_statement_per_call_whatever_the_number_of_keys(
-    db: SourceDB, seed_report: SeedReport
-) -> None:
-    niks = [p.nik for p in _city(seed_report).people]
+async def test_one_statement_per_call_whatever_the_number_of_keys(db: SourceDB, city: City) -> None:
+    niks = [p.nik for p in city.people]
     before = db.statements
     await civil_servants_by_nik(db, niks[:1])
     servants = await civil_servants_by_nik(db, niks)
@@ -97,15 +79,11 @@ async def test_one_statement_per_call_whatever_the_number_of_keys(
 
 
 async def test_only_out_of_city_servants_are_unknown_to_siak(
-    db: SourceDB, seed_report: SeedReport
+    db: SourceDB, register: frozenset[str], seed_report: SeedReport
 ) -> None:
-    referenced = await referenced_niks(db)
-    residents = {p.nik for p in _city(seed_report).people}
     report = seed_report.sources[Source.SIKDA]
-    assert len(referenced) == report.rows["pegawai"]
-    outsiders = [n for n in referenced if n not in residents]
-    assert len(outsiders) == report.messy["out_of_city"] > 0
-    assert all(re.fullmatch(r"36(03|74)\d{12}", n) for n in outsiders)
+    referenced = await referenced_niks(db)
+    assert_only_out_of_city_unregistered(referenced, register, report, rows=report.rows["pegawai"])
 
 
 async def test_ranks_and_positions_are_decoded(db: SourceDB) -> None:

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from decimal import Decimal
 
-import asyncpg
 import pytest
 
 from connectors.base import Source, SourceDB
@@ -17,33 +15,20 @@ from connectors.sipbd.reads import assets_by_nip, referenced_nips
 from connectors.sipbd.records import AssetCategory, AssetCondition
 
 
-@pytest.fixture(scope="module")
-async def db(city_dsns: dict[Source | str, str]) -> AsyncIterator[SourceDB]:
-    pool = await asyncpg.create_pool(city_dsns[Source.SIPBD], min_size=1, max_size=2)
-    try:
-        yield SourceDB(Source.SIPBD, pool)
-    finally:
-        await pool.close()
+@pytest.fixture
+def db(source_dbs: dict[Source, SourceDB]) -> SourceDB:
+    return source_dbs[Source.SIPBD]
 
 
-@pytest.fixture(scope="module")
-async def sikda(city_dsns: dict[Source | str, str]) -> AsyncIterator[SourceDB]:
-    pool = await asyncpg.create_pool(city_dsns[Source.SIKDA], min_size=1, max_size=2)
-    try:
-        yield SourceDB(Source.SIKDA, pool)
-    finally:
-        await pool.close()
-
-
-def _city(seed_report: SeedReport) -> City:
-    assert seed_report.city is not None
-    return seed_report.city
+@pytest.fixture
+def sikda(source_dbs: dict[Source, SourceDB]) -> SourceDB:
+    return source_dbs[Source.SIKDA]
 
 
 async def test_showcase_heads_hold_a_laptop_and_a_motorbike_reached_through_sikda(
-    db: SourceDB, sikda: SourceDB, seed_report: SeedReport
+    db: SourceDB, sikda: SourceDB, city: City
 ) -> None:
-    heads = [f.head.nik for f in _city(seed_report).showcase]
+    heads = [f.head.nik for f in city.showcase]
     servants = await civil_servants_by_nik(sikda, heads)
     nips = [servants[nik].nip for nik in heads]
     found = await assets_by_nip(db, nips)
@@ -81,7 +66,8 @@ async def test_every_holder_is_in_sikda_but_the_departed(
 ) -> None:
     referenced = await referenced_nips(db)
     report = seed_report.sources[Source.SIPBD]
-    unheld = await db.fetchval("SELECT count(*) FROM barang WHERE nip_pemegang IS NULL")
+    (row,) = await db.fetch("SELECT count(*) FROM barang WHERE nip_pemegang IS NULL")
+    unheld = row["count"]
     assert unheld == report.messy["no_holder"] > 0
     assert len(referenced) + unheld == report.rows["barang"]
     known = await civil_servants_by_nip(sikda, referenced)

@@ -9,12 +9,12 @@ from datetime import timedelta
 import pytest
 
 from connectors.antrian.catalogue import open_weekdays
-from connectors.antrian.reads import canonical_phone
 from connectors.antrian.seed import seed
 from connectors.apk.seed import seed as seed_apk
 from connectors.base import SeedRows, Source
 from connectors.city import REFERENCE_DATE, City, build_city
 from identity.nik import NIK
+from identity.phone import canonical_phone
 
 _CANONICAL_PHONE = re.compile(r"08\d{9,11}")
 

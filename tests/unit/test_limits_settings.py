@@ -1,12 +1,10 @@
-"""The anti-harvesting settings: ``[limits]`` budgets and ``[redis] url``."""
+"""The anti-harvesting settings, ``[limits]`` and ``[redis] url`` (bad ones: test_settings)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
-from hub.settings import SettingsError, load_settings
+from hub.settings import load_settings
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -36,19 +34,3 @@ def test_limits_and_redis_from_file_and_environment(tmp_path: Path) -> None:
     assert settings.redis_url == "redis://file:6379/0"
     env = {"CITIZEN_HUB_REDIS_URL": "rediss://env:6380/1"}
     assert load_settings(path, env).redis_url == "rediss://env:6380/1"
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ('[redis]\nurl = "http://x"\n', "setting redis.url: must be a redis://"),
-        ("[redis]\nport = 6379\n", "setting redis.port: unknown key"),
-        (
-            "[limits]\nrequests_per_minute = 0\n",
-            "setting limits.requests_per_minute: must be positive",
-        ),
-    ],
-)
-def test_bad_limit_setting_names_itself(tmp_path: Path, text: str, expected: str) -> None:
-    with pytest.raises(SettingsError, match=expected):
-        load_settings(write(tmp_path, text), {})

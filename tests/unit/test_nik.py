@@ -42,6 +42,7 @@ def test_separators_are_accepted(kec: str, born: date, sex: str, serial: int, se
         ("367101120585000", "length"),
         ("36710112058500031", "length"),
         ("3671O11205850003", "digits"),
+        ("3671\uff1011205850003", "digits"),  # a full-width 0: str.isdigit() would pass it
         ("9971011205850003", "region"),
         ("3699011205850003", "region"),
         ("3671001205850003", "region"),

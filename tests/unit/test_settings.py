@@ -44,6 +44,38 @@ def test_file_and_environment_are_read_with_environment_winning(tmp_path: Path) 
         ("[server]\nport = 70000\n", {}, "setting server.port: must be between 0 and 65535"),
         ('[limits]\nmax_citizens = "many"\n', {}, "setting limits.max_citizens: must be a number"),
         ("", {"CITIZEN_HUB_PORT": "eighty"}, "setting server.port: must be a number"),
+        ('[redis]\nurl = "http://x"\n', {}, "setting redis.url: must be a redis://"),
+        ("[redis]\nport = 6379\n", {}, "setting redis.port: unknown key"),
+        (
+            "[limits]\nrequests_per_minute = 0\n",
+            {},
+            "setting limits.requests_per_minute: must be positive",
+        ),
+        ("[auth]\nisuer = 1\n", {}, "setting auth.isuer: unknown key"),
+        ('[auth]\nsigning_alg = "HS256"\n', {}, "setting auth.signing_alg: must be one of"),
+        ("[auth]\nleeway_seconds = -1\n", {}, "setting auth.leeway_seconds: must be 0 to 300"),
+        ("[auth]\ntoken_seconds = 0\n", {}, "setting auth.token_seconds: must be positive"),
+        (
+            '[[auth.issuers]]\nissuer = "x"\njwks_url = "http://sso.example.id/certs"\n',
+            {},
+            "setting auth.issuers[0].jwks_url: must be an https:// URL",
+        ),
+        ('[[auth.issuers]]\nissuer = "x"\n', {}, "setting auth.issuers[0].jwks_url: is required"),
+        (
+            '[[auth.issuers]]\nissuer = "x"\njwks_url = "https://a/j"\nkid = "k"\n',
+            {},
+            "setting auth.issuers[0].kid: unknown key",
+        ),
+        (
+            '[[auth.issuers]]\nissuer = "urn:citizen-hub"\njwks_url = "https://a/j"\n',
+            {},
+            "setting auth.issuers: issuer urn:citizen-hub is listed twice",
+        ),
+        (
+            "",
+            {"CITIZEN_HUB_KEY_ENCRYPTION_KEY": "too-short"},
+            "setting CITIZEN_HUB_KEY_ENCRYPTION_KEY: must be 32 random bytes",
+        ),
     ],
 )
 def test_bad_setting_names_itself(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from joserfc.jwk import ECKey, Key
 
@@ -25,6 +27,7 @@ class MemoryKeys:
 
     async def fetch(self) -> list[Key]:
         self.fetches += 1
+        await asyncio.sleep(0)  # a real fetch waits on I/O, letting other requests run
         if self.fail:
             raise KeysUnavailable("down")
         return [ECKey.import_key(k.as_dict(private=False)) for k in self.keys]
@@ -113,6 +116,20 @@ async def test_an_unknown_kid_refetches_at_most_once_per_interval() -> None:
     assert source.fetches == 2
     for _ in range(5):  # a flood of made-up kids
         await refusal(v, "Bearer " + sign(ec_key(), claims_for(ISSUER, AUDIENCE, NOW)), NOW + 61)
+    assert source.fetches == 2
+
+
+async def test_requests_arriving_together_share_one_fetch() -> None:
+    key = ec_key()
+    source = MemoryKeys(key)
+    v = validator(source)
+    token = "Bearer " + sign(key, claims_for(ISSUER, AUDIENCE, NOW))
+    await asyncio.gather(*(v.authenticate(token) for _ in range(10)))
+    assert source.fetches == 1
+    source.fail = True
+    v = validator(source)
+    errors = await asyncio.gather(*(refusal(v, token) for _ in range(10)))
+    assert {e.status for e in errors} == {503}
     assert source.fetches == 2
 
 
