@@ -11,13 +11,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import os
+import secrets
 import signal
 import socket
 import sys
 import tempfile
+from dataclasses import replace
 
 import aiohttp
+import asyncpg
 
 from bench.graph import over_http
 from connectors.base import Source
@@ -25,6 +29,8 @@ from connectors.city import build_city
 from connectors.seeding import seeded_marker
 from hub.databases import resolve
 from hub.demo import demo_partner_headers
+from hub.embedded import ensure_databases
+from hub.migrate import migrate_dsn
 from hub.settings import load_settings
 
 
@@ -59,6 +65,7 @@ async def wait_healthy(url: str) -> None:
 async def main(rounds: int, clients: int) -> None:
     databases = await resolve(load_settings(), keep_embedded=True)
     settings = databases.settings
+    created: list[tuple[str, str]] = []
     try:
         marker = await seeded_marker(settings.source_dsns[Source.SIAK])
         if marker is None:
@@ -66,8 +73,27 @@ async def main(rounds: int, clients: int) -> None:
         fields = dict(p.split("=", 1) for p in marker.split() if "=" in p)
         city = build_city(int(fields["citizens"]), int(fields["seed"]))
         niks = [p.nik for p in city.people if p.age() >= 18][:100]
+        # serve seals the hub's signing keys under a key-encryption key; a hub database
+        # of the bench's own keeps the demo's keys as `make demo` left them.
+        assert settings.hub_dsn is not None
+        base, _, query = settings.hub_dsn.partition("?")
+        hub_name = f"bench_hub_{secrets.token_hex(3)}"
+        admin = base.rsplit("/", 1)[0] + "/postgres" + (f"?{query}" if query else "")
+        await ensure_databases(admin, [hub_name])
+        created.append((admin, hub_name))
+        hub_dsn = base.rsplit("/", 1)[0] + f"/{hub_name}" + (f"?{query}" if query else "")
+        await migrate_dsn(hub_dsn)
+        kek = secrets.token_bytes(32)
+        settings = replace(
+            settings,
+            hub_dsn=hub_dsn,
+            auth=replace(settings.auth, key_encryption_key=kek),
+            audit=replace(settings.audit, dsn=None),
+        )
         _, headers = await demo_partner_headers(settings)
-        env = {**os.environ, "CITIZEN_HUB_HUB_DSN": settings.hub_dsn or ""}
+        env = {**os.environ, "CITIZEN_HUB_HUB_DSN": hub_dsn}
+        env["CITIZEN_HUB_KEY_ENCRYPTION_KEY"] = base64.urlsafe_b64encode(kek).decode()
+        env.pop("CITIZEN_HUB_AUDIT_DSN", None)
         env.update({f"CITIZEN_HUB_{s.name}_DSN": settings.source_dsns[s] for s in Source})
         cores = os.cpu_count() or 1
         print(f"100 citizens, eight products; {rounds} requests from {clients} clients")
@@ -96,6 +122,12 @@ async def main(rounds: int, clients: int) -> None:
         if len(results) > 1:
             print(f"throughput ratio {cores} workers / 1: {results[cores] / results[1]:.2f}")
     finally:
+        for admin, name in created:
+            conn = await asyncpg.connect(admin)
+            try:
+                await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            finally:
+                await conn.close()
         databases.stop()
 
 

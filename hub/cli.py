@@ -10,15 +10,21 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+import asyncpg
+
 from connectors.base import Source
 from connectors.city import City, build_city
 from connectors.seeding import SeedRefused, SeedReport, seed_city, seeded_marker
 from hub.audit.cli import add_audit_parser, run_audit
 from hub.auth.cli import AUTH_COMMANDS, add_auth_parsers, run_auth
+from hub.auth.errors import KeyStoreError
+from hub.auth.keys import require_key_encryption_key
+from hub.auth.tokens import signing_keys
 from hub.databases import Databases, resolve
 from hub.demo import demo_tokens
 from hub.identity.cli import add_identity_parser, format_sync, run_identity
 from hub.identity.sync import sync_databases
+from hub.migrate import migrate_dsn
 from hub.settings import Settings, SettingsError, load_settings
 from hub.workers import serve
 
@@ -46,6 +52,8 @@ def main(argv: list[str] | None = None) -> int:
         if command == "seed":
             return asyncio.run(_seed(settings, args.citizens, args.seed))
         if command == "serve":
+            # Only the demo may keep the private signing keys in clear.
+            require_key_encryption_key(settings.auth)
             return _serve(settings, seed_if_empty=None, workers=_workers(args.workers))
         if command == "demo":
             return _serve(
@@ -57,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
             return run_identity(args, settings)
         if command in AUTH_COMMANDS:
             return run_auth(args, settings)
-    except (SettingsError, SeedRefused) as exc:
+    except (SettingsError, SeedRefused, KeyStoreError) as exc:
         print(f"citizen-hub: {exc}", file=sys.stderr)
         return 2
     parser.print_help()
@@ -127,6 +135,7 @@ def _serve(settings: Settings, seed_if_empty: tuple[int, int] | None, workers: i
     databases: Databases = asyncio.run(resolve(settings, keep_embedded=True))
     try:
         resolved = databases.settings
+        asyncio.run(_open_signing_keys(resolved))
         if seed_if_empty is not None:
             citizens, seed = seed_if_empty
             marker = asyncio.run(seeded_marker(resolved.source_dsns[Source.SIAK]))
@@ -153,6 +162,20 @@ def _serve(settings: Settings, seed_if_empty: tuple[int, int] | None, workers: i
     finally:
         databases.stop()
     return 0
+
+
+async def _open_signing_keys(settings: Settings) -> None:
+    """Migrate, seal keys stored in clear (with a key-encryption key) and unseal the
+    active key now: a wrong key-encryption key stops here, in one line."""
+    assert settings.hub_dsn is not None
+    await migrate_dsn(settings.hub_dsn)
+    conn = await asyncpg.connect(settings.hub_dsn)
+    try:
+        keys = signing_keys(settings.auth)
+        await keys.ensure(conn)
+        await keys.active(conn)
+    finally:
+        await conn.close()
 
 
 def _workers(value: str) -> int:

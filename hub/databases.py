@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import asyncpg
 
 from connectors.base import Source
-from hub.embedded import HUB_DATABASE, EmbeddedServer, ensure_databases
+from hub.audit.pool import APP_ROLE
+from hub.embedded import HUB_DATABASE, EmbeddedServer, ensure_databases, ensure_login_role
 from hub.settings import Settings, SettingsError, redact
 
 
@@ -38,6 +39,11 @@ async def resolve(settings: Settings, *, keep_embedded: bool = False) -> Databas
             missing.append(HUB_DATABASE)
         await ensure_databases(embedded.dsn(), missing)
         sources = {s: settings.source_dsns.get(s) or embedded.dsn(s.value) for s in Source}
+        if settings.hub_dsn is None and settings.audit.dsn is None:
+            # The disclosure log's writer logs in as its own role (hub.audit.pool).
+            await ensure_login_role(embedded.dsn(), APP_ROLE)
+            audit = replace(settings.audit, dsn=embedded.dsn(HUB_DATABASE, user=APP_ROLE))
+            settings = replace(settings, audit=audit)
         settings = settings.with_dsns(sources, settings.hub_dsn or embedded.dsn(HUB_DATABASE))
     await check_reachable(settings)
     return Databases(settings, embedded)
@@ -65,6 +71,8 @@ async def check_reachable(settings: Settings, connect_timeout: float = 5.0) -> N
     ]
     assert settings.hub_dsn is not None
     targets.append(("hub.dsn", settings.hub_dsn))
+    if settings.audit.dsn is not None:
+        targets.append(("audit.dsn", settings.audit.dsn))
     results = await asyncio.gather(
         *(_probe(dsn, connect_timeout) for _, dsn in targets), return_exceptions=False
     )

@@ -22,6 +22,18 @@ DEMO_CLIENT = "demo-partner"
 DEMO_PURPOSE = "demo-explore"
 
 
+def key_storage_note(settings: Settings) -> str | None:
+    """The demo's warning that the signing keys are stored unencrypted, if they are."""
+    if settings.auth.key_encryption_key is not None:
+        return None
+    return (
+        "Note: the hub's private signing keys are stored UNENCRYPTED in the demo database:"
+        " no key-encryption key is set (auth.key_encryption_key or"
+        " CITIZEN_HUB_KEY_ENCRYPTION_KEY). Fine for this demo; citizen-hub serve refuses"
+        " to start without one."
+    )
+
+
 async def demo_partner(pool: asyncpg.Pool, settings: Settings) -> Client:
     """The demo partner client, registered (with its purpose and the signing keys) if needed."""
     async with pool.acquire() as conn:
@@ -66,8 +78,10 @@ async def demo_tokens(settings: Settings, city: City) -> str:
         await pool.close()
     partner_headers = {"Authorization": f"Bearer {partner_token.access_token}"}
     citizen_headers = {"Authorization": f"Bearer {citizen_token.access_token}"}
+    note = key_storage_note(settings)
     return "\n".join(
-        [
+        ([note] if note else [])
+        + [
             "Paste one of these into GraphiQL's Headers tab:",
             f"  partner {partner.client_id} (every scope, purpose {DEMO_PURPOSE}):",
             f"    {json.dumps(partner_headers)}",

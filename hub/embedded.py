@@ -2,6 +2,8 @@
 
 ``pgserver`` ships PostgreSQL 16 in a wheel; it listens on a Unix socket inside
 the data folder only, so several checkouts on one machine never clash on a port.
+The socket trusts every local login, so a role needs LOGIN but no password: the
+disclosure log's writer logs in as ``citizen_hub_app`` itself (:func:`ensure_login_role`).
 """
 
 from __future__ import annotations
@@ -37,9 +39,9 @@ class EmbeddedServer:
         self.socket_dir = str(info.socket_dir)
         self.port = int(info.port) if info.port else 5432
 
-    def dsn(self, database: str = "postgres") -> str:
+    def dsn(self, database: str = "postgres", user: str = "postgres") -> str:
         return (
-            f"postgresql://postgres@/{quote(database)}"
+            f"postgresql://{quote(user)}@/{quote(database)}"
             f"?host={quote(self.socket_dir)}&port={self.port}"
         )
 
@@ -58,6 +60,26 @@ async def ensure_databases(admin_dsn: str, names: list[str]) -> list[str]:
     finally:
         await conn.close()
     return created
+
+
+async def ensure_login_role(admin_dsn: str, role: str) -> None:
+    """Create ``role`` with LOGIN (and no other right), or give an existing one LOGIN.
+
+    The migrations create the disclosure log's role without LOGIN and grant it what it
+    may do; creating it first with LOGIN is the same role, so they leave it be.
+    """
+    conn = await asyncpg.connect(admin_dsn)
+    try:
+        can_login = await conn.fetchval("SELECT rolcanlogin FROM pg_roles WHERE rolname = $1", role)
+        if can_login is None:
+            try:
+                await conn.execute(f'CREATE ROLE "{role}" LOGIN')
+            except (asyncpg.DuplicateObjectError, asyncpg.UniqueViolationError):
+                can_login = False  # created meanwhile by another start
+        if can_login is False:
+            await conn.execute(f'ALTER ROLE "{role}" LOGIN')
+    finally:
+        await conn.close()
 
 
 def database_names(prefix: str = "") -> dict[Source | str, str]:

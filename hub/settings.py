@@ -32,21 +32,31 @@ in the working folder, or the one ``CITIZEN_HUB_CONFIG`` names::
     token_seconds = 900         # lifetime of partner tokens
     citizen_token_seconds = 3600
     leeway_seconds = 30         # clock skew allowed on exp/nbf/iat
+    max_token_lifetime_seconds = 86400  # longest exp - iat accepted from any issuer
     jwks_refresh_seconds = 60   # an unknown kid refetches an issuer's JWKS at most this often
     keys_cache_seconds = 300    # fetched JWKS are reloaded after this long
     revocation_cache_seconds = 10
+
+    key_encryption_key = "…"    # 32 random bytes, base64url: seals the private signing keys
 
     [[auth.issuers]]            # more issuers whose tokens the hub accepts, e.g. the city SSO
     issuer = "https://sso.tangerangkota.go.id/realms/warga"
     jwks_url = "https://sso.tangerangkota.go.id/realms/warga/protocol/openid-connect/certs"
     audience = "citizen-hub"    # default: auth.audience
 
+    [audit]                     # the disclosure log (hub.audit)
+    dsn = "postgresql://citizen_hub_app@db.hub.internal/hub"   # its writer's own login
+    checkpoint_file = "/var/lib/citizen-hub/audit-checkpoints.jsonl"  # default <data_dir>/...
+    checkpoint_seconds = 300    # how often the serving hub checkpoints the chain's head
+
 Environment: ``CITIZEN_HUB_<SOURCE>_DSN`` (e.g. ``CITIZEN_HUB_SIAK_DSN``),
 ``CITIZEN_HUB_HUB_DSN``, ``CITIZEN_HUB_REDIS_URL``, ``CITIZEN_HUB_HOST``, ``CITIZEN_HUB_PORT``,
-``CITIZEN_HUB_DATA_DIR``, ``CITIZEN_HUB_AUTH_ISSUER``, and
-``CITIZEN_HUB_KEY_ENCRYPTION_KEY`` (environment only: 32 random bytes, base64url, e.g.
+``CITIZEN_HUB_DATA_DIR``, ``CITIZEN_HUB_AUTH_ISSUER``, ``CITIZEN_HUB_AUDIT_DSN``,
+``CITIZEN_HUB_AUDIT_CHECKPOINT_FILE``, and ``CITIZEN_HUB_KEY_ENCRYPTION_KEY`` (or
+``[auth] key_encryption_key``: 32 random bytes, base64url, e.g.
 ``python -c "import secrets; print(secrets.token_urlsafe(32))"``; when set, the hub's
-private signing keys are stored sealed with it).
+private signing keys are stored sealed with it; ``serve`` refuses to start without it,
+only ``demo`` stores them in clear).
 
 Every problem is a :class:`SettingsError` whose message is one line naming the
 setting and what is wrong with it.
@@ -110,7 +120,17 @@ class AuthSettings:
     keys_cache_seconds: float = 300.0
     revocation_cache_seconds: float = 10.0
     issuers: tuple[TrustedIssuer, ...] = ()
+    max_token_lifetime_seconds: int = 86400
     key_encryption_key: bytes | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class AuditSettings:
+    """The disclosure log: its writer's own login and the checkpoints of its chain."""
+
+    dsn: str | None = field(default=None, repr=False)  # None: SET ROLE on the hub's login
+    checkpoint_file: Path | None = None  # None: <data_dir>/audit-checkpoints.jsonl
+    checkpoint_seconds: float = 300.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +143,7 @@ class Settings:
     limits: Limits = Limits()
     redis_url: str | None = None
     auth: AuthSettings = AuthSettings()
+    audit: AuditSettings = AuditSettings()
 
     @property
     def needs_embedded(self) -> bool:
@@ -139,7 +160,8 @@ _SECTIONS: dict[str, frozenset[str]] = {
     "hub": frozenset({"dsn"}),
     "redis": frozenset({"url"}),
     "limits": frozenset(Limits.__dataclass_fields__),
-    "auth": frozenset(AuthSettings.__dataclass_fields__) - {"key_encryption_key"},
+    "auth": frozenset(AuthSettings.__dataclass_fields__),
+    "audit": frozenset(AuditSettings.__dataclass_fields__),
 }
 _ISSUER_KEYS = frozenset(TrustedIssuer.__dataclass_fields__)
 SIGNING_ALGS = ("ES256", "RS256")
@@ -190,6 +212,7 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
         limits=limits,
         redis_url=_redis_url(env.get("CITIZEN_HUB_REDIS_URL") or data.get("redis", {}).get("url")),
         auth=_auth(data.get("auth", {}), env),
+        audit=_audit(data.get("audit", {}), env),
     )
 
 
@@ -208,9 +231,16 @@ def _auth(raw: dict[str, Any], env: Mapping[str, str]) -> AuthSettings:
         "jwks_refresh_seconds",
         "keys_cache_seconds",
         "revocation_cache_seconds",
+        "max_token_lifetime_seconds",
     ):
         if key in raw:
             values[key] = _number(f"auth.{key}", raw[key], type(getattr(defaults, key)))
+    longest = values.get("max_token_lifetime_seconds", defaults.max_token_lifetime_seconds)
+    for key in ("token_seconds", "citizen_token_seconds"):
+        if values.get(key, getattr(defaults, key)) > longest:
+            raise SettingsError(
+                f"auth.{key}", f"must not exceed auth.max_token_lifetime_seconds ({longest})"
+            )
     if "leeway_seconds" in raw:
         leeway = raw["leeway_seconds"]
         if isinstance(leeway, bool) or not isinstance(leeway, int) or not 0 <= leeway <= 300:
@@ -223,12 +253,27 @@ def _auth(raw: dict[str, Any], env: Mapping[str, str]) -> AuthSettings:
             raise SettingsError("auth.issuers", f"issuer {trusted.issuer} is listed twice")
         seen.add(trusted.issuer)
     kek = env.get("CITIZEN_HUB_KEY_ENCRYPTION_KEY")
+    kek_setting = "CITIZEN_HUB_KEY_ENCRYPTION_KEY"
+    if not kek and raw.get("key_encryption_key") is not None:
+        kek = _text("auth.key_encryption_key", raw["key_encryption_key"])
+        kek_setting = "auth.key_encryption_key"
     return replace(
         defaults,
         **values,
         signing_alg=raw.get("signing_alg", defaults.signing_alg),
         issuers=issuers,
-        key_encryption_key=_key_encryption_key(kek) if kek else None,
+        key_encryption_key=_key_encryption_key(kek, kek_setting) if kek else None,
+    )
+
+
+def _audit(raw: dict[str, Any], env: Mapping[str, str]) -> AuditSettings:
+    dsn = env.get("CITIZEN_HUB_AUDIT_DSN") or raw.get("dsn")
+    path = env.get("CITIZEN_HUB_AUDIT_CHECKPOINT_FILE") or raw.get("checkpoint_file")
+    seconds = raw.get("checkpoint_seconds", AuditSettings().checkpoint_seconds)
+    return AuditSettings(
+        dsn=_dsn("audit.dsn", dsn) if dsn else None,
+        checkpoint_file=Path(_text("audit.checkpoint_file", path)) if path is not None else None,
+        checkpoint_seconds=_number("audit.checkpoint_seconds", seconds, float),
     )
 
 
@@ -258,14 +303,14 @@ def _issuer(index: int, entry: object) -> TrustedIssuer:
     )
 
 
-def _key_encryption_key(text: str) -> bytes:
+def _key_encryption_key(text: str, setting: str = "CITIZEN_HUB_KEY_ENCRYPTION_KEY") -> bytes:
     try:
         key = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
     except (binascii.Error, ValueError):
         key = b""
     if len(key) != 32:
         raise SettingsError(
-            "CITIZEN_HUB_KEY_ENCRYPTION_KEY",
+            setting,
             "must be 32 random bytes in base64url"
             ' (python -c "import secrets; print(secrets.token_urlsafe(32))")',
         )

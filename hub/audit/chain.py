@@ -1,7 +1,8 @@
 """The hash chain of the disclosure log: the canonical encoding of a row, in Python.
 
 The writer computes the same hashes in SQL (``disclosure_row_hash`` in
-``hub/migrations/003_audit.sql``); :func:`row_hash` is the independent second
+``hub/migrations/003_audit.sql``, called only by ``disclosures_append``, see
+``004_audit_append_only.sql``); :func:`row_hash` is the independent second
 implementation that ``verify`` trusts, so a rewritten SQL function cannot vouch
 for rows it forged. Encoding v1::
 
@@ -15,7 +16,9 @@ for rows it forged. Encoding v1::
 
 The first row's ``prev_hash`` is :data:`GENESIS` (32 zero bytes). ``seq`` is not
 hashed: a row's place in the chain is proven by its ``prev_hash`` link, so a
-renumbered row shows as a broken link rather than as altered content.
+renumbered row shows as a broken link rather than as altered content. A chain
+rewritten from some row on, every hash after it recomputed, is consistent again:
+the signed checkpoints of its head (:mod:`hub.audit.checkpoint`) catch that.
 """
 
 from __future__ import annotations

@@ -24,7 +24,8 @@ log = logging.getLogger(__name__)
 DB_ERRORS = DATABASE_ERRORS
 
 # One statement per request, whatever its number of citizens: the function takes
-# the chain's lock, reads the head and inserts every row (003_audit.sql).
+# the chain's lock, reads the head, sets seq and time and inserts every row. It is the
+# writer's only way in (004_audit_append_only.sql: no INSERT on the table).
 _APPEND = "SELECT disclosures_append($1, $2, $3, $4, $5::jsonb)"
 
 _ACCESS_LOG = """

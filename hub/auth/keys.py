@@ -3,11 +3,18 @@
 A key is published (served in the JWKS) from its creation until it is retired; the newest
 published key signs. Rotation adds a key, so tokens signed with the old one still validate;
 retiring the old key, once its tokens have expired, ends them.
+
+The private JWKs are sealed at rest (JWE ``dir`` + ``A256GCM``, the row's kid bound in the
+protected header) under the key-encryption key of ``[auth] key_encryption_key`` or
+``CITIZEN_HUB_KEY_ENCRYPTION_KEY``. Without one they are stored in clear, which only the
+demo accepts (``citizen-hub serve`` refuses to start); keys stored in clear are sealed by
+:meth:`SigningKeys.ensure` as soon as a key-encryption key is set.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
@@ -17,14 +24,30 @@ from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, JWKRegistry, Key, KeyParameters, OctKey, RSAKey
 
 from hub.auth.errors import KeyStoreError
-from hub.settings import SIGNING_ALGS
+from hub.settings import SIGNING_ALGS, SettingsError
 
 if TYPE_CHECKING:
     from hub.migrate import Connection
+    from hub.settings import AuthSettings
 
 # Two hub instances starting together on an empty table must not both create a first key.
 _LOCK_KEY: Final = 0x63686B  # "chk"
 _SEAL_ALGS: Final = ["dir", "A256GCM"]
+_KEK_SETTING: Final = "auth.key_encryption_key (or CITIZEN_HUB_KEY_ENCRYPTION_KEY)"
+
+log = logging.getLogger(__name__)
+
+
+def require_key_encryption_key(auth: AuthSettings) -> None:
+    """Refuse to serve with the private signing keys in clear (only the demo may)."""
+    if auth.key_encryption_key is None:
+        raise SettingsError(
+            "auth.key_encryption_key",
+            "is not set (nor CITIZEN_HUB_KEY_ENCRYPTION_KEY), and serve stores the hub's"
+            " private signing keys encrypted under it; make one with"
+            ' python -c "import secrets; print(secrets.token_urlsafe(32))"'
+            " (only citizen-hub demo runs without it)",
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +67,11 @@ class KeySealer:
     def __init__(self, key_encryption_key: bytes | None) -> None:
         self._key = OctKey.import_key(key_encryption_key) if key_encryption_key else None
 
+    @property
+    def sealing(self) -> bool:
+        """True when private keys are sealed (a key-encryption key is set)."""
+        return self._key is not None
+
     def seal(self, kid: str, private_jwk: dict[str, Any]) -> dict[str, Any]:
         if self._key is None:
             return private_jwk
@@ -56,15 +84,14 @@ class KeySealer:
             return stored
         if self._key is None:
             raise KeyStoreError(
-                f"signing key {kid} is sealed; set CITIZEN_HUB_KEY_ENCRYPTION_KEY to the key"
-                " it was sealed with"
+                f"signing key {kid} is sealed; set {_KEK_SETTING} to the key it was sealed with"
             )
         try:
             opened = jwe.decrypt_compact(stored["jwe"], self._key, _SEAL_ALGS)
         except JoseError:
             raise KeyStoreError(
-                f"signing key {kid} cannot be unsealed: CITIZEN_HUB_KEY_ENCRYPTION_KEY is not"
-                " the key it was sealed with"
+                f"signing key {kid} cannot be unsealed: {_KEK_SETTING} is not the key it was"
+                " sealed with"
             ) from None
         if opened.headers().get("kid") != kid or opened.plaintext is None:
             raise KeyStoreError(f"signing key {kid} holds another key's sealed JWK")
@@ -82,9 +109,14 @@ class SigningKeys:
         self.alg = alg
 
     async def ensure(self, conn: Connection) -> str:
-        """The kid of the signing key, generating the first one if the table has none."""
+        """The kid of the signing key, generating the first one if the table has none.
+
+        With a key-encryption key, it also seals every private key still stored in clear.
+        """
         async with conn.transaction():
             await conn.execute("SELECT pg_advisory_xact_lock($1)", _LOCK_KEY)
+            if self.sealer.sealing:
+                await self._seal_stored(conn)
             kid: str | None = await conn.fetchval(
                 "SELECT kid FROM oauth_signing_keys WHERE retired_at IS NULL"
                 " ORDER BY created_at DESC LIMIT 1"
@@ -142,7 +174,27 @@ class SigningKeys:
             for r in rows
         ]
 
+    async def _seal_stored(self, conn: Connection) -> None:
+        rows = await conn.fetch(
+            "SELECT kid, private_jwk FROM oauth_signing_keys WHERE NOT private_jwk ? 'jwe'"
+        )
+        for row in rows:
+            sealed = self.sealer.seal(row["kid"], json.loads(row["private_jwk"]))
+            await conn.execute(
+                "UPDATE oauth_signing_keys SET private_jwk = $2::jsonb WHERE kid = $1",
+                row["kid"],
+                json.dumps(sealed),
+            )
+        if rows:
+            log.info("sealed %d signing keys that were stored in clear", len(rows))
+
     async def _insert(self, conn: Connection, alg: str) -> str:
+        if not self.sealer.sealing and await conn.fetchval(
+            "SELECT EXISTS (SELECT FROM oauth_signing_keys WHERE private_jwk ? 'jwe')"
+        ):
+            raise KeyStoreError(
+                f"the hub's signing keys are sealed; set {_KEK_SETTING} so a new one is too"
+            )
         key = _generate(alg)
         kid = key.kid
         assert kid is not None  # ensure_kid() sets it to the RFC 7638 thumbprint
@@ -164,6 +216,13 @@ async def published_jwks(conn: Connection) -> list[dict[str, Any]]:
         " ORDER BY created_at DESC"
     )
     return [json.loads(r["public_jwk"]) for r in rows]
+
+
+async def public_keys(conn: Connection) -> dict[str, Key]:
+    """Every public key the hub has had, by kid, retired ones too: what it signed long ago
+    (a checkpoint of the disclosure log, say) stays verifiable."""
+    rows = await conn.fetch("SELECT kid, public_jwk FROM oauth_signing_keys")
+    return {r["kid"]: JWKRegistry.import_key(json.loads(r["public_jwk"])) for r in rows}
 
 
 def _generate(alg: str) -> Key:

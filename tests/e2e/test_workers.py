@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import os
+import secrets
 import signal
 import socket
 import sys
 import time
+from dataclasses import replace
 
 import aiohttp
 import psutil
 
 from connectors.base import Source
 from connectors.seeding import SeedReport
+from hub.migrate import migrate_dsn
+from hub.settings import AuthSettings
+from tests.conftest import ScratchDatabases
 from tests.e2e.conftest import city_settings, grant
 
 
@@ -38,11 +44,17 @@ async def wait_healthy(url: str, deadline: float) -> None:
 
 
 async def test_two_workers_share_the_port_and_stop_together(
-    city_dsns: dict[Source | str, str], seed_report: SeedReport
+    city_dsns: dict[Source | str, str], seed_report: SeedReport, test_databases: ScratchDatabases
 ) -> None:
     assert seed_report.city is not None
     port = free_port()
-    env = {**os.environ, "CITIZEN_HUB_HUB_DSN": city_dsns["hub"]}
+    # serve needs a key-encryption key, under which it seals the hub's signing keys: a hub
+    # database of its own, so the city's shared one keeps its keys as the other tests use them.
+    hub_dsn = (await test_databases.create("workers"))["hub"]
+    await migrate_dsn(hub_dsn)
+    kek = secrets.token_bytes(32)
+    env = {**os.environ, "CITIZEN_HUB_HUB_DSN": hub_dsn}
+    env["CITIZEN_HUB_KEY_ENCRYPTION_KEY"] = base64.urlsafe_b64encode(kek).decode()
     env.update({f"CITIZEN_HUB_{s.name}_DSN": city_dsns[s] for s in Source})
     parent = await asyncio.create_subprocess_exec(
         *(sys.executable, "-m", "hub", "serve", "--port", str(port), "--workers", "2"),
@@ -55,7 +67,10 @@ async def test_two_workers_share_the_port_and_stop_together(
         await wait_healthy(url, time.monotonic() + 60)
         workers = psutil.Process(parent.pid).children()
         assert len(workers) >= 2  # two workers (spawn may add its resource tracker)
-        headers = await grant(city_settings(city_dsns), name="qa-workers")
+        settings = replace(
+            city_settings(city_dsns), hub_dsn=hub_dsn, auth=AuthSettings(key_encryption_key=kek)
+        )
+        headers = await grant(settings, name="qa-workers")
         query = {"query": "query($n: NIK!) { citizen(nik: $n) { fullName } }"}
         head = seed_report.city.showcase[0].head
         async with aiohttp.ClientSession(headers=headers) as session:

@@ -130,7 +130,7 @@ async def test_sealed_keys_need_their_key_encryption_key(
         other = replace(sealed, key_encryption_key=secrets.token_bytes(32))
         with pytest.raises(KeyStoreError, match="cannot be unsealed"):
             await issue_client_token(pool, other, client.client_id)
-        with pytest.raises(KeyStoreError, match="set CITIZEN_HUB_KEY_ENCRYPTION_KEY"):
+        with pytest.raises(KeyStoreError, match=r"is sealed; set auth\.key_encryption_key"):
             await issue_client_token(pool, AuthSettings(), client.client_id)
     finally:
         await pool.close()
