@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from hub.access_log import HubAccessLogger
 from hub.app import create_app
 
 if TYPE_CHECKING:
@@ -34,6 +35,7 @@ def run_worker(settings: Settings, reuse_port: bool) -> None:
         port=settings.port,
         reuse_port=reuse_port,
         print=None,
+        access_log_class=HubAccessLogger,  # no query strings (NIKs) in the access log
     )
 
 

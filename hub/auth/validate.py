@@ -3,12 +3,13 @@
 Authentication is a pipeline, each step with its own precise error (RFC 6750 §3):
 
 1. header shape: ``Bearer <token>``                    -> no error code / invalid_request
-2. JWS compact parse, unverified                       -> invalid_token
+2. JWS compact parse, unverified (claims nested at most 32 deep) -> invalid_token
 3. header: ``alg`` from the allow-list, ``typ`` at+jwt, ``kid``
 4. issuer: the unverified ``iss`` names a trusted one  (only to choose keys; checked again)
 5. key: that issuer's ``kid``; unknown -> one rate-limited JWKS refetch
 6. signature against that key, with the header's alg only
-7. claims: exp/nbf/iat with leeway, iss, aud, sub, jti, client_id
+7. claims: exp/nbf/iat finite NumericDates in 1970..9999, checked with leeway (iat not
+   in the future); exp - iat no more than the maximum lifetime; iss, aud, sub, jti
 8. principal: scope, nik (a valid NIK), purpose
 9. hub's own tokens: the client is registered and not revoked (cached briefly)
 
@@ -19,6 +20,7 @@ and refetch limits are tested by moving ``now``, without sleeping.
 from __future__ import annotations
 
 import json
+import math
 import re
 import time
 from collections.abc import Callable, Iterable
@@ -44,6 +46,7 @@ from hub.auth.jwks import CachedKeys, HubKeySource, KeysUnavailable, RemoteJWKS
 from hub.auth.principal import Principal
 from hub.auth.scopes import ScopeSyntaxError, check_purpose_code, parse_scope
 from hub.auth.tokens import CLI_CLIENT_ID
+from hub.http_input import json_depth
 from identity.nik import NIK, InvalidNIK
 
 if TYPE_CHECKING:
@@ -58,6 +61,13 @@ ALGORITHMS: Final = ("ES256", "RS256")
 MAX_TOKEN_LENGTH: Final = 8192
 OWN_KEYS_REFRESH_SECONDS: Final = 1.0
 OWN_KEYS_MAX_AGE_SECONDS: Final = 60.0
+#: The longest a token may be valid (exp - iat) unless AuthSettings says otherwise.
+DEFAULT_MAX_TOKEN_LIFETIME: Final = 24 * 3600
+#: NumericDate claims must fall in 1970-01-01T00:00:00Z..9999-12-31T23:59:59Z.
+MAX_NUMERIC_DATE: Final = 253_402_300_799
+#: Deepest nesting of arrays and objects in a token's claims (real ones nest 3 or 4 deep).
+MAX_CLAIMS_DEPTH: Final = 32
+_TIME_CLAIMS: Final = ("exp", "iat", "nbf")
 _ACCESS_TOKEN_TYPES: Final = ("at+jwt", "application/at+jwt")
 _B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
 
@@ -81,12 +91,18 @@ class TokenValidator:
         issuers: Iterable[Issuer],
         *,
         leeway: int = 30,
+        max_lifetime: int = DEFAULT_MAX_TOKEN_LIFETIME,
         algorithms: Iterable[str] = ALGORITHMS,
         clock: Callable[[], float] = time.time,
         on_close: Callable[[], Any] | None = None,
     ) -> None:
         self.issuers = {i.issuer: i for i in issuers}
         self.leeway = leeway
+        if max_lifetime <= 0:
+            raise ValueError(
+                f"max_lifetime must be a positive number of seconds, not {max_lifetime}"
+            )
+        self.max_lifetime = max_lifetime
         self.algorithms = tuple(algorithms)
         if any(a == "none" or a.startswith("HS") for a in self.algorithms):
             raise ValueError("only asymmetric algorithms may be allowed (no 'none', no HS*)")
@@ -131,7 +147,13 @@ class TokenValidator:
             Issuer(t.issuer, t.audience or auth.audience, cached(RemoteJWKS(t.jwks_url, sessions)))
             for t in auth.issuers
         ]
-        return cls([own, *others], leeway=auth.leeway_seconds, clock=clock, on_close=sessions.close)
+        return cls(
+            [own, *others],
+            leeway=auth.leeway_seconds,
+            max_lifetime=auth.max_token_lifetime_seconds,
+            clock=clock,
+            on_close=sessions.close,
+        )
 
     async def registered_client(self, principal: Principal) -> Client | None:
         """The registered client behind a token of the hub's own issuer (its purposes),
@@ -204,6 +226,8 @@ class TokenValidator:
         return key
 
     def _check_claims(self, claims: dict[str, Any], issuer: Issuer, now: float) -> None:
+        for name in _TIME_CLAIMS:
+            check_numeric_date(name, claims.get(name))
         registry = JWTClaimsRegistry(
             now=int(now),
             leeway=self.leeway,
@@ -224,6 +248,19 @@ class TokenValidator:
             raise AuthError.invalid_token(f"the token has no {exc.claim} claim") from None
         except InvalidClaimError as exc:
             raise AuthError.invalid_token(_claim_problem(exc.claim, claims, issuer)) from None
+        self._check_lifetime(claims, now)
+
+    def _check_lifetime(self, claims: dict[str, Any], now: float) -> None:
+        """exp - iat (exp - now without iat) within the maximum: a leaked token of an
+        issuer that signs for years must not be usable for years."""
+        iat = claims.get("iat")
+        lifetime = claims["exp"] - (now if iat is None else iat)
+        if lifetime > self.max_lifetime:
+            span = "exp - now" if iat is None else "exp - iat"
+            raise AuthError.invalid_token(
+                f"the token is valid for {_duration(lifetime)} ({span}), longer than the"
+                f" {_duration(self.max_lifetime)} accepted here"
+            )
 
     async def _check_client(self, issuer: Issuer, principal: Principal, now: float) -> None:
         if issuer.clients is None:
@@ -266,8 +303,14 @@ def read_unverified(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
     try:
         compact = jws.extract_compact(token.encode("ascii"))
         header = compact.headers()
-        claims = json.loads(compact.payload or b"")
-    except (JoseError, ValueError, TypeError):
+        payload = compact.payload or b""
+        # Checked before parsing: json.loads recurses, and this is before the signature.
+        if json_depth(payload) > MAX_CLAIMS_DEPTH:
+            raise AuthError.invalid_token(
+                f"the token's claims nest deeper than {MAX_CLAIMS_DEPTH} levels"
+            )
+        claims = json.loads(payload)
+    except (JoseError, ValueError, TypeError, RecursionError):
         raise AuthError.invalid_token(
             "the token is not a JWT (base64url header.payload.signature)"
         ) from None
@@ -329,6 +372,55 @@ def principal_from(claims: dict[str, Any]) -> Principal:
     )
 
 
+def check_numeric_date(name: str, value: object) -> None:
+    """Part of step 7: a time claim, if present, is a finite JSON number in 1970..9999.
+
+    NaN passes every comparison (a NaN ``exp`` never expires), Infinity and huge numbers
+    cannot be shown as dates, and a boolean is a number to Python: all are refused here,
+    with the claim named, before any comparison with the clock.
+    """
+    if value is None:
+        return  # absent: the claims registry says whether it had to be there
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise AuthError.invalid_token(
+            f"the {name} claim must be a NumericDate (seconds since 1970 as a JSON number),"
+            f" not {_json_kind(value)}"
+        )
+    if isinstance(value, float) and not math.isfinite(value):
+        shown_as = "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+        raise AuthError.invalid_token(
+            f"the {name} claim must be a NumericDate (seconds since 1970 as a JSON number),"
+            f" not {shown_as}"
+        )
+    if not 0 <= value <= MAX_NUMERIC_DATE:
+        raise AuthError.invalid_token(
+            f"the {name} claim is out of range: a NumericDate falls between 1970 and 9999"
+        )
+
+
+def _json_kind(value: object) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def _duration(seconds: float) -> str:
+    """Exact, in the largest unit that divides it: 24 h, 3650 days, 15 min, 86401 s."""
+    if seconds != int(seconds):
+        return f"{seconds:.1f} s"
+    whole = int(seconds)
+    for unit, name in ((86400, "days"), (3600, "h"), (60, "min")):
+        if whole >= 2 * unit and whole % unit == 0:
+            return f"{whole // unit} {name}"
+    return f"{whole} s"
+
+
 def _claim_problem(claim: str, claims: dict[str, Any], issuer: Issuer) -> str:
     if claim == "nbf":
         return f"the token is not valid before {_iso(claims['nbf'])}"
@@ -340,8 +432,12 @@ def _claim_problem(claim: str, claims: dict[str, Any], issuer: Issuer) -> str:
 
 
 def _iso(timestamp: object) -> str:
+    """A claimed time for an error message; never raises, whatever the token holds."""
     if isinstance(timestamp, int | float) and not isinstance(timestamp, bool):
-        return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        try:
+            return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        except (ValueError, OverflowError, OSError):
+            return "an impossible time"
     return shown(timestamp)
 
 

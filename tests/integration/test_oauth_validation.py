@@ -5,6 +5,7 @@ error a client can act on; time is moved by passing ``now``, never by sleeping."
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
@@ -304,6 +305,49 @@ async def test_a_second_issuer_may_require_its_own_audience(setup: Setup) -> Non
         token = sign(sso_key, claims_for(SSO, "citizen-hub", T0))
         assert (await refused(validator, token)).description == (
             "the token is for audience citizen-hub, not hub-warga"
+        )
+    finally:
+        await validator.close()
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"iat": math.nan}, "the iat claim must be a NumericDate"),
+        ({"nbf": math.nan}, "the nbf claim must be a NumericDate"),
+        ({"iat": math.inf}, "the iat claim must be a NumericDate"),
+        ({"nbf": -math.inf}, "the nbf claim must be a NumericDate"),
+        ({"exp": math.nan}, "the exp claim must be a NumericDate"),
+        ({"iat": str(int(T0))}, "the iat claim must be a NumericDate"),
+        ({"nbf": False}, "the nbf claim must be a NumericDate"),
+        ({"exp": 10**20}, "the exp claim is out of range"),
+        ({"iat": 10**20}, "the iat claim is out of range"),
+        ({"exp": int(T0) + 10 * 365 * 86400}, "the token is valid for 3650 days (exp - iat)"),
+        ({"iat": int(T0) + 3600}, "the token was issued in the future"),
+    ],
+)
+async def test_hub_signed_tokens_with_impossible_times_are_refused_not_crashed(
+    setup: Setup, validator: TokenValidator, changes: dict[str, Any], expected: str
+) -> None:
+    """Signed with the hub's real key, so only the time checks stand in the way."""
+    token = sign(setup.hub_key, hub_claims(setup, **changes))
+    assert (await refused(validator, token)).description.startswith(expected)
+
+
+async def test_the_maximum_lifetime_comes_from_the_settings(setup: Setup) -> None:
+    issued = await issue_client_token(setup.pool, setup.auth, setup.client_id, now=T0)  # 900 s
+    strict = replace(setup.auth, max_token_lifetime_seconds=600)
+    validator = TokenValidator.from_settings(strict, setup.pool, clock=lambda: T0)
+    try:
+        assert validator.max_lifetime == 600
+        error = await refused(validator, issued.access_token)
+        assert error.description == (
+            "the token is valid for 15 min (exp - iat), longer than the 10 min accepted here"
+        )
+        (sso_key,) = setup.sso.keys  # the same bound for every issuer
+        day = claims_for(SSO, "citizen-hub", T0, exp=int(T0) + 86400)
+        assert (await refused(validator, sign(sso_key, day))).description.startswith(
+            "the token is valid for 24 h"
         )
     finally:
         await validator.close()

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
+import math
+from pathlib import Path
 
 import pytest
 from joserfc.jwk import ECKey, Key
@@ -10,6 +14,7 @@ from joserfc.jwk import ECKey, Key
 from hub.auth.errors import AuthError
 from hub.auth.jwks import CachedKeys, KeysUnavailable
 from hub.auth.validate import Issuer, TokenValidator
+from hub.settings import AuthSettings, SettingsError, load_settings
 from tests.oauth_support import CITIZEN_NIK, claims_for, ec_key, sign
 
 ISSUER = "https://hub.example.id"
@@ -185,3 +190,139 @@ def test_symmetric_algorithms_cannot_be_allowed() -> None:
     for algorithms in (["HS256"], ["ES256", "none"]):
         with pytest.raises(ValueError, match="only asymmetric"):
             TokenValidator([], algorithms=algorithms)
+
+
+# --- Time claims: finite NumericDates, a bounded lifetime, nothing from the future ------
+
+NUMERIC_DATE = "must be a NumericDate (seconds since 1970 as a JSON number)"
+
+
+@pytest.mark.parametrize("claim", ["iat", "nbf", "exp"])
+@pytest.mark.parametrize(
+    ("value", "shown_as"),
+    [
+        (math.nan, "not NaN"),
+        (math.inf, "not Infinity"),
+        (-math.inf, "not -Infinity"),
+        ("1800000000", "not a string"),
+        (True, "not a boolean"),
+        ([1800000000], "not an array"),
+        ({"t": 1800000000}, "not an object"),
+    ],
+)
+async def test_a_time_claim_that_is_not_a_finite_number_is_refused_naming_the_claim(
+    claim: str, value: object, shown_as: str
+) -> None:
+    key = ec_key()
+    token = "Bearer " + sign(key, claims_for(ISSUER, AUDIENCE, NOW, **{claim: value}))
+    error = await refusal(validator(MemoryKeys(key)), token)
+    assert (error.status, error.error) == (401, "invalid_token")
+    assert error.description == f"the {claim} claim {NUMERIC_DATE}, {shown_as}"
+
+
+@pytest.mark.parametrize("claim", ["iat", "nbf", "exp"])
+@pytest.mark.parametrize("value", [10**20, -(10**20), 1e300, -1, 253_402_300_800, 10**4000])
+async def test_a_time_claim_outside_1970_to_9999_is_refused_naming_the_claim(
+    claim: str, value: float
+) -> None:
+    key = ec_key()
+    token = "Bearer " + sign(key, claims_for(ISSUER, AUDIENCE, NOW, **{claim: value}))
+    error = await refusal(validator(MemoryKeys(key)), token)
+    assert (error.status, error.error) == (401, "invalid_token")
+    assert error.description == (
+        f"the {claim} claim is out of range: a NumericDate falls between 1970 and 9999"
+    )
+
+
+async def test_a_token_valid_for_longer_than_the_maximum_lifetime_is_refused() -> None:
+    key = ec_key()
+    v = validator(MemoryKeys(key))
+    assert v.max_lifetime == 24 * 3600  # the default, for every issuer
+    day = claims_for(ISSUER, AUDIENCE, NOW, exp=int(NOW) + 24 * 3600)
+    assert await v.authenticate("Bearer " + sign(key, day))
+    longer = claims_for(ISSUER, AUDIENCE, NOW, exp=int(NOW) + 24 * 3600 + 1)
+    error = await refusal(v, "Bearer " + sign(key, longer))
+    assert (error.status, error.error) == (401, "invalid_token")
+    assert error.description == (
+        "the token is valid for 86401 s (exp - iat), longer than the 24 h accepted here"
+    )
+    ten_years = claims_for(ISSUER, AUDIENCE, NOW, exp=int(NOW) + 10 * 365 * 86400)
+    assert (await refusal(v, "Bearer " + sign(key, ten_years))).description == (
+        "the token is valid for 3650 days (exp - iat), longer than the 24 h accepted here"
+    )
+
+
+async def test_the_lifetime_counts_from_iat_so_a_backdated_long_token_stays_refused() -> None:
+    key = ec_key()
+    v = validator(MemoryKeys(key))
+    # Issued two days ago, valid for three: one day left, but three is over the maximum.
+    claims = claims_for(ISSUER, AUDIENCE, NOW - 2 * 86400, exp=int(NOW) + 86400)
+    assert (await refusal(v, "Bearer " + sign(key, claims))).description.startswith(
+        "the token is valid for 3 days (exp - iat)"
+    )
+
+
+async def test_the_maximum_lifetime_is_a_setting_of_the_validator() -> None:
+    key = ec_key()
+    keys = CachedKeys(MemoryKeys(key), refresh_interval=60, max_age=300)
+    v = TokenValidator([Issuer(ISSUER, AUDIENCE, keys)], max_lifetime=300, clock=lambda: NOW)
+    error = await refusal(v, "Bearer " + sign(key, claims_for(ISSUER, AUDIENCE, NOW)))
+    assert error.description == (
+        "the token is valid for 10 min (exp - iat), longer than the 5 min accepted here"
+    )
+    for wrong in (0, -1):
+        with pytest.raises(ValueError, match="max_lifetime"):
+            TokenValidator([], max_lifetime=wrong)
+
+
+async def test_a_token_issued_in_the_future_beyond_the_leeway_is_refused() -> None:
+    key = ec_key()
+    v = validator(MemoryKeys(key))
+    soon = "Bearer " + sign(key, claims_for(ISSUER, AUDIENCE, NOW + 30, nbf=None))
+    assert await v.authenticate(soon)  # 30 s ahead: within the leeway
+    later = "Bearer " + sign(key, claims_for(ISSUER, AUDIENCE, NOW + 31, nbf=None))
+    error = await refusal(v, later)
+    assert (error.status, error.error) == (401, "invalid_token")
+    assert error.description == "the token was issued in the future (2027-01-15T08:00:31Z)"
+    assert await v.authenticate(later, now=NOW + 1)  # the clock catches up
+
+
+async def test_a_token_not_yet_valid_names_its_start_time() -> None:
+    key = ec_key()
+    v = validator(MemoryKeys(key))
+    token = "Bearer " + sign(key, claims_for(ISSUER, AUDIENCE, NOW, nbf=int(NOW) + 31))
+    assert (await refusal(v, token)).description == (
+        "the token is not valid before 2027-01-15T08:00:31Z"
+    )
+    assert await v.authenticate(token, now=NOW + 1)
+
+
+async def test_claims_nested_absurdly_deep_are_refused_before_the_signature() -> None:
+    key = ec_key()
+    v = validator(MemoryKeys(key))
+    # 1,500 levels (json.dumps cannot even write them): json.loads would raise RecursionError.
+    header = _b64url(json.dumps({"alg": "ES256", "typ": "at+jwt", "kid": key.kid}).encode())
+    payload = _b64url(f'{{"iss": "{ISSUER}", "x": {"[" * 1500}{"]" * 1500}}}'.encode())
+    error = await refusal(v, f"Bearer {header}.{payload}.{_b64url(b'not-a-signature')}")
+    assert (error.status, error.error) == (401, "invalid_token")
+    assert error.description == "the token's claims nest deeper than 32 levels"
+    # Real tokens nest a few levels (Keycloak's resource_access.<client>.roles): accepted.
+    roles = {"resource_access": {"hub": {"roles": ["reader"]}}}
+    assert await v.authenticate("Bearer " + sign(key, claims_for(ISSUER, AUDIENCE, NOW, **roles)))
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def test_the_settings_bound_every_issuers_token_lifetime(tmp_path: Path) -> None:
+    assert AuthSettings().max_token_lifetime_seconds == 24 * 3600
+    config = tmp_path / "citizen-hub.toml"
+    config.write_text("[auth]\nmax_token_lifetime_seconds = 7200\n", encoding="utf-8")
+    assert load_settings(config, {}).auth.max_token_lifetime_seconds == 7200
+    config.write_text(
+        "[auth]\nmax_token_lifetime_seconds = 1800\ncitizen_token_seconds = 3600\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(SettingsError, match=r"auth\.citizen_token_seconds: must not exceed"):
+        load_settings(config, {})
