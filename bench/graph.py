@@ -38,10 +38,9 @@ from hub.databases import resolve
 from hub.demo import DEMO_PURPOSE, demo_partner_headers
 from hub.keys import AUDIT_SINK, LIMITER
 from hub.settings import Settings, load_settings
-from schema.access import Disclosed
 from schema.build import build_schema
 from schema.context import Context
-from schema.policy import Viewer
+from schema.execution.ports import Disclosed, Viewer
 from schema.products import BY_NIK, MATCHED_TICKETS
 
 QUERY = """

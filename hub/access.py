@@ -13,14 +13,45 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from hub.audit import Disclosure, DisclosureLog, DisclosureRequest
-from schema.access import Disclosed, Refusal
-from schema.policy import Viewer
+from hub.auth import AuthError
+from schema.execution.ports import Disclosed, Refusal, Viewer
 
 if TYPE_CHECKING:
     from hub.auth import Principal, TokenValidator
 
 PURPOSE_HEADER = "X-Purpose"
 SELF_SERVICE = "SELF_SERVICE"
+
+
+async def authenticate(
+    validator: TokenValidator, authorization: str | None, declared_purpose: str | None
+) -> tuple[Viewer | None, Refusal | None]:
+    """Who a request's ``Authorization`` header says it is, under its declared purpose.
+
+    (None, None) when no header came: anonymous, and the access policy says what
+    that may see. Over HTTP this runs once per request; on a websocket once when it
+    connects and again before each operation, so an expired or revoked token stops
+    working there too.
+    """
+    if authorization is None:
+        return None, None
+    try:
+        principal = await validator.authenticate(authorization)
+    except AuthError as exc:
+        # 400 malformed header, 401 bad token, 503 an issuer's keys unreachable:
+        # in every case the caller is not authenticated; the status says why.
+        return None, Refusal(
+            "UNAUTHENTICATED",
+            exc.description or "invalid token",
+            status=exc.status,
+            headers=exc.headers,
+        )
+    try:
+        return await viewer_for(principal, declared_purpose, validator)
+    except AuthError as exc:  # the client registry cannot be read now (503)
+        return None, Refusal(
+            "UNAUTHENTICATED", exc.description, status=exc.status, headers=exc.headers
+        )
 
 
 def forbidden(message: str, **extensions: str) -> Refusal:

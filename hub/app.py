@@ -9,7 +9,7 @@ from aiohttp import web
 
 from connectors.base import Source, SourceDB, SourceDBs, Store
 from hub.access import AuditSink
-from hub.audit import DisclosureLog, create_audit_pool
+from hub.audit import DisclosureLog, checkpoint_context, create_audit_pool
 from hub.auth import add_oauth_routes
 from hub.graphiql import add_graphiql_routes
 from hub.graphql import HubGraphQLView
@@ -27,27 +27,40 @@ SETTINGS = web.AppKey("settings", Settings)
 GUARD = web.AppKey("guard", SourceGuard)
 
 
-def create_app(settings: Settings) -> web.Application:
-    """Build the hub for ``settings``, whose DSNs must all be filled in (see hub.databases)."""
+def create_app(settings: Settings, *, limiter: ClientLimits | None = None) -> web.Application:
+    """Build the hub for ``settings``, whose DSNs must all be filled in (see hub.databases).
+
+    ``limiter``: the rate and budget keeper to use instead of one built from the
+    settings (tests pass one that also notes what it charged).
+    """
     if settings.needs_embedded:
         raise ValueError("create_app needs every DSN; resolve them with hub.databases.resolve")
     app = web.Application()
     app[SETTINGS] = settings
     sources = SourceDBs()
     app[SOURCES] = sources
-    app.cleanup_ctx.append(_pools(settings, sources))
+    app.cleanup_ctx.append(_pools(settings, sources, limiter))
     limits = settings.limits
     app[GUARD] = SourceGuard(
         limits.source_timeout_ms, limits.breaker_failures, limits.breaker_reset_seconds
     )
-    view = HubGraphQLView(build_schema(), sources, app[GUARD], limits)
+    view = HubGraphQLView(
+        build_schema(),
+        sources,
+        app[GUARD],
+        limits,
+        token_recheck_seconds=settings.auth.revocation_cache_seconds,
+    )
     app.router.add_route("*", "/graphql", view)
-    app.router.add_get("/healthz", health_handler(sources))  # type: ignore[arg-type]
+    app.router.add_get("/healthz", health_handler(sources, app[GUARD]))
     app.router.add_get("/", _to_graphiql)
     add_graphiql_routes(app)
     # OAuth (issue 5): token endpoint, JWKS, metadata; app[hub.auth.TOKEN_VALIDATOR] at
     # startup. After _pools: its startup needs app[HUB_POOL].
     add_oauth_routes(app, settings.auth, HUB_POOL)
+    # Signed checkpoints of the disclosure log's head, written outside the database;
+    # after the OAuth routes, whose startup makes the first signing key.
+    app.cleanup_ctx.append(checkpoint_context(settings, HUB_POOL))
     return app
 
 
@@ -56,7 +69,7 @@ async def _to_graphiql(request: web.Request) -> web.StreamResponse:
 
 
 def _pools(
-    settings: Settings, sources: SourceDBs
+    settings: Settings, sources: SourceDBs, limiter: ClientLimits | None
 ) -> Callable[[web.Application], AsyncIterator[None]]:
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         pools: list[asyncpg.Pool] = []
@@ -76,13 +89,13 @@ def _pools(
             sources.store = SourceDB(Store.HUB, app[HUB_POOL])
             # Disclosures are written as citizen_hub_app, which may only INSERT and
             # SELECT there (where the server let the migration create that role).
-            audit_pool = await create_audit_pool(settings.hub_dsn)
+            audit_pool = await create_audit_pool(settings.hub_dsn, audit_dsn=settings.audit.dsn)
             pools.append(audit_pool)
             app[AUDIT_SINK] = AuditSink(DisclosureLog(audit_pool))
-            limiter = ClientLimits.from_settings(settings)
-            app[LIMITER] = limiter
+            limits = limiter or ClientLimits.from_settings(settings)
+            app[LIMITER] = limits
             yield
-            await limiter.close()
+            await limits.close()
         finally:
             for pool in pools:
                 await pool.close()

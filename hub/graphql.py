@@ -1,38 +1,46 @@
-"""The HTTP adapter over the schema: context per request, orjson, masked errors, GraphiQL."""
+"""The GraphQL endpoint over HTTP and websockets: a thin adapter over the schema.
+
+It authenticates (HTTP: per request; websocket: at ``connection_init`` and again
+before each operation, see :mod:`hub.websocket`), makes the context, and turns a
+refusal into an HTTP status. Everything else — limits, the access decision,
+disclosures, error masking — happens in the operation pipeline
+(:mod:`schema.execution.pipeline`), which both transports share.
+"""
 
 from __future__ import annotations
 
-import logging
-import traceback
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import orjson
 from aiohttp import web
-from graphql import GraphQLError
 from strawberry.aiohttp.views import GraphQLView
-from strawberry.http import GraphQLHTTPResponse
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.types import ExecutionResult
+from strawberry.types.unset import UNSET, UnsetType
 
-from hub.access import PURPOSE_HEADER, viewer_for
-from hub.auth import TOKEN_VALIDATOR, AuthError
+from hub.access import PURPOSE_HEADER, authenticate
+from hub.auth import TOKEN_VALIDATOR
 from hub.graphiql import graphiql_handler
+from hub.http_input import loads, read_graphql_request
 from hub.keys import AUDIT_SINK, LIMITER
-from schema.access import Refusal
+from hub.websocket import SocketSession
 from schema.context import Context
-from schema.errors import HubError
-from schema.policy import Viewer
+from schema.execution.errors import client_error
+from schema.execution.ports import Refusal
 
 if TYPE_CHECKING:
     import strawberry
+    from cross_web import AsyncHTTPRequestAdapter  # strawberry's request adapter
 
     from connectors.base import Source, SourceDB
     from hub.settings import Limits
     from schema.guard import SourceGuard
 
-log = logging.getLogger("citizen_hub.graphql")
 REQUEST_ID_HEADER = "X-Request-Id"
 REQUEST_ID = web.RequestKey("request_id", str)
+CONNECTION_INIT_TIMEOUT = timedelta(seconds=10)
 
 
 class HubGraphQLView(GraphQLView[Context, None]):
@@ -42,100 +50,81 @@ class HubGraphQLView(GraphQLView[Context, None]):
         sources: Mapping[Source, SourceDB],
         guard: SourceGuard,
         limits: Limits,
+        *,
+        token_recheck_seconds: float = 10.0,
     ) -> None:
-        super().__init__(schema, graphql_ide="graphiql")
+        super().__init__(
+            schema,
+            graphql_ide="graphiql",
+            connection_init_wait_timeout=CONNECTION_INIT_TIMEOUT,
+        )
         self.sources = sources
         self.guard = guard
         self.limits = limits
+        self.token_recheck_seconds = token_recheck_seconds
 
     async def get_context(self, request: web.Request, response: web.Response) -> Context:  # type: ignore[override]
-        viewer, refusal = await self._viewer(request)
+        validator = request.app[TOKEN_VALIDATOR]
+        context = Context(
+            self.sources,
+            self.guard,
+            self.limits,
+            audit=request.app[AUDIT_SINK],
+            limiter=request.app[LIMITER],
+            peer=request.remote,
+        )
+        if isinstance(response, web.WebSocketResponse):
+            # No HTTP status to set on a socket; the token is checked at
+            # connection_init and before each operation.
+            session = SocketSession(response, validator, request, self.token_recheck_seconds)
+            context.transport = session
+            context.reauthenticate = session.authenticate
+            return context
+        context.viewer, context.refusal = await authenticate(
+            validator, request.headers.get("Authorization"), request.headers.get(PURPOSE_HEADER)
+        )
 
         def on_refuse(refusal: Refusal) -> None:
             response.set_status(refusal.status)
             response.headers.update(refusal.headers)
 
-        context = Context(
-            self.sources,
-            self.guard,
-            self.limits,
-            viewer=viewer,
-            refusal=refusal,
-            audit=request.app[AUDIT_SINK],
-            limiter=request.app[LIMITER],
-            on_refuse=on_refuse,
-        )
+        context.on_refuse = on_refuse
         response.headers[REQUEST_ID_HEADER] = context.request_id
         request[REQUEST_ID] = context.request_id
         return context
 
-    async def _viewer(self, request: web.Request) -> tuple[Viewer | None, Refusal | None]:
-        """Authenticate the bearer token (if any) and apply the declared purpose."""
-        header = request.headers.get("Authorization")
-        if header is None:
-            return None, None  # anonymous: the access policy says what that may see
-        validator = request.app[TOKEN_VALIDATOR]
-        try:
-            principal = await validator.authenticate(header)
-        except AuthError as exc:
-            # 400 malformed header, 401 bad token, 503 an issuer's keys unreachable:
-            # in every case the caller is not authenticated; the status says why.
-            return None, Refusal(
-                "UNAUTHENTICATED",
-                exc.description or "invalid token",
-                status=exc.status,
-                headers=exc.headers,
-            )
-        try:
-            return await viewer_for(principal, request.headers.get(PURPOSE_HEADER), validator)
-        except AuthError as exc:  # the client registry cannot be read now (503)
-            return None, Refusal(
-                "UNAUTHENTICATED", exc.description, status=exc.status, headers=exc.headers
-            )
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        session = context.transport
+        assert isinstance(session, SocketSession)
+        await session.connect(context.connection_params)
+        unset: UnsetType = UNSET
+        return unset
+
+    async def parse_http_body(self, request: AsyncHTTPRequestAdapter) -> GraphQLRequestData:
+        """GET query string or POST JSON body; anything malformed is a 400 naming it."""
+        return await read_graphql_request(request)
+
+    def decode_json(self, data: str | bytes) -> object:
+        """Websocket messages too: strict and depth-bounded (too deep closes with 4400)."""
+        return loads(data)
 
     async def render_graphql_ide(self, request: web.Request) -> web.Response:
         return await graphiql_handler(request)
 
-    def encode_json(self, data: object) -> bytes:
-        return orjson.dumps(data)
+    def encode_json(self, data: object) -> str:
+        # A str, not orjson's bytes: strawberry sends bytes on a websocket as binary
+        # frames, which graphql-transport-ws clients do not read.
+        return orjson.dumps(data).decode()
 
     async def process_result(
         self, request: web.Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
         response: GraphQLHTTPResponse = {"data": result.data}
         if result.errors:
+            # The pipeline masked them already; this is the net for anything that
+            # failed before it ran (strawberry's own request errors).
             request_id = request.get(REQUEST_ID, "-")
-            response["errors"] = [_client_error(e, request_id) for e in result.errors]
+            response["errors"] = [client_error(e, request_id).formatted for e in result.errors]
         if result.extensions:
             response["extensions"] = result.extensions
         return response
-
-
-def _client_error(error: GraphQLError, request_id: str) -> dict[str, Any]:
-    """What the client may see of an error; anything unexpected is masked as INTERNAL."""
-    original = error.original_error
-    if isinstance(original, HubError) or (error.extensions or {}).get("code"):
-        return error.formatted  # type: ignore[return-value]
-    if original is None or isinstance(original, GraphQLError):
-        # Syntax, validation and variable coercion: the client's query is at fault.
-        formatted = dict(error.formatted)
-        formatted["extensions"] = {"code": "BAD_USER_INPUT", **(error.extensions or {})}
-        return formatted
-    # Log where it happened, never the message: it may quote SQL or a citizen's data.
-    stack = "".join(traceback.format_tb(original.__traceback__))
-    log.error(
-        "request %s: unexpected %s at %s\n%s",
-        request_id,
-        type(original).__name__,
-        ".".join(str(p) for p in error.path or ()),
-        stack,
-    )
-    masked: dict[str, Any] = {
-        "message": f"internal error; quote request id {request_id} to the hub operators",
-        "extensions": {"code": "INTERNAL", "requestId": request_id},
-    }
-    if error.path:
-        masked["path"] = error.path
-    if error.locations:
-        masked["locations"] = [{"line": loc.line, "column": loc.column} for loc in error.locations]
-    return masked

@@ -1,35 +1,37 @@
-"""``GET /healthz``: whether each source database answers, as JSON."""
+"""``GET /healthz``: whether each source database answers, as JSON.
+
+The answers come from the guard's shared reachability probe (one ping per source
+at most every couple of seconds, whoever asks), so an anonymous flood of health
+checks cannot turn into a flood of database pings.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import time
 from typing import TYPE_CHECKING, Any
 
 import orjson
 from aiohttp import web
 
 if TYPE_CHECKING:
-    from connectors.base import SourceDB
+    from collections.abc import Mapping
 
-HEALTH_TIMEOUT = 1.0
-
-
-async def probe(db: SourceDB) -> dict[str, Any]:
-    """``SELECT 1`` on one source with a short timeout; never raises."""
-    started = time.perf_counter()
-    try:
-        async with asyncio.timeout(HEALTH_TIMEOUT):
-            await db.ping()
-    except Exception as exc:  # any failure means "not reachable"; the kind is reported
-        return {"reachable": False, "error": type(exc).__name__}
-    return {"reachable": True, "ms": round((time.perf_counter() - started) * 1000, 2)}
+    from connectors.base import Source, SourceDB
+    from schema.guard import SourceGuard
 
 
-def health_handler(sources: dict[str, SourceDB]) -> Any:
+async def probe(guard: SourceGuard, source: Source, db: SourceDB) -> dict[str, Any]:
+    """Whether one source answers ``SELECT 1`` (lately); never raises."""
+    latency = await guard.reachability(source, db.ping)
+    if latency is None:
+        return {"reachable": False}
+    return {"reachable": True, "ms": latency}
+
+
+def health_handler(sources: Mapping[Source, SourceDB], guard: SourceGuard) -> Any:
     async def healthz(request: web.Request) -> web.Response:
         names = list(sources)
-        results = await asyncio.gather(*(probe(sources[n]) for n in names))
+        results = await asyncio.gather(*(probe(guard, n, sources[n]) for n in names))
         body = {str(n).upper(): r for n, r in zip(names, results, strict=True)}
         healthy = all(r["reachable"] for r in results)
         return web.Response(

@@ -1,10 +1,12 @@
-"""Anti-harvesting limits per client: a request rate and a budget of distinct NIKs.
+"""Anti-harvesting limits per caller: a request rate and a budget of distinct NIKs.
 
-For the lead, wiring it in ``create_app`` (``settings.limits`` and ``settings.redis_url``)::
+A caller is a key (``schema.execution.ports.Viewer.limit_key``): ``citizen:<subject>``
+for a citizen token, ``client:<id>`` for a partner, ``address:<ip>`` for an
+anonymous caller (rate only: it is shown no NIK). ``create_app`` builds one::
 
     limiter = ClientLimits.from_settings(settings)   # no I/O yet; Redis is reached lazily
-    await limiter.check_request(client_id: str) -> None
-    await limiter.charge_niks(client_id: str, niks: Sequence[str]) -> None
+    await limiter.check_request(key) -> None         # before the operation is parsed
+    await limiter.charge_niks(key, niks) -> None     # the NIKs the answer contains
     await limiter.close()                            # in the app's cleanup
 
 Both raise :class:`schema.errors.LimitExceeded` with ``extensions``
@@ -33,7 +35,7 @@ import logging
 import math
 import time
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, Self
 
 import redis.asyncio as aioredis
 from limits import RateLimitItem, RateLimitItemPerMinute
@@ -176,7 +178,7 @@ class ClientLimits:
         )
 
     @classmethod
-    def from_settings(cls, settings: Settings, *, key_prefix: str = "citizen-hub") -> ClientLimits:
+    def from_settings(cls, settings: Settings, *, key_prefix: str = "citizen-hub") -> Self:
         limits = settings.limits
         return cls(
             RateLimitItemPerMinute(limits.requests_per_minute),
@@ -185,16 +187,18 @@ class ClientLimits:
             key_prefix=key_prefix,
         )
 
-    async def check_request(self, client_id: str) -> None:
-        """Count one request of ``client_id``; LimitExceeded past the rate."""
+    async def check_request(self, key: str) -> None:
+        """Count one request of the caller ``key``; LimitExceeded past the rate."""
         try:
-            await self._hit(self._counts(), client_id)
+            await self._hit(self._counts(), key)
         except (StorageError, RedisError, OSError) as exc:
             self._fall_back(exc)
-            await self._hit(self._local, client_id)
+            await self._hit(self._local, key)
 
-    async def charge_niks(self, client_id: str, niks: Sequence[str]) -> None:
-        """Charge the distinct NIKs ``client_id`` asks for; LimitExceeded past the budget."""
+    async def charge_niks(self, key: str, niks: Sequence[str]) -> None:
+        """Charge the distinct NIKs shown to the caller ``key``; LimitExceeded past the
+        budget (the answer is then withheld, so nothing uncharged is shown)."""
+        client_id = key
         # Redis keeps digests, not NIKs: no NIK in clear in its memory, dumps or MONITOR.
         digests = sorted({hashlib.sha256(n.encode()).hexdigest()[:32] for n in niks})
         if not digests:
@@ -208,7 +212,7 @@ class ClientLimits:
             return
         if math.isinf(wait):
             raise LimitExceeded(
-                f"this request names {len(digests)} NIKs; the budget is {self._nik_budget}"
+                f"this answer holds {len(digests)} citizens; the budget is {self._nik_budget}"
                 " distinct NIKs per hour: ask for fewer at a time",
                 limit="subject_budget",
                 maximum=self._nik_budget,

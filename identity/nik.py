@@ -78,8 +78,13 @@ class NIK:
         return (day, month, year2) == (born.day, born.month, born.year % 100)
 
     def masked(self) -> str:
-        """``3671********0003``: region kept, birth date and most of the serial hidden."""
-        return f"{self.value[:4]}{'*' * 8}{self.value[12:]}"
+        """``3671************``: only the province and regency/city are kept.
+
+        Every other digit can be rebuilt from what the same answer may show beside
+        a masked NIK (the kecamatan from the address, the birth date and sex, and
+        a serial that is often 0001), so none of them is shown.
+        """
+        return f"{self.value[:4]}{'*' * 12}"
 
 
 def _birth_date(digits: str, today: date) -> date | None:

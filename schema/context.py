@@ -1,34 +1,43 @@
-"""The per-request context every resolver gets as ``info.context``."""
+"""The per-operation context every resolver gets as ``info.context``."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import strawberry
 
-from schema.access import Refusal
+from schema.execution.ports import Refusal, Viewer
 from schema.federation import Federation
 from schema.guard import RequestSources, SourceGuard
 
 if TYPE_CHECKING:
     from connectors.base import Source, SourceDB
     from hub.settings import Limits
-    from schema.access import DisclosureSink, Limiter
-    from schema.policy import Viewer
+    from schema.execution.ports import DisclosureSink, Limiter
 
 REALM = "citizen-hub"
+
+Authenticate = Callable[[], Awaitable[tuple[Viewer | None, Refusal | None]]]
 
 
 @dataclass(slots=True)
 class Context:
-    """Made fresh for each request: its loaders never serve another caller.
+    """What one operation runs with; its loaders never serve another operation.
+
+    A transport makes one per connection (HTTP: per request; websocket: per
+    socket) and the pipeline takes a fresh copy for each operation
+    (:meth:`for_operation`), so every operation on a socket has its own request
+    id, loaders and disclosures.
 
     ``viewer`` is who asks (None: anonymous); ``refusal`` says why the request is
     refused before anything runs (a bad token, a missing purpose); ``on_refuse``
-    lets the HTTP adapter turn a refusal into a status and headers.
+    lets the HTTP adapter turn a refusal into a status and headers; ``peer`` is
+    the caller's address (anonymous callers are rate-limited by it);
+    ``reauthenticate``, set by long-lived transports, checks the token again
+    before each operation (expiry, revocation).
     """
 
     sources: Mapping[Source, SourceDB]
@@ -39,12 +48,27 @@ class Context:
     audit: DisclosureSink | None = None
     limiter: Limiter | None = None
     on_refuse: Callable[[Refusal], None] | None = None
+    peer: str | None = None
+    reauthenticate: Authenticate | None = None
+    transport: object | None = None  # the transport's own state (hub.websocket.SocketSession)
+    connection_params: dict[str, object] | None = None  # a websocket's connection_init payload
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     seen: RequestSources = field(default_factory=RequestSources)
     federation: Federation = field(init=False)
+    operations: int = field(default=0, init=False)
 
     def __post_init__(self) -> None:
         self.federation = Federation(self.sources, self.guard, self.seen, self.viewer, self.audit)
+
+    def for_operation(self) -> Context:
+        """A fresh context for the next operation of this connection.
+
+        The first keeps the connection's request id (an HTTP response already
+        carries it in ``X-Request-Id``); later ones get their own.
+        """
+        self.operations += 1
+        request_id = self.request_id if self.operations == 1 else uuid.uuid4().hex
+        return replace(self, request_id=request_id, seen=RequestSources())
 
     def unauthenticated(self, reason: str) -> Refusal:
         """A 401 refusal with the RFC 6750 challenge (no error code: no token came)."""

@@ -16,6 +16,7 @@ HTTP edge).
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -23,19 +24,27 @@ from connectors.antrian import reads as antrian_reads
 from connectors.apk import reads as apk_reads
 from connectors.base import Source, SourceDB, SourceDBs, Store
 from connectors.siak import reads as siak_reads
-from connectors.siak.records import FamilyRecord
 from connectors.sipbd import reads as sipbd_reads
-from schema.access import Disclosed, DisclosureSink
 from schema.citizen.types import Citizen, Family, FamilyMember
-from schema.errors import AuditUnavailable, SourceUnavailable
+from schema.errors import AuditUnavailable, Forbidden, SourceUnavailable
+from schema.execution.gate import CLOSED, Gate
+from schema.execution.ports import Disclosed, DisclosureSink, Relation, Viewer
 from schema.guard import RequestSources, SourceGuard
 from schema.identity import loading as identity
-from schema.policy import Relation, Viewer, Visit, root_niks
 from schema.products import BY_NIK, MATCHED_TICKETS
 from schema.selection import Plan
-from schema.viewing import member_relation, show
+from schema.viewing import disclose, member_relation, show
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+
+def _refused() -> Forbidden:
+    return Forbidden(
+        "this is outside what the operation's access decision admitted", reason="not_admitted"
+    )
+
+
 ACCESS_LOG_DEFAULT = 20
 ACCESS_LOG_MAX = 200
 _FAMILY_CITIZEN_PATHS = (("head",), ("members", "citizen"))
@@ -58,9 +67,12 @@ class Federation:
         self.seen = seen
         # The hub's own database (the identity crosswalk), when the app connected one.
         self.store = sources.store if isinstance(sources, SourceDBs) else None
-        # None: a trusted in-process caller (tests of the loading itself) sees all.
+        # None: no one to mask for (the gate still decides who may be built).
         self.viewer = viewer
-        # Every citizen this request built, by NIK: what of them the answer shows.
+        # Which citizens may be built at all: the access decision opens it (closed
+        # until then, so an operation that was not decided builds no one).
+        self.gate: Gate = CLOSED
+        # Every citizen this request showed, by NIK: what of them the answer shows.
         self.disclosed: dict[str, Disclosed] = {}
 
     async def read(
@@ -84,17 +96,19 @@ class Federation:
         plan: Plan,
         *,
         supplied: bool = True,
-        relations: Mapping[str, Relation] | None = None,
-    ) -> list[Citizen | None]:
-        """One Citizen per NIK, in order, ``None`` where SIAK does not know it.
+    ) -> list[Citizen | Forbidden | None]:
+        """One Citizen per NIK, in order, ``None`` where SIAK does not know it, and a
+        FORBIDDEN error (answered as null with that error) where the gate refuses it.
 
         ``supplied``: the caller named these NIKs (else they were reached, e.g. through
         a family card, and are masked for viewers who may not resolve identities).
-        ``relations``: how each relates to a citizen viewer walking its own card.
         """
-        keys = list(dict.fromkeys(niks))
+        refused = {n for n in niks if not self.gate.admits(n)}
+        if refused:
+            log.warning("the gate refused %d citizen(s) the decision let through", len(refused))
+        keys = [n for n in dict.fromkeys(niks) if n not in refused]
         if not keys:
-            return []
+            return [_refused() if n in refused else None for n in niks]
         wanted = [p for p in BY_NIK if plan.wants(p.field)]
         wants_assets = plan.wants("assetsHeld")
         if wants_assets and not plan.wants("employment"):
@@ -169,11 +183,11 @@ class Federation:
                 self.viewer,
                 plan,
                 supplied=supplied,
-                relation=relations.get(nik) if relations else None,
+                relation=self.gate.relation(nik),
                 disclosed=self.disclosed,
             )
             out[nik] = citizen
-        return [out.get(n) for n in niks]
+        return [_refused() if n in refused else out.get(n) for n in niks]
 
     async def _access_log(self, niks: Sequence[str], plan: Plan) -> dict[str, Any]:
         """Who saw each citizen's data: the disclosure log, newest first, one statement."""
@@ -192,14 +206,23 @@ class Federation:
             return {}
         return await self.read(Source.SIPBD, sipbd_reads.assets_by_nip, nips)
 
-    async def families(self, cards: Sequence[str], plan: Plan) -> list[Family | None]:
-        """One Family per card number, in order; member citizens loaded as one next level."""
+    async def families(self, cards: Sequence[str], plan: Plan) -> list[Family | Forbidden | None]:
+        """One Family per card number, in order; member citizens loaded as one next level.
+
+        A card is shown only when the gate admits every member on it (for a citizen
+        viewer: its own card); otherwise it answers FORBIDDEN, members unread.
+        """
         keys = list(dict.fromkeys(cards))
         if not keys:
             return []
-        records = await self.read(Source.SIAK, siak_reads.families_by_card, keys)
+        found = await self.read(Source.SIAK, siak_reads.families_by_card, keys)
+        records = {
+            card: record
+            for card, record in found.items()
+            if all(self.gate.admits(m.nik) for m in record.members)
+        }
         head_plan, member_plan = (plan.child(*path) for path in _FAMILY_CITIZEN_PATHS)
-        members: dict[str, Citizen | None] = {}
+        members: dict[str, Citizen | Forbidden | None] = {}
         if head_plan.selected or member_plan.selected:
             # Only the citizens the answer shows are loaded (and disclosed): every
             # member when members.citizen is selected, else the heads alone.
@@ -210,67 +233,51 @@ class Federation:
                 if member_plan.selected or m.nik == f.head_nik
             ]
             citizen_plan = Plan.merge(head_plan, member_plan)
-            loaded = await self.citizens(
-                niks, citizen_plan, supplied=False, relations=self._relations(records)
-            )
+            loaded = await self.citizens(niks, citizen_plan, supplied=False)
             members = dict(zip(niks, loaded, strict=True))
-        families = {
+        if plan.wants("members"):
+            # Who is on the card, and how they relate, is itself a disclosure.
+            for record in records.values():
+                for m in record.members:
+                    disclose(self.disclosed, m.nik, {"family.members"}, "SIAK")
+        families: dict[str, Family | Forbidden] = {
             card: Family(
                 family_card_number=card,
-                head=members.get(record.head_nik),
+                head=members.get(record.head_nik),  # type: ignore[arg-type]
                 members=[
-                    FamilyMember(relationship=m.relationship, citizen=members.get(m.nik))
+                    FamilyMember(relationship=m.relationship, citizen=members.get(m.nik))  # type: ignore[arg-type]
                     for m in record.members
                 ],
             )
             for card, record in records.items()
         }
+        for card in found.keys() - records.keys():
+            families[card] = _refused()
         return [families.get(c) for c in cards]
 
-    def _relations(self, records: Mapping[str, FamilyRecord]) -> dict[str, Relation] | None:
-        """For a citizen viewer: how each member of its own card relates to it."""
-        viewer = self.viewer
-        if viewer is None or not viewer.is_citizen:
-            return None
-        relations: dict[str, Relation] = {}
-        for record in records.values():
-            own = next((m.relationship for m in record.members if m.nik == viewer.nik), None)
-            for m in record.members:
-                relations[m.nik] = (
-                    member_relation(viewer, own, m.nik, m.relationship)
-                    if own is not None
-                    else Relation.STRANGER
-                )
-        return relations
-
-    async def relate(
-        self, viewer: Viewer, visits: Sequence[Visit], variables: Mapping[str, Any]
-    ) -> tuple[dict[str, Relation], str | None]:
-        """For a citizen viewer: how each NIK the operation names relates to it, and its card.
+    async def relate(self, viewer: Viewer) -> tuple[dict[str, Relation], str | None]:
+        """For a citizen viewer: how each member of its own family card relates to it
+        (itself included), and the card's number; empty for partners.
 
         Two SIAK statements (the viewer's profile, then its card), for citizen tokens
-        only: a named NIK is related through the card or is a stranger.
+        only. Anyone not on the card is a stranger, and the gate builds no stranger.
         """
         if not viewer.is_citizen or viewer.nik is None:
             return {}, None
-        named = root_niks(list(visits), variables)
         profiles = await self.read(Source.SIAK, siak_reads.profiles_by_nik, [viewer.nik])
         own = profiles.get(viewer.nik)
         if own is None:
-            return dict.fromkeys(named, Relation.STRANGER), None
+            return {}, None
         card = own.family_card_number
         families = await self.read(Source.SIAK, siak_reads.families_by_card, [card])
         members = (
             {m.nik: m.relationship for m in families[card].members} if card in families else {}
         )
-        relations: dict[str, Relation] = {}
-        for nik in named:
-            if nik == viewer.nik:
-                relations[nik] = Relation.SELF
-            elif nik in members:
-                relations[nik] = member_relation(viewer, members.get(viewer.nik), nik, members[nik])
-            else:
-                relations[nik] = Relation.STRANGER
+        relations = {
+            nik: member_relation(viewer, members.get(viewer.nik), nik, relationship)
+            for nik, relationship in members.items()
+        }
+        relations[viewer.nik] = Relation.SELF
         return relations, card
 
     async def service_centres(self) -> list[Any]:

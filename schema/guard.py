@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 # in our own code is not the source's fault and must not open its circuit; it
 # surfaces as INTERNAL instead.
 SOURCE_FAILURES = DATABASE_ERRORS
+PROBE_TTL = 2.0  # seconds a reachability answer is reused
+PROBE_TIMEOUT = 1.0
 
 
 @dataclass(slots=True)
@@ -70,6 +72,30 @@ class SourceGuard:
             default_ttl=reset_seconds,
             exclude=[(Exception, _not_a_source_failure)],
         )
+        # Reachability answers shared by every caller for PROBE_TTL seconds, and one
+        # ping in flight per source: a request asking ``sources`` under 450 aliases,
+        # or ten such requests at once, costs at most one ping per source.
+        self._probed: dict[Source | Store, tuple[float, float | None]] = {}
+        self._probing: dict[Source | Store, asyncio.Future[float | None]] = {}
+
+    async def reachability(
+        self, source: Source | Store, ping: Callable[[], Awaitable[object]]
+    ) -> float | None:
+        """Milliseconds a ``SELECT 1`` took on ``source`` lately, or None: unreachable."""
+        probed = self._probed.get(source)
+        if probed is not None and time.monotonic() - probed[0] < PROBE_TTL:
+            return probed[1]
+        pending = self._probing.get(source)
+        if pending is None:
+            pending = asyncio.ensure_future(_ping(ping))
+            self._probing[source] = pending
+            pending.add_done_callback(lambda done: self._remember(source, done))
+        return await asyncio.shield(pending)
+
+    def _remember(self, source: Source | Store, done: asyncio.Future[float | None]) -> None:
+        self._probing.pop(source, None)
+        if not done.cancelled():
+            self._probed[source] = (time.monotonic(), done.result())
 
     async def state(self, source: Source | Store) -> str:
         breaker = await self.breakers.get_breaker(source.value)
@@ -103,6 +129,16 @@ class SourceGuard:
         finally:
             record.ms += (time.perf_counter() - started) * 1000
             record.circuit = str(breaker.context.state)
+
+
+async def _ping(ping: Callable[[], Awaitable[object]]) -> float | None:
+    started = time.perf_counter()
+    try:
+        async with asyncio.timeout(PROBE_TIMEOUT):
+            await ping()
+    except Exception:  # unreachable, whatever the reason: that is the answer
+        return None
+    return round((time.perf_counter() - started) * 1000, 2)
 
 
 def _not_a_source_failure(exc: BaseException) -> bool:

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import time
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar, cast
 
 import strawberry
 
 from connectors.base import Source
 from schema.citizen.types import Citizen, Family
 from schema.context import Info
-from schema.errors import BadUserInput
+from schema.errors import BadUserInput, HubError
 from schema.identity import loading as identity
 from schema.scalars import NIK
 from schema.selection import Plan
@@ -22,28 +21,32 @@ if TYPE_CHECKING:
     from schema.apk.types import DistrictServiceType
     from schema.identity.types import IdentityMatch
 
-PING_TIMEOUT = 1.0
+T = TypeVar("T")
 
 
 @strawberry.type
 class Query:
     @strawberry.field(description="One citizen by NIK; null when SIAK does not know the NIK.")
     async def citizen(self, info: Info, nik: NIK) -> Citizen | None:
-        return (await info.context.federation.citizens([nik], Plan.of(info)))[0]
+        return _answer((await info.context.federation.citizens([nik], Plan.of(info)))[0])
 
     @strawberry.field(description="The citizen a citizen token belongs to (null for partners).")
     async def me(self, info: Info) -> Citizen | None:
         viewer = info.context.viewer
         if viewer is None or viewer.nik is None:
             return None
-        return (await info.context.federation.citizens([viewer.nik], Plan.of(info)))[0]
+        return _answer((await info.context.federation.citizens([viewer.nik], Plan.of(info)))[0])
 
     @strawberry.field(
         description="Several citizens at once (at most 100, checked with the operation's"
         " access decision): order kept, null where unknown."
     )
     async def citizens(self, info: Info, niks: list[NIK]) -> list[Citizen | None]:
-        return await info.context.federation.citizens(list(niks), Plan.of(info))
+        # A refused item is its FORBIDDEN error, which graphql-core raises in its place.
+        return cast(
+            "list[Citizen | None]",
+            await info.context.federation.citizens(list(niks), Plan.of(info)),
+        )
 
     @strawberry.field(description="A family card (Kartu Keluarga) by its 16-digit number.")
     async def family(self, info: Info, family_card_number: str) -> Family | None:
@@ -52,7 +55,7 @@ class Query:
             raise BadUserInput(
                 "familyCardNumber (nomor KK) must be 16 digits", rule="family_card_number"
             )
-        return (await info.context.federation.families([card], Plan.of(info)))[0]
+        return _answer((await info.context.federation.families([card], Plan.of(info)))[0])
 
     @strawberry.field(
         description="Whom an identifier held by one system belongs to: a NIP, NISN, NPWP,"
@@ -86,19 +89,20 @@ class Query:
         return await info.context.federation.district_service_types()
 
 
+def _answer(value: T | HubError) -> T:
+    """The loaded value, or the error the loading layer answered with instead."""
+    if isinstance(value, HubError):
+        raise value
+    return value
+
+
 async def _status(info: Info, source: Source) -> SourceStatus:
-    started = time.perf_counter()
-    try:
-        async with asyncio.timeout(PING_TIMEOUT):
-            await info.context.sources[source].ping()
-        latency: float | None = round((time.perf_counter() - started) * 1000, 2)
-    except Exception:  # unreachable, whatever the reason: that is the answer
-        latency = None
-    state = await info.context.guard.state(source)
+    guard = info.context.guard
+    latency = await guard.reachability(source, info.context.sources[source].ping)
     return SourceStatus(
         system=source,
         product=PRODUCTS[source],
         reachable=latency is not None,
         latency_ms=latency,
-        circuit=CircuitState(state),
+        circuit=CircuitState(await guard.state(source)),
     )

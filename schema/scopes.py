@@ -1,7 +1,7 @@
 """Which OAuth scope each field of the graph needs (DESIGN.md, "Access").
 
 A field not listed needs no scope of its own beyond being reached. The table is
-the whole policy for partners; citizen tokens add the rule of ``schema.policy``
+the whole policy for partners; citizen tokens add the rule of ``schema.execution.policy``
 that they see their own data and their children's school admissions only.
 """
 

@@ -46,7 +46,10 @@ class Plan:
     def of(cls, info: Any) -> Plan:
         """The plan of the field being resolved (``info`` is strawberry's Info)."""
         raw = info._raw_info
-        return cls(raw.field_nodes, raw.fragments, raw.variable_values)
+        # graphql-core 3.3 hands resolvers its VariableValues (coerced values and
+        # their sources); the coerced values are what execution runs with.
+        variables = getattr(raw.variable_values, "coerced", raw.variable_values)
+        return cls(raw.field_nodes, raw.fragments, variables)
 
     @property
     def fields(self) -> dict[str, list[FieldNode]]:

@@ -1,6 +1,6 @@
 """What a viewer sees of each citizen the federation builds: masking, relations, disclosures.
 
-The operation-level decision (:mod:`schema.policy`) already pruned what the
+The operation-level decision (:mod:`schema.execution.policy`) already pruned what the
 viewer's scopes do not allow. What is left depends on who each citizen turns out
 to be, which only loading tells: a citizen token that walks its own family card
 sees its children's school admissions and its relatives' names, nothing else of
@@ -10,17 +10,16 @@ identities.
 
 from __future__ import annotations
 
-from dataclasses import fields
-from typing import TYPE_CHECKING
+from dataclasses import fields, replace
+from typing import TYPE_CHECKING, Any
 
 from strawberry.utils.str_converters import to_camel_case
 
 from connectors.siak.records import FamilyRelationship
-from identity.nik import NIK
-from schema.access import Disclosed
+from identity.nik import NIK, InvalidNIK
 from schema.citizen.types import Citizen
 from schema.errors import Forbidden
-from schema.policy import Relation, Viewer
+from schema.execution.ports import Disclosed, Relation, Viewer
 from schema.products import FIELD_SOURCES
 from schema.scopes import CHILD_FIELDS, FAMILY_MEMBER_FIELDS, IDENTITY
 
@@ -55,30 +54,65 @@ def show(
 ) -> None:
     """Mask and restrict ``citizen`` for ``viewer`` in place, and note what it discloses.
 
-    ``supplied`` is true when the caller named this NIK; ``relation`` is set when a
-    citizen viewer reached this citizen through its own family card.
+    ``supplied`` is true when the caller named this NIK; ``relation`` is how the
+    citizen relates to a citizen viewer (the gate's answer; None for partners).
     """
     nik = citizen.nik
     if viewer is None:
         return
     selected = set(plan.fields)
-    if viewer.is_citizen and relation not in (None, Relation.SELF):
-        allowed = CHILD_FIELDS if relation is Relation.CHILD else FAMILY_MEMBER_FIELDS
-        refused = Forbidden(
-            "a citizen token sees its relatives' names and its children's school admissions only",
-            reason="not_own_data",
-        )
+    if viewer.is_citizen and relation is not Relation.SELF:
+        # Its children and relatives through its own card; anyone else (which the
+        # gate never builds) would see nothing but the type name.
+        allowed = _CITIZEN_SEES.get(relation, frozenset({"__typename"}))
         for name in selected - allowed:
             python_name = _PYTHON_NAMES.get(name)
             if python_name is not None:
-                setattr(citizen, python_name, refused)
+                setattr(
+                    citizen,
+                    python_name,
+                    Forbidden(
+                        "a citizen token sees its relatives' names and its children's"
+                        " school admissions only",
+                        reason="not_own_data",
+                    ),
+                )
         selected &= allowed
-    if not supplied and nik != viewer.nik and not viewer.may(IDENTITY):
+    shown = supplied or nik == viewer.nik or viewer.may(IDENTITY)
+    if not shown:
         citizen.nik = NIK(nik).masked()  # type: ignore[assignment]
-    record = disclosed.setdefault(nik, Disclosed())
-    record.fields.update(selected - {"__typename"})
-    record.sources.update(FIELD_SOURCES.get(f, "SIAK") for f in selected - {"__typename"})
+    if isinstance(citizen.procurement_roles, list):
+        # An individual's NPWP is their NIK: masked wherever that NIK would be.
+        visible = nik if shown else None
+        citizen.procurement_roles = [
+            _with_npwp_masked(role, visible, viewer) for role in citizen.procurement_roles
+        ]
+    selected.discard("__typename")
+    disclose(disclosed, nik, selected, *(FIELD_SOURCES.get(f, "SIAK") for f in selected))
 
+
+def disclose(disclosed: dict[str, Disclosed], nik: str, fields_: set[str], *sources: str) -> None:
+    """Note that the answer shows ``fields_`` of the citizen ``nik`` (from ``sources``)."""
+    record = disclosed.setdefault(nik, Disclosed())
+    record.fields.update(fields_)
+    record.sources.update(sources)
+
+
+def _with_npwp_masked(role: Any, visible_nik: str | None, viewer: Viewer) -> Any:
+    npwp = role.vendor.npwp
+    if viewer.may(IDENTITY) or len(npwp) != 16 or npwp == visible_nik:
+        return role
+    try:
+        as_nik = NIK.parse(npwp)
+    except InvalidNIK:
+        return role  # a company's 16-digit NPWP, not a person's NIK
+    return replace(role, vendor=replace(role.vendor, npwp=as_nik.masked()))
+
+
+_CITIZEN_SEES: dict[Relation | None, frozenset[str]] = {
+    Relation.CHILD: CHILD_FIELDS,
+    Relation.FAMILY: FAMILY_MEMBER_FIELDS,
+}
 
 # GraphQL field name -> Citizen attribute, for fields restricted per citizen.
 _PYTHON_NAMES: dict[str, str] = {

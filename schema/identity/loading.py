@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import fields
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from connectors.antrian import reads as antrian_reads
 from connectors.antrian.records import QueueTicket
@@ -21,11 +21,13 @@ from hub.identity import lookups
 from identity.errors import InvalidIdentifier
 from identity.kinds import HELD_BY, METHOD_STRENGTH, IdentifierKind, LinkMethod, canonical
 from schema.antrian.types import MatchedTicket
-from schema.errors import BadUserInput, SourceError
+from schema.errors import BadUserInput, Forbidden, SourceError
 from schema.identity.types import IdentityCandidate, IdentityMatch
+from schema.viewing import disclose
 
 if TYPE_CHECKING:
     from hub.identity.lookups import StoredLink
+    from schema.citizen.types import Citizen
     from schema.federation import Federation
     from schema.selection import Plan
 
@@ -88,12 +90,21 @@ async def resolve_identity(
             rule=f"{kind.value}.{problem.rule}",
         )
     kind, value, candidates = await _candidates(federation, system, parsed)
+    if not all(federation.gate.admits(c.nik) for c in candidates):
+        raise Forbidden(
+            "this identifier leads to citizens outside what the access decision admitted",
+            reason="not_admitted",
+        )
+    for candidate in candidates:
+        # Whom an identifier belongs to is a disclosure, citizen selected or not.
+        disclose(federation.disclosed, candidate.nik, {"resolveIdentity"}, system.name)
     citizen_plan = plan.child("candidates", "citizen")
     if citizen_plan.selected and candidates:
         niks = [c.nik for c in candidates]
         citizens = await federation.citizens(niks, citizen_plan, supplied=False)
         for candidate, citizen in zip(candidates, citizens, strict=True):
-            candidate.citizen = citizen
+            # A refused citizen is its FORBIDDEN error, raised in its place by graphql-core.
+            candidate.citizen = cast("Citizen | None", citizen)
     return IdentityMatch(
         identifier=identifier,
         system=system,

@@ -11,8 +11,10 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from connectors.base import Source
+from connectors.city import Family
 from connectors.seeding import SeedReport
 from hub.app import create_app
+from hub.audit import DisclosureLog
 from hub.auth import SCOPES, issue_citizen_token, issue_client_token
 from hub.auth.clients import add_client, add_purpose
 from hub.migrate import migrate
@@ -132,3 +134,28 @@ def graphiql_query() -> str:
 @pytest.fixture(scope="session")
 def graphiql_expected() -> str:
     return "MPP Kota Tangerang"
+
+
+@pytest.fixture(scope="session")
+def family(seed_report: SeedReport) -> Family:
+    """The first showcase family: a civil-servant head, a spouse, children."""
+    assert seed_report.city is not None
+    return seed_report.city.showcase[0]
+
+
+@pytest.fixture(scope="session")
+def other_family(seed_report: SeedReport) -> Family:
+    """Another showcase family: strangers to the first."""
+    assert seed_report.city is not None
+    return seed_report.city.showcase[1]
+
+
+async def logged_for(settings: Settings, request_id: str, niks: list[str]) -> set[str]:
+    """Which of ``niks`` the disclosure log holds for the request ``request_id``."""
+    assert settings.hub_dsn is not None
+    pool = await asyncpg.create_pool(settings.hub_dsn, min_size=1, max_size=1)
+    try:
+        log = await DisclosureLog(pool).access_log(niks, 500)
+    finally:
+        await pool.close()
+    return {nik for nik, entries in log.items() for e in entries if e.request_id == request_id}

@@ -48,18 +48,6 @@ FIELDS = ("fullName", "religion", "schoolAdmissions", "employment", "identifiers
 
 
 @pytest.fixture(scope="module")
-def family(seed_report: SeedReport) -> Family:
-    assert seed_report.city is not None
-    return seed_report.city.showcase[0]
-
-
-@pytest.fixture(scope="module")
-def other_family(seed_report: SeedReport) -> Family:
-    assert seed_report.city is not None
-    return seed_report.city.showcase[1]
-
-
-@pytest.fixture(scope="module")
 async def tokens(hub_url: str, hub_settings: Settings, family: Family) -> dict[str, dict[str, str]]:
     """Request headers per kind of caller."""
     return {

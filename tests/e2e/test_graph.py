@@ -189,8 +189,10 @@ async def test_depth_limit(gql: GraphQLClient, seed_report: SeedReport) -> None:
     for _ in range(6):
         deep = f"family {{ members {{ citizen {{ {deep} }} }} }}"
     body = await gql.post(f'{{ citizen(nik: "{seed_report.city.people[0].nik}") {{ {deep} }} }}')
-    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
-    assert "depth" in body["errors"][0]["message"]
+    [error] = body["errors"]
+    assert error["extensions"] == {"code": "LIMIT_EXCEEDED", "limit": "depth", "maximum": 10}
+    assert "depth (20, fragments expanded) exceeds the limit of 10" in error["message"]
+    assert body["data"] is None
 
 
 class BrokenSource(SourceDB):

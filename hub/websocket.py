@@ -1,0 +1,128 @@
+"""A GraphQL websocket (graphql-transport-ws) that never outlives its token.
+
+The token comes in ``connection_init``'s payload (``{"Authorization": "Bearer …"}``,
+and ``X-Purpose`` for partners), or in the upgrade request's headers; a bad one
+closes the socket (4403) before it is acknowledged. After that:
+
+- every operation checks the token again (:meth:`SocketSession.authenticate` is
+  the context's ``reauthenticate``) and is authorised, limited and logged as its
+  own request (the pipeline gives it its own context and request id);
+- the socket is closed (4401) when the token expires, and (4403) within
+  ``auth.revocation_cache_seconds`` of its client being revoked, even while idle.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from typing import TYPE_CHECKING
+
+from strawberry.exceptions import ConnectionRejectionError
+
+from hub.access import PURPOSE_HEADER, authenticate
+from hub.auth import AuthError
+from schema.execution.ports import Refusal, Viewer
+
+if TYPE_CHECKING:
+    from aiohttp import web
+
+    from hub.auth import TokenValidator
+
+log = logging.getLogger(__name__)
+
+EXPIRED = 4401
+FORBIDDEN = 4403
+
+
+class SocketSession:
+    """The authentication of one websocket, checked for as long as it is open."""
+
+    def __init__(
+        self,
+        socket: web.WebSocketResponse,
+        validator: TokenValidator,
+        upgrade: web.Request,
+        recheck_seconds: float,
+    ) -> None:
+        self.socket = socket
+        self.validator = validator
+        self.authorization = upgrade.headers.get("Authorization")
+        self.purpose = upgrade.headers.get(PURPOSE_HEADER)
+        self.recheck_seconds = max(recheck_seconds, 0.2)
+        self.expires_at: float | None = None
+        self._watch: asyncio.Task[None] | None = None
+
+    async def connect(self, params: dict[str, object] | None) -> None:
+        """Authenticate ``connection_init``; ConnectionRejectionError refuses the socket."""
+        params = params or {}
+        header = _text(params, "Authorization")
+        if header is not None:
+            self.authorization = header
+        purpose = _text(params, PURPOSE_HEADER)
+        if purpose is not None:
+            self.purpose = purpose
+        viewer, refusal = await self.authenticate()
+        if refusal is not None:
+            raise ConnectionRejectionError({"code": refusal.code, "message": refusal.message})
+        if viewer is not None and self.authorization is not None:
+            principal = await self.validator.authenticate(self.authorization)
+            self.expires_at = principal.expires_at
+            self._watch = asyncio.create_task(self._watch_token())
+
+    async def authenticate(self) -> tuple[Viewer | None, Refusal | None]:
+        """The socket's viewer now: its token checked again (expiry, revocation)."""
+        if self.expires_at is not None and time.time() >= self.expires_at:
+            # No leeway here: a socket's operations end when its token does.
+            refusal: Refusal | None = Refusal("UNAUTHENTICATED", "the access token expired")
+            viewer = None
+        else:
+            viewer, refusal = await authenticate(self.validator, self.authorization, self.purpose)
+        if refusal is not None and self.authorization is not None:
+            self._close_soon(
+                EXPIRED if "expired" in refusal.message else FORBIDDEN, refusal.message
+            )
+        return viewer, refusal
+
+    async def _watch_token(self) -> None:
+        """Close the socket when the token expires or its client is revoked."""
+        assert self.authorization is not None
+        try:
+            while not self.socket.closed:
+                try:
+                    principal = await self.validator.authenticate(self.authorization)
+                except AuthError as exc:
+                    reason = exc.description or "the access token is no longer valid"
+                    await self._close(EXPIRED if "expired" in reason else FORBIDDEN, reason)
+                    return
+                left = principal.expires_at - time.time()
+                if left <= 0:
+                    await self._close(EXPIRED, "the access token expired")
+                    return
+                await asyncio.sleep(min(left, self.recheck_seconds))
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # a watch that fails must not keep a socket open unchecked
+            log.exception("websocket token watch failed; closing the socket")
+            await self._close(FORBIDDEN, "the access token could not be checked")
+
+    def _close_soon(self, code: int, reason: str) -> None:
+        asyncio.get_running_loop().create_task(self._close(code, reason))
+
+    async def _close(self, code: int, reason: str) -> None:
+        if self.socket.closed:
+            return
+        with contextlib.suppress(Exception):
+            await self.socket.close(code=code, message=reason[:120].encode())
+
+    def stop(self) -> None:
+        if self._watch is not None:
+            self._watch.cancel()
+
+
+def _text(params: dict[str, object], name: str) -> str | None:
+    for key, value in params.items():
+        if key.lower() == name.lower() and isinstance(value, str):
+            return value
+    return None

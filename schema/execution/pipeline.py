@@ -1,0 +1,258 @@
+"""Every operation, over HTTP or a websocket, passes here in this order:
+
+1. **scope**: a fresh context for the operation (its own request id, loaders and
+   disclosures), the token checked again on long-lived connections;
+2. **refuse**: a bad token, a missing purpose — before any parsing;
+3. **limit**: the request rate of the caller (per subject for citizens, per
+   client for partners, per address for anonymous callers) — before parsing;
+4. **parse** (cached, at most ``MAX_TOKENS`` tokens) and **measure**: depth,
+   fields with fragments expanded, root fields, in one pass linear in the
+   document (:func:`~schema.execution.document.measure`); past a ceiling the
+   operation is refused before validation or any other pass expands it;
+5. **validate** (cached);
+6. **decide** on the values execution will use (:mod:`schema.execution.policy`):
+   the anonymous rule, the batch cap on the NIKs named, scopes and purpose,
+   citizen relations; the denied fields are pruned, and the gate
+   (:mod:`schema.execution.gate`) that every loader asks is set;
+7. **execute**;
+8. **apply** the denials (null and FORBIDDEN where a denied field would answer);
+9. **charge** every citizen the answer contains to the caller's distinct-NIK
+   budget, and **record** them in the disclosure log — before the answer leaves;
+   if either fails, no citizen data leaves;
+10. **mask** errors (:mod:`schema.execution.errors`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import logging
+from collections.abc import AsyncIterator, Iterator
+from typing import TYPE_CHECKING, Any
+
+from graphql import DocumentNode, ExecutionResult, GraphQLError, parse
+from strawberry.extensions import SchemaExtension
+from strawberry.schema.schema import validate_document
+
+from schema.errors import AuditUnavailable, HubError, LimitExceeded
+from schema.execution import gate
+from schema.execution.document import measure, walk
+from schema.execution.errors import client_error, client_errors
+from schema.execution.policy import Decision, anonymous_may_run, decide, named_niks
+
+if TYPE_CHECKING:
+    from graphql.validation import ASTValidationRule
+
+    from schema.context import Context
+    from schema.execution.ports import Refusal
+
+log = logging.getLogger(__name__)
+
+MAX_TOKENS = 5000
+MAX_DEPTH = 10
+MAX_FIELDS = 500  # GraphiQL's introspection query has about 220
+MAX_ROOT_FIELDS = 25
+CACHE_SIZE = 512
+
+# What runs instead of a refused operation's own document: parsing and validating
+# it costs nothing, and execution never starts (the pipeline answers first).
+_REFUSED_DOCUMENT = parse("{ __typename }")
+
+
+@functools.lru_cache(maxsize=CACHE_SIZE)
+def _parse(query: str) -> DocumentNode:
+    return parse(query, max_tokens=MAX_TOKENS)
+
+
+@functools.lru_cache(maxsize=CACHE_SIZE)
+def _validate(
+    schema: Any, query: str, rules: tuple[type[ASTValidationRule], ...]
+) -> list[GraphQLError]:
+    return validate_document(schema, _parse(query), rules)
+
+
+class OperationPipeline(SchemaExtension):
+    """One operation from its document to its recorded answer: see the module docstring."""
+
+    context: Context
+    refusal: HubError | Refusal | None = None
+    decision: Decision | None = None
+
+    async def on_operation(self) -> AsyncIterator[None]:
+        execution = self.execution_context
+        connection: Context = execution.context
+        if connection.reauthenticate is not None:
+            # A websocket lives longer than its token: each operation checks it again.
+            connection.viewer, connection.refusal = await connection.reauthenticate()
+        context = connection.for_operation()
+        execution.context = self.context = context
+        execution.parse_options["max_tokens"] = MAX_TOKENS
+        if context.refusal is not None:
+            self._refuse(context.refusal)
+        elif context.limiter is not None:
+            key = context.viewer.limit_key if context.viewer else f"address:{context.peer}"
+            try:
+                await context.limiter.check_request(key)
+            except LimitExceeded as exc:
+                self._refuse(exc)
+        yield
+
+    def on_parse(self) -> Iterator[None]:
+        execution = self.execution_context
+        if execution.graphql_document is None and execution.query:
+            # On a syntax error strawberry parses again and answers with the error.
+            with contextlib.suppress(GraphQLError):
+                execution.graphql_document = _parse(execution.query)
+        yield
+        for error in execution.pre_execution_errors or ():
+            if "tokens. Parsing aborted" in error.message:
+                error.extensions = {
+                    "code": "LIMIT_EXCEEDED",
+                    "limit": "tokens",
+                    "maximum": MAX_TOKENS,
+                }
+            client_error(error, self.context.request_id)
+
+    def on_validate(self) -> Iterator[None]:
+        execution = self.execution_context
+        document = execution.graphql_document
+        if self.refusal is None and document is not None:
+            problem = _too_large(document, execution.operation_name)
+            if problem is not None:
+                self._refuse(problem)
+        rules = tuple(execution.validation_rules)
+        if execution.graphql_document is _REFUSED_DOCUMENT or not execution.query:
+            errors = validate_document(execution.schema._schema, _REFUSED_DOCUMENT, rules)
+        else:
+            errors = _validate(execution.schema._schema, execution.query, rules)
+        execution.pre_execution_errors = list(errors)
+        yield
+        for error in execution.pre_execution_errors or ():
+            client_error(error, self.context.request_id)
+
+    async def on_execute(self) -> AsyncIterator[None]:
+        execution = self.execution_context
+        context = self.context
+        if self.refusal is None:
+            try:
+                await self._decide()
+            except HubError as exc:
+                self._refuse(exc)
+        if self.refusal is not None:
+            execution.result = _refused(self.refusal)
+            yield
+            return
+        yield
+        result = execution.result
+        if not isinstance(result, ExecutionResult):
+            return
+        errors = list(result.errors or [])
+        if self.decision is not None and self.decision.denials:
+            result.data = self.decision.apply(result.data, errors)
+        try:
+            await self._charge_and_record()
+        except HubError as exc:
+            # No citizen data leaves unless it is charged and on record.
+            result.data = None
+            result.errors = [GraphQLError(str(exc), extensions=exc.extensions)]
+            return
+        result.errors = client_errors(errors, context.request_id) or None
+
+    async def _decide(self) -> None:
+        """Walk the operation as it will execute, decide, and set the loaders' gate."""
+        execution = self.execution_context
+        context = self.context
+        document = execution.graphql_document
+        if document is None:
+            return
+        visits = walk(
+            execution.schema._schema,
+            document,
+            execution.operation_name,
+            execution.variables,
+        )
+        if visits and isinstance(visits[0], GraphQLError):
+            return  # variables that do not coerce: graphql-core answers with these errors
+        viewer = context.viewer
+        if viewer is None:
+            if not anonymous_may_run(visits):  # type: ignore[arg-type]
+                self._refuse(context.unauthenticated("a bearer access token is required"))
+            return  # the gate stays closed: no citizen is built for an anonymous caller
+        niks = set(named_niks(visits))  # type: ignore[arg-type]
+        limit = context.limits.max_citizens
+        if len(niks) > limit:
+            raise LimitExceeded(
+                f"an operation may name at most {limit} NIKs (citizen and citizens, every"
+                f" alias counted), this one names {len(niks)}",
+                limit="batch_size",
+                maximum=limit,
+            )
+        federation = context.federation
+        relations, own_card = await federation.relate(viewer)
+        self.decision = decide(viewer, visits, document, relations, own_card)  # type: ignore[arg-type]
+        execution.graphql_document = self.decision.document
+        federation.gate = gate.for_citizen(relations) if viewer.is_citizen else gate.OPEN
+
+    async def _charge_and_record(self) -> None:
+        context = self.context
+        viewer = context.viewer
+        disclosed = context.federation.disclosed
+        if viewer is None or not disclosed:
+            return
+        if context.limiter is not None:
+            await context.limiter.charge_niks(viewer.limit_key, sorted(disclosed))
+        if context.audit is None:
+            raise AuditUnavailable("the disclosure log is not connected; no citizen data")
+        try:
+            await context.audit.record(context.request_id, viewer, disclosed)
+        except Exception as exc:
+            log.error(
+                "request %s: disclosure log not written (%s); data withheld",
+                context.request_id,
+                type(exc).__name__,
+            )
+            raise AuditUnavailable(
+                "the disclosure log could not be written, so no citizen data is"
+                " returned; try again later"
+            ) from None
+
+    def _refuse(self, refusal: HubError | Refusal) -> None:
+        """Refuse the operation: nothing more is parsed, validated or executed."""
+        self.refusal = refusal
+        self.execution_context.graphql_document = _REFUSED_DOCUMENT
+        if not isinstance(refusal, HubError):
+            self.context.refuse(refusal)
+
+
+def _too_large(document: DocumentNode, operation_name: str | None) -> LimitExceeded | None:
+    try:
+        figures = measure(document, operation_name)
+    except RecursionError:
+        return LimitExceeded(
+            "the document nests too deeply to be read", limit="depth", maximum=MAX_DEPTH
+        )
+    if figures is None:
+        return None
+    for name, value, maximum in (
+        ("depth", figures.depth, MAX_DEPTH),
+        ("root_fields", figures.root_fields, MAX_ROOT_FIELDS),
+        ("fields", figures.fields, MAX_FIELDS),
+    ):
+        if value > maximum:
+            shown = f"{value}" if value < 10**9 else "more than a billion"
+            return LimitExceeded(
+                f"the operation's {name.replace('_', ' ')} ({shown}, fragments expanded) exceeds"
+                f" the limit of {maximum}",
+                limit=name,
+                maximum=maximum,
+            )
+    return None
+
+
+def _refused(refusal: HubError | Refusal) -> ExecutionResult:
+    if isinstance(refusal, HubError):
+        return ExecutionResult(
+            data=None, errors=[GraphQLError(str(refusal), extensions=refusal.extensions)]
+        )
+    extensions = {"code": refusal.code, **dict(refusal.extensions)}
+    return ExecutionResult(data=None, errors=[GraphQLError(refusal.message, extensions=extensions)])

@@ -1,0 +1,262 @@
+"""Access decided once per operation, before execution, on the values it will run with.
+
+:func:`decide` reads the visits of :func:`schema.execution.document.walk` — every
+field graphql-core will execute, with fragments, aliases and ``@include``/
+``@skip`` resolved and each argument coerced as the resolver will receive it —
+and says, per field, whether this viewer may see it. Fields denied wherever they
+appear are pruned from the document (so their sources are not even queried);
+every denied field answers null with a FORBIDDEN error naming the missing scope
+(:meth:`Decision.apply`). A field node shared by an allowed and a denied place
+(one fragment spread under two citizens) stays in the document, and only its
+denied place is nulled. No permission check runs per field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    GraphQLError,
+    NameNode,
+    SelectionSetNode,
+    visit,
+)
+from graphql.language import Visitor
+from graphql.language.visitor import REMOVE
+
+from connectors.base import Source
+from schema.execution.document import Visit
+from schema.execution.ports import Relation, Viewer
+from schema.scopes import ANONYMOUS_ROOT_FIELDS, CHILD_FIELDS, FAMILY, FIELD_SCOPES
+
+PRUNED = "__pruned"
+CITIZEN_ROOTS = ("citizen", "citizens")
+
+
+@dataclass(slots=True)
+class Denial:
+    path: tuple[str, ...]
+    nodes: tuple[FieldNode, ...]
+    message: str
+    extensions: dict[str, Any]
+    non_null: bool = False
+
+
+@dataclass(slots=True)
+class Decision:
+    """The denials for one operation, and the document to execute instead."""
+
+    document: DocumentNode
+    denials: list[Denial] = field(default_factory=list)
+
+    def apply(
+        self, data: dict[str, Any] | None, errors: list[GraphQLError]
+    ) -> dict[str, Any] | None:
+        """Put a null and a FORBIDDEN error wherever a denied field would have answered."""
+        if data is None:
+            return None
+        answered = {tuple(e.path) for e in errors if e.path}
+        for denial in self.denials:
+            if len(denial.path) == 1 and denial.non_null:
+                data = None  # a non-null root field cannot be null: the whole data goes
+            if data is None:
+                errors.append(_error(denial, list(denial.path)))
+                continue
+            for path in _null_at(data, denial.path, []):
+                if tuple(path) not in answered:  # the loader may have refused it already
+                    errors.append(_error(denial, path))
+        if data is not None:
+            _drop_pruned(data)
+        return data
+
+
+def _error(denial: Denial, path: list[str | int]) -> GraphQLError:
+    return GraphQLError(denial.message, path=path, extensions=denial.extensions)
+
+
+def _null_at(node: Any, keys: tuple[str, ...], path: list[str | int]) -> Iterator[list[str | int]]:
+    if node is None:
+        return
+    if isinstance(node, list):
+        for i, item in enumerate(node):
+            yield from _null_at(item, keys, [*path, i])
+        return
+    if len(keys) == 1:
+        node[keys[0]] = None
+        yield [*path, keys[0]]
+        return
+    yield from _null_at(node.get(keys[0]), keys[1:], [*path, keys[0]])
+
+
+def _drop_pruned(node: Any) -> None:
+    if isinstance(node, list):
+        for item in node:
+            _drop_pruned(item)
+    elif isinstance(node, dict):
+        node.pop(PRUNED, None)
+        for value in node.values():
+            _drop_pruned(value)
+
+
+def named_niks(visits: Sequence[Visit]) -> list[str]:
+    """The NIKs the operation names at its root, as execution will see them: after
+    variable defaults and list coercion, every alias counted."""
+    found: list[str] = []
+    for v in visits:
+        if len(v.path) != 1:
+            continue
+        if v.name == "citizen":
+            found.append(v.arguments["nik"])
+        elif v.name == "citizens":
+            found.extend(v.arguments["niks"])
+    return found
+
+
+def anonymous_may_run(visits: Sequence[Visit]) -> bool:
+    """An anonymous caller may read the schema and the public catalogues, nothing else."""
+    return all(v.name in ANONYMOUS_ROOT_FIELDS for v in visits if len(v.path) == 1)
+
+
+def decide(
+    viewer: Viewer,
+    visits: Sequence[Visit],
+    document: DocumentNode,
+    relations: Mapping[str, Relation],
+    own_card: str | None = None,
+) -> Decision:
+    """What this viewer may see of the operation.
+
+    For a citizen viewer, ``relations`` relates the members of its own family card
+    to it (anyone else is a stranger), and ``own_card`` is that card's number.
+    """
+    denials: list[Denial] = []
+    denied_prefixes: set[tuple[str, ...]] = set()
+    # Root citizens a citizen token may reach only for some fields (its children).
+    limited_roots: dict[str, frozenset[str]] = {}
+    for visit_ in visits:
+        if any(visit_.path[:i] in denied_prefixes for i in range(1, len(visit_.path))):
+            continue
+        denial = _root_denial(viewer, visit_, relations, own_card, limited_roots)
+        if denial is None:
+            denial = _field_denial(viewer, visit_, limited_roots)
+        if denial is not None:
+            denials.append(denial)
+            denied_prefixes.add(visit_.path)
+    if not denials:
+        return Decision(document)
+    return Decision(_prune(document, visits, denied_prefixes), denials)
+
+
+def _forbidden(visit_: Visit, message: str, **extensions: Any) -> Denial:
+    return Denial(
+        visit_.path, visit_.nodes, message, {"code": "FORBIDDEN", **extensions}, visit_.non_null
+    )
+
+
+def _root_denial(
+    viewer: Viewer,
+    visit_: Visit,
+    relations: Mapping[str, Relation],
+    own_card: str | None,
+    limited_roots: dict[str, frozenset[str]],
+) -> Denial | None:
+    if len(visit_.path) != 1:
+        return None
+    # SIAK's identifiers are NIKs and family cards: resolving a card lists its
+    # members, the family's composition, which siak:family guards.
+    resolves_siak = visit_.name == "resolveIdentity" and visit_.arguments["system"] is Source.SIAK
+    if resolves_siak and not viewer.may(FAMILY):
+        return _forbidden(
+            visit_,
+            f"resolving a SIAK family card lists its members: it needs the scope {FAMILY}",
+            scope=FAMILY,
+        )
+    if not viewer.is_citizen:
+        return None
+    if visit_.name in CITIZEN_ROOTS:
+        niks = [visit_.arguments["nik"]] if visit_.name == "citizen" else visit_.arguments["niks"]
+        kinds = {relations.get(n, Relation.STRANGER) for n in niks}
+        if kinds - {Relation.SELF, Relation.CHILD}:
+            return _forbidden(
+                visit_,
+                "a citizen token sees its own data and its children's school admissions only",
+                reason="not_own_data",
+            )
+        if Relation.CHILD in kinds:
+            limited_roots[visit_.path[0]] = CHILD_FIELDS
+        return None
+    if visit_.name == "resolveIdentity":
+        return _forbidden(visit_, "a citizen token cannot resolve identities", reason="citizen")
+    if visit_.name == "family":
+        card = "".join(str(visit_.arguments.get("familyCardNumber", "")).split())
+        if own_card is None or card != own_card:
+            return _forbidden(
+                visit_, "a citizen token sees its own family card only", reason="not_own_data"
+            )
+    return None
+
+
+def _field_denial(
+    viewer: Viewer, visit_: Visit, limited_roots: dict[str, frozenset[str]]
+) -> Denial | None:
+    if visit_.parent == "Citizen" and len(visit_.path) == 2:
+        allowed = limited_roots.get(visit_.path[0])
+        if allowed is not None and visit_.name not in allowed:
+            return _forbidden(
+                visit_,
+                "a citizen token sees only the school admissions of its children",
+                reason="not_own_data",
+            )
+    scope = FIELD_SCOPES.get((visit_.parent, visit_.name))
+    if scope is not None and not viewer.may(scope):
+        return _forbidden(
+            visit_,
+            f"{visit_.name} needs the scope {scope}"
+            + (f" within the purpose {viewer.purpose}" if viewer.purpose else ""),
+            scope=scope,
+        )
+    return None
+
+
+class _Pruner(Visitor):
+    def __init__(self, denied: set[int]) -> None:
+        super().__init__()
+        self.denied = denied
+
+    def enter_field(self, node: FieldNode, *_: Any) -> Any:
+        return REMOVE if id(node) in self.denied else None
+
+    def leave_selection_set(self, node: SelectionSetNode, *_: Any) -> Any:
+        if node.selections:
+            return None
+        # Everything below was denied: keep the selection valid with a placeholder
+        # that Decision.apply removes from the answer.
+        placeholder = FieldNode(
+            alias=NameNode(value=PRUNED),
+            name=NameNode(value="__typename"),
+            arguments=(),
+            directives=(),
+        )
+        return SelectionSetNode(selections=(placeholder,))
+
+
+def _prune(
+    document: DocumentNode, visits: Sequence[Visit], denied: set[tuple[str, ...]]
+) -> DocumentNode:
+    """A copy of ``document`` without the nodes denied at every place they answer.
+
+    A node that also answers somewhere allowed stays; :meth:`Decision.apply` nulls
+    its denied places. The parsed original is cached and left untouched.
+    """
+    places: dict[int, list[bool]] = {}
+    for v in visits:
+        is_denied = any(v.path[:i] in denied for i in range(1, len(v.path) + 1))
+        for node in v.nodes:
+            places.setdefault(id(node), []).append(is_denied)
+    removable = {node for node, flags in places.items() if all(flags)}
+    pruned: DocumentNode = visit(document, _Pruner(removable))
+    return pruned

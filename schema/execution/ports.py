@@ -1,0 +1,97 @@
+"""What the request machinery needs from the outside, and the values it passes around.
+
+``Viewer`` (who asks), ``Relation`` (how a citizen relates to a citizen viewer),
+``Refusal`` (why a request is refused before anything runs), ``Disclosed`` (what
+one answer showed of one citizen), and the two ports the hub implements:
+:class:`DisclosureSink` (the disclosure log) and :class:`Limiter` (rates and
+budgets).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+class Relation(enum.Enum):
+    """How a citizen in the answer relates to a citizen viewer."""
+
+    SELF = "self"
+    CHILD = "child"  # on the viewer's family card, and the viewer is a parent
+    FAMILY = "family"  # on the viewer's family card otherwise
+    STRANGER = "stranger"
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    """Who asks, after authentication and purpose: the effective scopes decide."""
+
+    scopes: frozenset[str]
+    client_id: str | None = None
+    subject: str | None = None
+    nik: str | None = None  # citizen tokens
+    purpose: str | None = None
+
+    @property
+    def is_citizen(self) -> bool:
+        return self.nik is not None
+
+    def may(self, scope: str) -> bool:
+        return scope in self.scopes
+
+    @property
+    def limit_key(self) -> str:
+        """Whose rate and budget this request counts against.
+
+        Per subject for citizens (every citizen token of one app shares its client
+        id, and one citizen must never spend another's allowance); per client for
+        partners.
+        """
+        if self.is_citizen:
+            return f"citizen:{self.subject or self.nik}"
+        return f"client:{self.client_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """Why a request is refused before anything runs, and how HTTP should say it."""
+
+    code: str  # UNAUTHENTICATED | FORBIDDEN | LIMIT_EXCEEDED
+    message: str
+    status: int = 200
+    headers: Mapping[str, str] = field(default_factory=dict)
+    extensions: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Disclosed:
+    """What one request showed of one citizen."""
+
+    fields: set[str] = field(default_factory=set)
+    sources: set[str] = field(default_factory=set)
+
+
+class DisclosureSink(Protocol):
+    """Where disclosures go (hub.audit's log); raises on failure."""
+
+    async def record(
+        self, request_id: str, viewer: Viewer, disclosed: Mapping[str, Disclosed]
+    ) -> None: ...
+
+    async def access_log(self, niks: Sequence[str], last: int) -> dict[str, list[Any]]:
+        """The ``last`` disclosures of each NIK, newest first (one statement)."""
+        ...
+
+
+class Limiter(Protocol):
+    """Request rates and distinct-NIK budgets (hub.limits); they raise LimitExceeded.
+
+    ``key`` is :attr:`Viewer.limit_key` for an authenticated caller, or
+    ``address:<ip>`` for an anonymous one.
+    """
+
+    async def check_request(self, key: str) -> None: ...
+
+    async def charge_niks(self, key: str, niks: Sequence[str]) -> None: ...

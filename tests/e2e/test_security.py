@@ -1,0 +1,278 @@
+"""The adversarial review's attacks, and variants of each, sent over real HTTP.
+
+Each test names a class of weakness: the access decision is made on the values
+execution will use; the loading layer builds no citizen the decision did not
+admit; every NIK or family relation that leaves is logged and charged; work per
+request is bounded before anything expensive runs; masked values stay masked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestServer
+
+from connectors.base import Source
+from connectors.city import Family
+from connectors.seeding import SeedReport
+from hub.app import SOURCES, create_app
+from hub.keys import AUDIT_SINK
+from hub.settings import Settings
+from tests.e2e.conftest import citizen_headers, city_settings, grant, logged_for
+from tests.e2e.test_access import ask
+
+PROFILE = "nik fullName religion birthDate address { street } family { familyCardNumber }"
+NIK_PATTERN = re.compile(r"\b\d{16}\b")
+
+
+@pytest.fixture(scope="module")
+async def citizen(hub_url: str, hub_settings: Settings, family: Family) -> dict[str, str]:
+    return await citizen_headers(hub_settings, family.head.nik)
+
+
+# 1. Arguments are judged as executed, not as written.
+
+
+@pytest.mark.parametrize(
+    ("query", "variables"),
+    [
+        ('{ citizens(niks: "STRANGER") { PROFILE } }', {}),
+        ('query($n: [NIK!]! = ["STRANGER"]) { citizens(niks: $n) { PROFILE } }', {}),
+        ('query($n: NIK! = "STRANGER") { citizen(nik: $n) { PROFILE } }', {}),
+        ("query($n: [NIK!]!) { citizens(niks: $n) { PROFILE } }", {"n": "STRANGER"}),
+        ('{ a: citizens(niks: "OWN") { nik } b: citizens(niks: "STRANGER") { PROFILE } }', {}),
+        ('{ ...Q } fragment Q on Query { citizens(niks: "STRANGER") { PROFILE } }', {}),
+        ('query($y: Boolean = true) { citizens(niks: "STRANGER") @include(if: $y) { nik } }', {}),
+    ],
+)
+async def test_a_citizen_token_never_reads_a_stranger_however_the_nik_is_written(
+    hub_url: str,
+    citizen: dict[str, str],
+    family: Family,
+    other_family: Family,
+    query: str,
+    variables: dict[str, Any],
+) -> None:
+    query = query.replace("STRANGER", other_family.head.nik).replace("OWN", family.head.nik)
+    query = query.replace("PROFILE", PROFILE)
+    variables = {k: v.replace("STRANGER", other_family.head.nik) for k, v in variables.items()}
+    _, body, _ = await ask(hub_url, citizen, query, **variables)
+    text = str(body)
+    assert other_family.head.nik not in text and other_family.head.name not in text
+    assert "FORBIDDEN" in text
+
+
+async def test_many_aliases_of_a_strangers_nik_return_no_stranger(
+    hub_url: str, citizen: dict[str, str], other_family: Family
+) -> None:
+    for count, selection, limit in (
+        (20, PROFILE, None),
+        (380, "nik", "root_fields"),
+        (380, PROFILE, "tokens"),
+    ):
+        aliases = " ".join(
+            f'a{i}: citizens(niks: "{other_family.head.nik}") {{ {selection} }}'
+            for i in range(count)
+        )
+        _, body, _ = await ask(hub_url, citizen, f"{{ {aliases} }}")
+        assert other_family.head.name not in str(body) and other_family.head.nik not in str(body)
+        codes = {e["extensions"]["code"] for e in body["errors"]}
+        limits = {e["extensions"].get("limit") for e in body["errors"]}
+        assert (codes, limits) == (
+            ({"FORBIDDEN"}, {None}) if limit is None else ({"LIMIT_EXCEEDED"}, {limit})
+        )
+
+
+@pytest.fixture
+async def small_hub(city_dsns: dict[Source | str, str]) -> AsyncIterator[tuple[Any, str, Settings]]:
+    """A hub with a cap of 10 NIKs per operation and a budget of 6 distinct NIKs an hour."""
+    settings = city_settings(city_dsns, max_citizens=10, distinct_niks_per_hour=6)
+    app = create_app(settings)
+    async with TestServer(app, host="127.0.0.1") as server:
+        yield app, str(server.make_url("")).rstrip("/"), settings
+
+
+async def test_the_nik_cap_counts_every_alias_default_and_coerced_string(
+    small_hub: tuple[Any, str, Settings], seed_report: SeedReport
+) -> None:
+    _, url, settings = small_hub
+    assert seed_report.city is not None
+    niks = [p.nik for p in seed_report.city.people[:11]]
+    partner = await grant(settings, name="qa-cap")
+    aliased = " ".join(f'a{i}: citizens(niks: "{n}") {{ nik }}' for i, n in enumerate(niks))
+    defaulted = f"query($n: [NIK!]! = {str(niks).replace(chr(39), chr(34))}) "
+    defaulted += "{ citizens(niks: $n) { nik } }"
+    for query in (f"{{ {aliased} }}", defaulted):
+        _, body, _ = await ask(url, partner, query)
+        assert body["data"] is None
+        [error] = body["errors"]
+        assert error["extensions"]["limit"] == "batch_size", error
+        assert "names 11" in error["message"]
+
+
+async def test_the_budget_counts_every_citizen_the_answer_holds_and_nothing_refused(
+    small_hub: tuple[Any, str, Settings], seed_report: SeedReport, family: Family
+) -> None:
+    _, url, settings = small_hub  # six distinct NIKs an hour
+    assert seed_report.city is not None
+    partner = await grant(settings, name="qa-indirect")
+    card = "query($k: String!) { family(familyCardNumber: $k) { members { citizen { nik } } } }"
+    _, body, _ = await ask(url, partner, card, k=family.kk)
+    assert len(body["data"]["family"]["members"]) == len(family.members)
+    # The card's members were charged: reaching others through cards soon hits the budget.
+    others = [f for f in seed_report.city.families if len(f.members) >= 3][:4]
+    aliases = " ".join(
+        f'f{i}: family(familyCardNumber: "{f.kk}") {{ members {{ relationship }} }}'
+        for i, f in enumerate(others)
+    )
+    _, body, _ = await ask(url, partner, f"{{ {aliases} }}")
+    assert body["data"] is None
+    assert body["errors"][0]["extensions"]["limit"] == "subject_budget"
+
+
+async def test_refused_requests_cost_a_citizen_nothing_and_citizens_do_not_share_limits(
+    small_hub: tuple[Any, str, Settings], family: Family, other_family: Family
+) -> None:
+    _, url, settings = small_hub
+    mine = await citizen_headers(settings, family.head.nik)
+    theirs = await citizen_headers(settings, other_family.head.nik)
+    strangers = " ".join(
+        f'a{i}: citizen(nik: "{m.nik}") {{ nik }}' for i, m in enumerate(other_family.members)
+    )
+    for _ in range(3):  # refused: nothing disclosed, nothing charged
+        _, body, _ = await ask(url, mine, f"{{ {strangers} }}")
+        assert all(v is None for v in body["data"].values())
+    _, body, _ = await ask(url, mine, "{ me { nik family { members { citizen { nik } } } } }")
+    assert body["data"]["me"]["nik"] == family.head.nik, body
+    _, body, _ = await ask(url, theirs, "{ me { nik } }")
+    assert body["data"]["me"]["nik"] == other_family.head.nik, body
+
+
+# 2. Work per request is bounded, and counted before anything costly runs.
+
+
+def fan_out(levels: int) -> str:
+    fragments = [
+        f"fragment F{i} on Citizen {{ nik ...F{i + 1} ...F{i + 1} }}" for i in range(1, levels)
+    ]
+    fragments.append(f"fragment F{levels} on Citizen {{ nik }}")
+    return '{ citizen(nik: "3671010101010001") { ...F1 } }\n' + "\n".join(fragments)
+
+
+async def test_an_anonymous_fragment_fan_out_is_refused_and_the_server_stays_responsive(
+    hub_url: str,
+) -> None:
+    attacks = [ask(hub_url, {}, fan_out(levels)) for levels in (20, 40, 60) for _ in range(3)]
+    health = ask(hub_url, {}, "{ __typename }")
+    results = await asyncio.gather(*attacks, health)
+    for _, body, _ in results[:-1]:
+        assert body["data"] is None
+        assert body["errors"][0]["extensions"]["code"] == "LIMIT_EXCEEDED"
+        assert body["errors"][0]["extensions"]["limit"] == "fields"
+        assert "fragments expanded" in body["errors"][0]["message"]
+    assert results[-1][1]["data"] == {"__typename": "Query"}
+
+
+async def test_public_fields_under_many_aliases_are_limited_and_ping_each_source_once(
+    hub_url: str, city_dsns: dict[Source | str, str]
+) -> None:
+    many = " ".join(f"s{i}: sources {{ reachable }}" for i in range(450))
+    _, body, _ = await ask(hub_url, {}, f"{{ {many} }}")
+    assert body["errors"][0]["extensions"]["limit"] == "root_fields"
+    settings = city_settings(city_dsns)
+    app = create_app(settings)
+    async with TestServer(app, host="127.0.0.1") as server:
+        url = str(server.make_url("")).rstrip("/")
+        pings = {s: 0 for s in Source}
+        for source in Source:
+            db = app[SOURCES][source]
+            original = db.ping
+
+            async def counted(source: Source = source, original: Any = original) -> None:
+                pings[source] += 1
+                await original()
+
+            db.ping = counted  # type: ignore[method-assign]
+        few = " ".join(f"s{i}: sources {{ reachable }}" for i in range(20))
+        results = await asyncio.gather(*(ask(url, {}, f"{{ {few} }}") for _ in range(10)))
+        assert all(len(body["data"]) == 20 for _, body, _ in results)
+        assert set(pings.values()) == {1}  # 200 asks of each source, one ping each
+
+
+# 4./5. Identity resolution and family composition are disclosures.
+
+
+async def test_resolving_a_family_card_is_logged_and_needs_the_family_scope(
+    hub_url: str, hub_settings: Settings, family: Family
+) -> None:
+    query = (
+        "query($k: String!) { resolveIdentity(system: SIAK, identifier: $k)"
+        " { candidates { nik } } }"
+    )
+    resolver = await grant(hub_settings, frozenset({"identity:resolve"}), name="qa-resolver")
+    _, body, _ = await ask(hub_url, resolver, query, k=family.kk)
+    assert body["data"]["resolveIdentity"] is None
+    assert body["errors"][0]["extensions"] == {"code": "FORBIDDEN", "scope": "siak:family"}
+    both = await grant(
+        hub_settings, frozenset({"identity:resolve", "siak:family"}), name="qa-resolver-2"
+    )
+    _, body, headers = await ask(hub_url, both, query, k=family.kk)
+    candidates = {c["nik"] for c in body["data"]["resolveIdentity"]["candidates"]}
+    assert candidates == {m.nik for m in family.members}
+    members = [m.nik for m in family.members]
+    assert await logged_for(hub_settings, headers["X-Request-Id"], members) == set(members)
+
+
+async def test_family_relationships_alone_are_logged(
+    hub_url: str, hub_settings: Settings, family: Family
+) -> None:
+    partner = await grant(hub_settings, frozenset({"siak:family"}), name="qa-relations")
+    query = "query($k: String!) { family(familyCardNumber: $k) { members { relationship } } }"
+    _, body, headers = await ask(hub_url, partner, query, k=family.kk)
+    assert len(body["data"]["family"]["members"]) == len(family.members)
+    members = [m.nik for m in family.members]
+    assert await logged_for(hub_settings, headers["X-Request-Id"], members) == set(members)
+
+
+async def test_identity_resolution_answers_nothing_while_the_log_is_down(
+    city_dsns: dict[Source | str, str], family: Family
+) -> None:
+    settings = city_settings(city_dsns)
+    app = create_app(settings)
+    async with TestServer(app, host="127.0.0.1") as server:
+        url = str(server.make_url("")).rstrip("/")
+        headers = await grant(settings, name="qa-resolve-down")
+        await app[AUDIT_SINK].log.pool.close()
+        for query in (
+            f'{{ resolveIdentity(system: SIAK, identifier: "{family.kk}")'
+            " { candidates { nik } } }",
+            f'{{ family(familyCardNumber: "{family.kk}") {{ members {{ relationship }} }} }}',
+        ):
+            _, body, _ = await ask(url, headers, query)
+            assert body["data"] is None
+            assert [e["extensions"]["code"] for e in body["errors"]] == ["AUDIT_UNAVAILABLE"]
+
+
+# 7. A masked NIK cannot be rebuilt from what the same answer shows.
+
+
+async def test_a_masked_nik_keeps_nothing_but_the_city_and_an_npwp_that_is_a_nik_is_masked(
+    hub_url: str, hub_settings: Settings, family: Family
+) -> None:
+    scopes = frozenset({"siak:profile", "siak:family", "lpse:read"})
+    partner = await grant(hub_settings, scopes, name="qa-masking")
+    query = """query($k: String!) { family(familyCardNumber: $k) { members { citizen {
+        nik birthDate sex address { kecamatanCode } procurementRoles { vendor { npwp } }
+    } } } }"""
+    _, body, _ = await ask(hub_url, partner, query, k=family.kk)
+    text = str(body)
+    for member in family.members:
+        assert member.nik not in text
+        assert member.nik[4:] not in text and member.nik[-4:] + "'" not in text
+    masked = {m["citizen"]["nik"] for m in body["data"]["family"]["members"]}
+    assert masked == {family.kk[:4] + "*" * 12} or all(m.endswith("*" * 12) for m in masked)
+    assert not NIK_PATTERN.search(text.replace(family.kk, ""))
