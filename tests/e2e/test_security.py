@@ -276,3 +276,56 @@ async def test_a_masked_nik_keeps_nothing_but_the_city_and_an_npwp_that_is_a_nik
     masked = {m["citizen"]["nik"] for m in body["data"]["family"]["members"]}
     assert masked == {family.kk[:4] + "*" * 12} or all(m.endswith("*" * 12) for m in masked)
     assert not NIK_PATTERN.search(text.replace(family.kk, ""))
+
+
+# Anonymous callers are limited per address, before their documents are even read.
+
+
+async def test_anonymous_callers_are_rate_limited_per_address_before_parsing(
+    city_dsns: dict[Source | str, str], family: Family
+) -> None:
+    settings = city_settings(city_dsns, requests_per_minute=3)
+    app = create_app(settings)
+    async with TestServer(app, host="127.0.0.1") as server:
+        url = str(server.make_url("")).rstrip("/")
+        partner = await grant(settings, name="qa-anon-rate")
+        for _ in range(3):
+            _, body, _ = await ask(url, {}, "{ __typename }")
+            assert body["data"] == {"__typename": "Query"}
+        _, body, _ = await ask(url, {}, fan_out(60))  # not parsed: counted first
+        assert body["errors"][0]["extensions"]["limit"] == "rate"
+        _, body, _ = await ask(url, partner, "{ __typename }")  # its own allowance
+        assert body["data"] == {"__typename": "Query"}
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        '{ citizen(nik: "3671010101010001") { ...Missing } }',
+        "{ ...Missing }",
+        "query A { __typename } query A { __typename }",
+        "{ __typename } { __typename }",
+        "{ citizen { nik } }",
+    ],
+)
+async def test_a_broken_document_is_the_callers_error_not_the_servers(
+    hub_url: str, query: str
+) -> None:
+    _, body, _ = await ask(hub_url, {}, query)
+    assert body["data"] is None
+    assert {e["extensions"]["code"] for e in body["errors"]} == {"BAD_USER_INPUT"}
+
+
+async def test_a_fragment_shared_by_me_and_my_child_keeps_my_fields(
+    hub_url: str, citizen: dict[str, str], family: Family
+) -> None:
+    child = next(m for m in family.members if m.relationship == "ANAK")
+    query = (
+        f'{{ me {{ ...F }} c: citizen(nik: "{child.nik}") {{ ...F }} }}'
+        " fragment F on Citizen { fullName religion schoolAdmissions { level } }"
+    )
+    _, body, _ = await ask(hub_url, citizen, query)
+    assert body["data"]["me"]["religion"] == family.head.religion
+    assert body["data"]["c"]["religion"] is None
+    assert body["data"]["c"]["schoolAdmissions"] is not None
+    assert [e["path"] for e in body["errors"]] == [["c", "religion"]]
