@@ -11,10 +11,11 @@ from connectors.base import Source, SourceDB, SourceDBs, Store
 from hub.access import AuditSink
 from hub.audit import DisclosureLog, checkpoint_context, create_audit_pool
 from hub.auth import add_oauth_routes
+from hub.citizen_ids import load_citizen_ids
 from hub.graphiql import add_graphiql_routes
 from hub.graphql import HubGraphQLView
 from hub.health import health_handler
-from hub.keys import AUDIT_SINK, LIMITER
+from hub.keys import AUDIT_SINK, CITIZEN_IDS, LIMITER
 from hub.limits import ClientLimits
 from hub.migrate import migrate
 from hub.settings import Settings
@@ -85,6 +86,7 @@ def _pools(
             pools.append(app[HUB_POOL])
             async with app[HUB_POOL].acquire() as conn:
                 await migrate(conn)
+                app[CITIZEN_IDS] = await load_citizen_ids(conn)
             # The graph reads the identity crosswalk like a source (pseudo-source HUB).
             sources.store = SourceDB(Store.HUB, app[HUB_POOL])
             # Disclosures are written as citizen_hub_app, which may only INSERT and

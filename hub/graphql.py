@@ -24,7 +24,7 @@ from hub.access import PURPOSE_HEADER, authenticate
 from hub.auth import TOKEN_VALIDATOR
 from hub.graphiql import graphiql_handler
 from hub.http_input import loads, read_graphql_request
-from hub.keys import AUDIT_SINK, LIMITER
+from hub.keys import AUDIT_SINK, CITIZEN_IDS, LIMITER
 from hub.websocket import SocketSession
 from schema.context import Context
 from schema.execution.errors import client_error
@@ -71,6 +71,7 @@ class HubGraphQLView(GraphQLView[Context, None]):
             self.limits,
             audit=request.app[AUDIT_SINK],
             limiter=request.app[LIMITER],
+            ids=request.app[CITIZEN_IDS],
             peer=request.remote,
         )
         if isinstance(response, web.WebSocketResponse):

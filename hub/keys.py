@@ -6,6 +6,8 @@ from aiohttp import web
 
 from hub.access import AuditSink
 from hub.limits import ClientLimits
+from identity.opaque import CitizenIds
 
 AUDIT_SINK = web.AppKey("audit_sink", AuditSink)
 LIMITER = web.AppKey("limiter", ClientLimits)
+CITIZEN_IDS = web.AppKey("citizen_ids", CitizenIds)

@@ -16,6 +16,7 @@ from schema.guard import RequestSources, SourceGuard
 if TYPE_CHECKING:
     from connectors.base import Source, SourceDB
     from hub.settings import Limits
+    from identity.opaque import CitizenIds
     from schema.execution.ports import DisclosureSink, Limiter
 
 REALM = "citizen-hub"
@@ -47,6 +48,7 @@ class Context:
     refusal: Refusal | None = None
     audit: DisclosureSink | None = None
     limiter: Limiter | None = None
+    ids: CitizenIds | None = None
     on_refuse: Callable[[Refusal], None] | None = None
     peer: str | None = None
     reauthenticate: Authenticate | None = None
@@ -58,7 +60,9 @@ class Context:
     operations: int = field(default=0, init=False)
 
     def __post_init__(self) -> None:
-        self.federation = Federation(self.sources, self.guard, self.seen, self.viewer, self.audit)
+        self.federation = Federation(
+            self.sources, self.guard, self.seen, self.viewer, self.audit, self.ids
+        )
 
     def for_operation(self) -> Context:
         """A fresh context for the next operation of this connection.

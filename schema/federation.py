@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -25,6 +26,7 @@ from connectors.apk import reads as apk_reads
 from connectors.base import Source, SourceDB, SourceDBs, Store
 from connectors.siak import reads as siak_reads
 from connectors.sipbd import reads as sipbd_reads
+from identity.opaque import KEY_BYTES, CitizenIds
 from schema.citizen.types import Citizen, Family, FamilyMember
 from schema.errors import AuditUnavailable, Forbidden, SourceUnavailable
 from schema.execution.gate import CLOSED, Gate
@@ -37,6 +39,9 @@ from schema.viewing import disclose, member_relation, show
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
+
+
+_PROCESS_IDS = CitizenIds(secrets.token_bytes(KEY_BYTES))
 
 
 def _refused() -> Forbidden:
@@ -60,6 +65,7 @@ class Federation:
         seen: RequestSources,
         viewer: Viewer | None = None,
         audit: DisclosureSink | None = None,
+        ids: CitizenIds | None = None,
     ) -> None:
         self.sources = sources
         self.audit = audit
@@ -69,6 +75,10 @@ class Federation:
         self.store = sources.store if isinstance(sources, SourceDBs) else None
         # None: no one to mask for (the gate still decides who may be built).
         self.viewer = viewer
+        # Opaque ids of citizens, bound to this caller (a per-process key when the app
+        # gave none: ids are then stable only within the process, e.g. in tests).
+        self.ids = ids or _PROCESS_IDS
+        self.caller = viewer.limit_key if viewer is not None else "hub"
         # Which citizens may be built at all: the access decision opens it (closed
         # until then, so an operation that was not decided builds no one).
         self.gate: Gate = CLOSED
@@ -186,6 +196,7 @@ class Federation:
                 relation=self.gate.relation(nik),
                 disclosed=self.disclosed,
             )
+            citizen.id = self.ids.seal(nik, self.caller)  # type: ignore[assignment]
             out[nik] = citizen
         return [_refused() if n in refused else out.get(n) for n in niks]
 
@@ -245,7 +256,11 @@ class Federation:
                 family_card_number=card,
                 head=members.get(record.head_nik),  # type: ignore[arg-type]
                 members=[
-                    FamilyMember(relationship=m.relationship, citizen=members.get(m.nik))  # type: ignore[arg-type]
+                    FamilyMember(
+                        id=self.ids.seal(m.nik, self.caller),  # type: ignore[arg-type]
+                        relationship=m.relationship,
+                        citizen=members.get(m.nik),  # type: ignore[arg-type]
+                    )
                     for m in record.members
                 ],
             )

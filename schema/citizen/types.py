@@ -43,6 +43,11 @@ class Address:
 )
 class Citizen:
     nik: NIK
+    id: strawberry.ID = strawberry.field(
+        default=strawberry.ID(""),
+        description="An opaque id of this citizen, stable for the caller it is shown to and"
+        " meaningless to any other: what forCitizen takes when the NIK is masked",
+    )
     full_name: str | None = strawberry.field(description="nama lengkap")
     birth_place: str | None = strawberry.field(description="tempat lahir")
     birth_date: date | None = strawberry.field(description="tanggal lahir")
@@ -156,6 +161,10 @@ class Citizen:
 
 @strawberry.type(description="A member of a family card, with their relationship to the head.")
 class FamilyMember:
+    id: strawberry.ID = strawberry.field(
+        description="the member's opaque id (the same as their Citizen.id): tells relatives"
+        " apart where their NIKs are masked, and names them in forCitizen"
+    )
     relationship: records.FamilyRelationship = strawberry.field(description="status hubungan")
     citizen: Citizen | None
 

@@ -329,3 +329,19 @@ async def test_a_fragment_shared_by_me_and_my_child_keeps_my_fields(
     assert body["data"]["c"]["religion"] is None
     assert body["data"]["c"]["schoolAdmissions"] is not None
     assert [e["path"] for e in body["errors"]] == [["c", "religion"]]
+
+
+async def test_relatives_with_masked_niks_are_told_apart_by_ids_bound_to_the_caller(
+    hub_url: str, hub_settings: Settings, citizen: dict[str, str], family: Family
+) -> None:
+    query = "{ me { family { members { id relationship citizen { id nik } } } } }"
+    _, body, _ = await ask(hub_url, citizen, query)
+    members = body["data"]["me"]["family"]["members"]
+    ids = [m["id"] for m in members]
+    assert len(set(ids)) == len(family.members)  # every relative its own handle
+    assert all(m["citizen"]["id"] == m["id"] for m in members)
+    assert not any(n.nik in str(body) for n in family.members if n is not family.head)
+    partner = await grant(hub_settings, frozenset({"siak:family"}), name="qa-ids")
+    card = "query($k: String!) { family(familyCardNumber: $k) { members { id } } }"
+    _, theirs, _ = await ask(hub_url, partner, card, k=family.kk)
+    assert not set(ids) & {m["id"] for m in theirs["data"]["family"]["members"]}
