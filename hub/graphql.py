@@ -25,7 +25,7 @@ from hub.auth import TOKEN_VALIDATOR
 from hub.graphiql import graphiql_handler
 from hub.http_input import loads, read_graphql_request
 from hub.keys import AUDIT_SINK, CITIZEN_IDS, LIMITER
-from hub.websocket import SocketSession
+from hub.websocket import SocketSession, checked_message
 from schema.context import Context
 from schema.execution.errors import client_error
 from schema.execution.ports import Refusal
@@ -106,8 +106,9 @@ class HubGraphQLView(GraphQLView[Context, None]):
         return await read_graphql_request(request)
 
     def decode_json(self, data: str | bytes) -> object:
-        """Websocket messages too: strict and depth-bounded (too deep closes with 4400)."""
-        return loads(data)
+        """Websocket messages: strict, depth-bounded, and of a shape the protocol
+        handler can take (anything else closes the socket with 4400)."""
+        return checked_message(loads(data))
 
     async def render_graphql_ide(self, request: web.Request) -> web.Response:
         return await graphiql_handler(request)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import time
 from typing import TYPE_CHECKING
@@ -119,6 +120,33 @@ class SocketSession:
     def stop(self) -> None:
         if self._watch is not None:
             self._watch.cancel()
+
+
+_OPERATION_TYPES = ("subscribe", "start")  # graphql-transport-ws, and the older graphql-ws
+
+
+def checked_message(message: object) -> object:
+    """A websocket message whose shape strawberry can handle without crashing, or
+    JSONDecodeError (the socket is then closed with 4400, no traceback)."""
+    if not isinstance(message, dict):
+        raise json.JSONDecodeError("a message is a JSON object", "", 0)
+    if "type" not in message:
+        return message  # strawberry answers a message without a type itself (4400)
+    if not isinstance(message["type"], str):
+        raise json.JSONDecodeError("a message's type is a string", "", 0)
+    if "id" in message and not (isinstance(message["id"], str) and len(message["id"]) <= 128):
+        raise json.JSONDecodeError("a message id is a string of at most 128 characters", "", 0)
+    payload = message.get("payload")
+    init = message["type"] == "connection_init"
+    if init and payload is not None and not isinstance(payload, dict):
+        raise json.JSONDecodeError("connection_init's payload is an object", "", 0)
+    if message["type"] in _OPERATION_TYPES:
+        if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
+            raise json.JSONDecodeError("an operation's payload is an object with a query", "", 0)
+        for name, kind in (("variables", dict), ("extensions", dict), ("operationName", str)):
+            if payload.get(name) is not None and not isinstance(payload[name], kind):
+                raise json.JSONDecodeError(f"an operation's {name} has the wrong type", "", 0)
+    return message
 
 
 def _text(params: dict[str, object], name: str) -> str | None:

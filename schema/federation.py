@@ -84,6 +84,10 @@ class Federation:
         self.gate: Gate = CLOSED
         # Every citizen this request showed, by NIK: what of them the answer shows.
         self.disclosed: dict[str, Disclosed] = {}
+        # Every NIK the caller named and the gate let it look up, found or not.
+        self.looked_up: set[str] = set()
+        # Reads shared by every field of the operation that asks for them.
+        self._shared: dict[str, asyncio.Future[Any]] = {}
 
     async def read(
         self,
@@ -117,6 +121,8 @@ class Federation:
         if refused:
             log.warning("the gate refused %d citizen(s) the decision let through", len(refused))
         keys = [n for n in dict.fromkeys(niks) if n not in refused]
+        if supplied:
+            self.looked_up.update(keys)
         if not keys:
             return [_refused() if n in refused else None for n in niks]
         wanted = [p for p in BY_NIK if plan.wants(p.field)]
@@ -180,7 +186,15 @@ class Federation:
             else:
                 values["family"] = families.get(profile.family_card_number)
             if wants_matches:
-                values["queueTickets"] = identity.with_matches(nik, values["queueTickets"], matched)
+                values["queueTickets"] = identity.with_matches(
+                    nik,
+                    values["queueTickets"],
+                    matched,
+                    # A citizen sees a walk-in visit as theirs only when the match is certain.
+                    min_confidence=1.0
+                    if self.viewer is not None and self.viewer.is_citizen
+                    else 0.0,
+                )
             if wants_log:
                 values["accessLog"] = (
                     access_log
@@ -296,16 +310,26 @@ class Federation:
         return relations, card
 
     async def service_centres(self) -> list[Any]:
-        centres: list[Any] = await self.read(
-            Source.ANTRIAN, lambda db, _: antrian_reads.service_centres(db), ()
+        """The Antrian catalogue; read once per operation however many aliases ask."""
+        centres: list[Any] = await self._once(
+            "service_centres",
+            lambda: self.read(Source.ANTRIAN, lambda db, _: antrian_reads.service_centres(db), ()),
         )
         return centres
 
     async def district_service_types(self) -> list[Any]:
-        types: list[Any] = await self.read(
-            Source.APK, lambda db, _: apk_reads.service_types(db), ()
+        """The APK catalogue; read once per operation however many aliases ask."""
+        types: list[Any] = await self._once(
+            "district_service_types",
+            lambda: self.read(Source.APK, lambda db, _: apk_reads.service_types(db), ()),
         )
         return types
+
+    async def _once(self, name: str, read: Callable[[], Awaitable[Any]]) -> Any:
+        pending = self._shared.get(name)
+        if pending is None:
+            pending = self._shared[name] = asyncio.ensure_future(read())
+        return await asyncio.shield(pending)
 
 
 def _assets_of(nik: str, servants: Any, assets: Any) -> Any:

@@ -81,6 +81,19 @@ def show(
     shown = supplied or nik == viewer.nik or viewer.may(IDENTITY)
     if not shown:
         citizen.nik = NIK(nik).masked()  # type: ignore[assignment]
+        # The NIK is the kecamatan, the birth date (+40 for women) and a serial that is
+        # usually 0001: beside the address and sex, the birth date would rebuild it.
+        if "birthDate" in selected:
+            citizen.birth_date = Forbidden(  # type: ignore[assignment]
+                "birthDate of a citizen shown with a masked NIK needs the scope"
+                f" {IDENTITY}: with the address and sex it would rebuild the NIK",
+                scope=IDENTITY,
+            )
+            selected.discard("birthDate")
+        if citizen.employment is not None and not isinstance(citizen.employment, Exception):
+            # A NIP opens with the birth date and holds the sex: the same rebuild.
+            servant = citizen.employment
+            citizen.employment = replace(servant, nip=_masked_nip(servant.nip))
     if isinstance(citizen.procurement_roles, list):
         # An individual's NPWP is their NIK: masked wherever that NIK would be.
         visible = nik if shown else None
@@ -96,6 +109,13 @@ def disclose(disclosed: dict[str, Disclosed], nik: str, fields_: set[str], *sour
     record = disclosed.setdefault(nik, Disclosed())
     record.fields.update(fields_)
     record.sources.update(sources)
+
+
+def _masked_nip(nip: str) -> str:
+    """``********200606*001``: the birth date and the sex digit hidden."""
+    if len(nip) != 18:
+        return "*" * len(nip)
+    return "*" * 8 + nip[8:14] + "*" + nip[15:]
 
 
 def _with_npwp_masked(role: Any, visible_nik: str | None, viewer: Viewer) -> Any:

@@ -118,6 +118,32 @@ def measure(document: DocumentNode, operation_name: str | None) -> Measure | Non
     return Measure(figures.fields, figures.depth, figures.top, work)
 
 
+def root_names(document: DocumentNode, operation_name: str | None) -> set[str]:
+    """The names of the fields the operation may run at its root, whatever the directives
+    say (a superset), each fragment read once; empty when no operation is found."""
+    operation = operation_of(document, operation_name)
+    if operation is None:
+        return set()
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    names: set[str] = set()
+    pending = [operation.selection_set]
+    seen: set[str] = set()
+    while pending:
+        for selection in pending.pop().selections:
+            if isinstance(selection, FieldNode):
+                names.add(selection.name.value)
+            elif isinstance(selection, InlineFragmentNode):
+                pending.append(selection.selection_set)
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                if name not in seen and name in fragments:
+                    seen.add(name)
+                    pending.append(fragments[name].selection_set)
+    return names
+
+
 @dataclass(frozen=True, slots=True)
 class Visit:
     """One field of the answer: where it answers, what it is, and its coerced arguments."""

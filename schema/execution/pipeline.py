@@ -36,7 +36,7 @@ from strawberry.schema.schema import validate_document
 
 from schema.errors import AuditUnavailable, HubError, LimitExceeded
 from schema.execution import gate
-from schema.execution.document import measure, walk
+from schema.execution.document import measure, root_names, walk
 from schema.execution.errors import client_error, client_errors
 from schema.execution.policy import Decision, anonymous_may_run, decide, named_niks
 
@@ -75,7 +75,7 @@ class OperationPipeline(SchemaExtension):
     """One operation from its document to its recorded answer: see the module docstring."""
 
     context: Context
-    refusal: HubError | Refusal | None = None
+    refusal: HubError | Refusal | RefusedWith | None = None
     decision: Decision | None = None
 
     async def on_operation(self) -> AsyncIterator[None]:
@@ -165,6 +165,11 @@ class OperationPipeline(SchemaExtension):
         document = execution.graphql_document
         if document is None:
             return
+        viewer = context.viewer
+        if viewer is None and not anonymous_may_run(root_names(document, execution.operation_name)):
+            # Before the variables are even coerced: an anonymous caller gets no work done.
+            self._refuse(context.unauthenticated("a bearer access token is required"))
+            return
         visits = walk(
             execution.schema._schema,
             document,
@@ -172,18 +177,21 @@ class OperationPipeline(SchemaExtension):
             execution.variables,
         )
         if visits and isinstance(visits[0], GraphQLError):
-            return  # variables that do not coerce: graphql-core answers with these errors
-        viewer = context.viewer
+            # A variable or an argument that does not coerce: the whole operation is
+            # refused, never executed in part without its decision.
+            self.refusal = RefusedWith(visits)
+            execution.graphql_document = _REFUSED_DOCUMENT
+            return
         if viewer is None:
-            if not anonymous_may_run(visits):  # type: ignore[arg-type]
-                self._refuse(context.unauthenticated("a bearer access token is required"))
             return  # the gate stays closed: no citizen is built for an anonymous caller
-        niks = set(named_niks(visits))  # type: ignore[arg-type]
+        named = named_niks(visits)  # type: ignore[arg-type]
         limit = context.limits.max_citizens
-        if len(niks) > limit:
+        if len(named) > limit:
+            # Every NIK counts, repeated or not: a NIK named ten thousand times is ten
+            # thousand citizens to build and answer.
             raise LimitExceeded(
                 f"an operation may name at most {limit} NIKs (citizen and citizens, every"
-                f" alias counted), this one names {len(niks)}",
+                f" alias and every repetition counted), this one names {len(named)}",
                 limit="batch_size",
                 maximum=limit,
             )
@@ -197,10 +205,15 @@ class OperationPipeline(SchemaExtension):
         context = self.context
         viewer = context.viewer
         disclosed = context.federation.disclosed
-        if viewer is None or not disclosed:
+        # Charged: every citizen shown, and every NIK the caller looked up even where
+        # no one has it (that answer, too, says something about the NIK).
+        charged = disclosed.keys() | context.federation.looked_up
+        if viewer is None or not charged:
             return
         if context.limiter is not None:
-            await context.limiter.charge_niks(viewer.limit_key, sorted(disclosed))
+            await context.limiter.charge_niks(viewer.limit_key, sorted(charged))
+        if not disclosed:
+            return
         if context.audit is None:
             raise AuditUnavailable("the disclosure log is not connected; no citizen data")
         try:
@@ -249,7 +262,16 @@ def _too_large(document: DocumentNode, operation_name: str | None) -> LimitExcee
     return None
 
 
-def _refused(refusal: HubError | Refusal) -> ExecutionResult:
+class RefusedWith:
+    """An operation refused with errors graphql-core itself produced (coercion)."""
+
+    def __init__(self, errors: list[GraphQLError]) -> None:
+        self.errors = errors
+
+
+def _refused(refusal: HubError | Refusal | RefusedWith) -> ExecutionResult:
+    if isinstance(refusal, RefusedWith):
+        return ExecutionResult(data=None, errors=refusal.errors)
     if isinstance(refusal, HubError):
         return ExecutionResult(
             data=None, errors=[GraphQLError(str(refusal), extensions=refusal.extensions)]

@@ -29,6 +29,8 @@ from graphql.language import Visitor
 from graphql.language.visitor import REMOVE
 
 from connectors.base import Source
+from identity.errors import InvalidIdentifier
+from identity.kinds import HELD_BY, IdentifierKind, canonical
 from schema.execution.document import Visit
 from schema.execution.ports import Relation, Viewer
 from schema.scopes import ANONYMOUS_ROOT_FIELDS, CHILD_FIELDS, FAMILY, FIELD_SCOPES
@@ -116,9 +118,9 @@ def named_niks(visits: Sequence[Visit]) -> list[str]:
     return found
 
 
-def anonymous_may_run(visits: Sequence[Visit]) -> bool:
+def anonymous_may_run(root_fields: set[str]) -> bool:
     """An anonymous caller may read the schema and the public catalogues, nothing else."""
-    return all(v.name in ANONYMOUS_ROOT_FIELDS for v in visits if len(v.path) == 1)
+    return root_fields <= ANONYMOUS_ROOT_FIELDS
 
 
 def decide(
@@ -166,13 +168,16 @@ def _root_denial(
 ) -> Denial | None:
     if len(visit_.path) != 1:
         return None
-    # SIAK's identifiers are NIKs and family cards: resolving a card lists its
-    # members, the family's composition, which siak:family guards.
-    resolves_siak = visit_.name == "resolveIdentity" and visit_.arguments["system"] is Source.SIAK
-    if resolves_siak and not viewer.may(FAMILY):
+    # Resolving a family card, in whichever system holds it (SIAK, PSB), lists its
+    # members: the family's composition, which siak:family guards.
+    if (
+        visit_.name == "resolveIdentity"
+        and not viewer.may(FAMILY)
+        and _reads_as_family_card(visit_.arguments["system"], visit_.arguments["identifier"])
+    ):
         return _forbidden(
             visit_,
-            f"resolving a SIAK family card lists its members: it needs the scope {FAMILY}",
+            f"resolving a family card lists its members: it needs the scope {FAMILY}",
             scope=FAMILY,
         )
     if not viewer.is_citizen:
@@ -198,6 +203,16 @@ def _root_denial(
                 visit_, "a citizen token sees its own family card only", reason="not_own_data"
             )
     return None
+
+
+def _reads_as_family_card(system: Source, identifier: str) -> bool:
+    if IdentifierKind.KK not in HELD_BY[system]:
+        return False
+    try:
+        canonical(IdentifierKind.KK, identifier)
+    except InvalidIdentifier:
+        return False
+    return True
 
 
 def _field_denial(

@@ -57,8 +57,18 @@ async def matched_tickets(
     return out
 
 
-def with_matches(nik: str, exact: Any, matched: dict[str, list[MatchedTicket]] | Exception) -> Any:
+def with_matches(
+    nik: str,
+    exact: Any,
+    matched: dict[str, list[MatchedTicket]] | Exception,
+    *,
+    min_confidence: float = 0.0,
+) -> Any:
     """The citizen's tickets: those carrying the NIK and those matched to it, newest first.
+
+    Matches below ``min_confidence`` are left out: a phone several people gave may
+    have brought someone else to the counter, and a citizen is not shown another
+    person's visit as theirs.
 
     When the hub's store cannot answer, the tickets carrying the NIK still show
     (``extensions.sources`` reports HUB); when Antrian cannot, the field fails.
@@ -69,7 +79,7 @@ def with_matches(nik: str, exact: Any, matched: dict[str, list[MatchedTicket]] |
         if isinstance(matched, SourceError) and matched.source is Store.HUB:
             return exact
         return matched
-    mine = matched.get(nik)
+    mine = [t for t in matched.get(nik, ()) if t.confidence >= min_confidence]
     if not mine:
         return exact
     merged: list[QueueTicket] = [*exact, *mine]

@@ -217,6 +217,8 @@ async def test_resolving_a_family_card_is_logged_and_needs_the_family_scope(
     _, body, _ = await ask(hub_url, resolver, query, k=family.kk)
     assert body["data"]["resolveIdentity"] is None
     assert body["errors"][0]["extensions"] == {"code": "FORBIDDEN", "scope": "siak:family"}
+    _, body, _ = await ask(hub_url, resolver, query.replace("SIAK", "PSB"), k=family.kk)
+    assert body["errors"][0]["extensions"] == {"code": "FORBIDDEN", "scope": "siak:family"}
     both = await grant(
         hub_settings, frozenset({"identity:resolve", "siak:family"}), name="qa-resolver-2"
     )
@@ -345,3 +347,76 @@ async def test_relatives_with_masked_niks_are_told_apart_by_ids_bound_to_the_cal
     card = "query($k: String!) { family(familyCardNumber: $k) { members { id } } }"
     _, theirs, _ = await ask(hub_url, partner, card, k=family.kk)
     assert not set(ids) & {m["id"] for m in theirs["data"]["family"]["members"]}
+
+
+# The second review's findings, each with a variant.
+
+
+async def test_a_nik_repeated_in_a_list_counts_every_time(
+    hub_url: str, citizen: dict[str, str], family: Family
+) -> None:
+    query = "query($n: [NIK!]!) { citizens(niks: $n) { nik } }"
+    _, body, _ = await ask(hub_url, citizen, query, n=[family.head.nik] * 101)
+    assert body["data"] is None
+    assert body["errors"][0]["extensions"]["limit"] == "batch_size"
+    aliased = " ".join(f'a{i}: citizen(nik: "{family.head.nik}") {{ nik }}' for i in range(25))
+    spread = f"query($n: [NIK!]!) {{ {aliased} x: citizens(niks: $n) {{ nik }} }}"
+    _, body, _ = await ask(hub_url, citizen, spread, n=[family.head.nik] * 76)
+    assert body["errors"][0]["extensions"]["limit"] in ("batch_size", "root_fields")
+
+
+@pytest.mark.parametrize("kind", ["anonymous", "partner"])
+async def test_an_argument_that_does_not_coerce_refuses_the_whole_operation(
+    hub_url: str, hub_settings: Settings, family: Family, kind: str
+) -> None:
+    headers = (
+        {}
+        if kind == "anonymous"
+        else await grant(hub_settings, frozenset({"siak:profile"}), name="qa-coerce")
+    )
+    query = f"""query($n: NIK = "{family.head.nik}") {{
+        x: citizen(nik: $n) {{ nik }}
+        a: family(familyCardNumber: "{family.kk}") {{ familyCardNumber }}
+        p: resolveIdentity(system: ANTRIAN, identifier: "085629624448") {{ kind }}
+    }}"""
+    status, body, _ = await ask(hub_url, headers, query, n=None)
+    assert body["data"] is None
+    codes = {e["extensions"]["code"] for e in body["errors"]}
+    assert codes == ({"UNAUTHENTICATED"} if kind == "anonymous" else {"BAD_USER_INPUT"})
+    assert status == (401 if kind == "anonymous" else 200)
+
+
+async def test_beside_a_masked_nik_nothing_that_rebuilds_it_is_shown(
+    hub_url: str, hub_settings: Settings, family: Family
+) -> None:
+    scopes = frozenset({"siak:profile", "siak:family", "sikda:read"})
+    partner = await grant(hub_settings, scopes, name="qa-rebuild")
+    query = """query($k: String!) { family(familyCardNumber: $k) { members { citizen {
+        nik birthDate sex address { kecamatanCode } employment { nip }
+    } } } }"""
+    _, body, _ = await ask(hub_url, partner, query, k=family.kk)
+    people = [m["citizen"] for m in body["data"]["family"]["members"]]
+    assert all(p["nik"] == "3671" + "*" * 12 and p["birthDate"] is None for p in people)
+    refused = [e for e in body["errors"] if e["path"][-1] == "birthDate"]
+    assert len(refused) == len(people)
+    assert all(e["extensions"]["scope"] == "identity:resolve" for e in refused)
+    nips = [p["employment"]["nip"] for p in people if p["employment"]]
+    assert nips and all(n.startswith("********") and n[14] == "*" for n in nips)
+    # The rebuild the review did (kecamatan + day(+40) + month + year + 0001) has nothing
+    # to start from: no birth date, and no NIP that carries one.
+    for member in family.members:
+        assert member.birth_date.strftime("%Y%m%d") not in str(body)
+
+
+async def test_looking_up_nobodys_nik_costs_budget_like_anyone_elses(
+    small_hub: tuple[Any, str, Settings],
+) -> None:
+    _, url, settings = small_hub  # six distinct NIKs an hour
+    partner = await grant(settings, frozenset({"psb:read"}), name="qa-oracle")
+    nobody = [f"367101311299999{i}" for i in range(7)]  # 31-12-1999, serials nobody has
+    query = "query($n: [NIK!]!) { citizens(niks: $n) { __typename } }"
+    _, body, _ = await ask(url, partner, query, n=nobody[:6])
+    assert body["data"] == {"citizens": [None] * 6}
+    _, body, _ = await ask(url, partner, query, n=nobody[6:])
+    assert body["data"] is None
+    assert body["errors"][0]["extensions"]["limit"] == "subject_budget"

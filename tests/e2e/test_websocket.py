@@ -179,3 +179,26 @@ async def test_no_operation_answers_after_the_token_expires(
         # Refused as its own operation, or the socket already closed: never data.
         assert answer.get("data") is None
         assert family.head.nik not in str(answer)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        {"type": "subscribe", "id": "1", "payload": None},
+        {"type": "subscribe", "id": "1", "payload": {"query": 5}},
+        {"type": "subscribe", "id": {"a": 1}, "payload": {"query": "{ __typename }"}},
+        {"type": "subscribe", "id": "1", "payload": {"query": "{ __typename }", "variables": [1]}},
+        ["not", "an", "object"],
+        {"type": 7},
+    ],
+)
+async def test_a_malformed_message_closes_the_socket_cleanly_without_a_traceback(
+    ws_hub: tuple[Any, str, Settings], message: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    _, url, _ = ws_hub
+    async with aiohttp.ClientSession() as session, await connect(session, url) as ws:
+        socket = Socket(ws)
+        assert (await socket.init({}))["type"] == "connection_ack"
+        await ws.send_json(message)
+        assert await socket.closed(within=5) == 4400
+    assert "Traceback" not in caplog.text

@@ -60,3 +60,15 @@ def test_when_antrian_fails_the_field_fails() -> None:
     assert with_matches(NIK, antrian, {}) is antrian
     second_read = SourceUnavailable(Source.ANTRIAN, "timeout")
     assert with_matches(NIK, [_ticket("1", 20)], second_read) is second_read
+
+
+def test_an_uncertain_match_is_left_out_where_only_certain_ones_may_show() -> None:
+    exact = [_ticket("1", 20)]
+    matched = {
+        NIK: [
+            _ticket("3", 12, MatchedTicket, confidence=0.4),  # a phone several people gave
+            _ticket("4", 13, MatchedTicket, confidence=1.0),
+        ]
+    }
+    shown = with_matches(NIK, exact, matched, min_confidence=1.0)  # type: ignore[arg-type]
+    assert [t.id for t in shown] == ["1", "4"]
