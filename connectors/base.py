@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Hashable, Iterable
+from collections.abc import AsyncIterator, Hashable, Iterable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
@@ -12,6 +13,8 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 import asyncpg
 
 if TYPE_CHECKING:
+    from asyncpg.pool import PoolConnectionProxy
+
     from connectors.city import City
 
 # What "the database did not answer" means, for every caller of asyncpg here: the
@@ -74,6 +77,13 @@ class SourceDB:
         """
         async with self.pool.acquire() as conn:
             await conn.fetchval("SELECT 1")
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        """One pooled connection inside a transaction, committed when the block ends and
+        rolled back when it raises; its statements count in ``statements`` like reads."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            yield Transaction(self, conn)
 
 
 class SourceDBs(dict[Source, SourceDB]):
@@ -148,3 +158,51 @@ def group(records: Iterable[Any], key: str) -> dict[str, list[Any]]:
     for record in records:
         out.setdefault(getattr(record, key), []).append(record)
     return out
+
+
+class Transaction:
+    """A connection inside a transaction (:meth:`SourceDB.transaction`): every statement it
+    sends is counted in its database's ``statements``."""
+
+    def __init__(self, db: SourceDB, conn: PoolConnectionProxy) -> None:
+        self.db = db
+        self.conn = conn
+
+    async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
+        self.db.statements += 1
+        return await self.conn.fetch(sql, *args)
+
+    async def fetchrow(self, sql: str, *args: Any) -> asyncpg.Record | None:
+        self.db.statements += 1
+        return await self.conn.fetchrow(sql, *args)
+
+    async def execute(self, sql: str, *args: Any) -> str:
+        self.db.statements += 1
+        return await self.conn.execute(sql, *args)
+
+
+class WriteRefused(ValueError):
+    """A write a connector refused before touching its product, for bad input or a rule
+    of the product (a full day, a ticket already held…); nothing was written.
+
+    ``field`` names the input at fault (``visit_date``, ``details.purpose``), ``rule``
+    the rule it breaks (``fully_booked``), and the message, in English, says both and
+    is safe to show the client: it quotes what the client sent, never other people's data.
+
+    ::
+
+        ValueError
+        └── WriteRefused                 connectors.base
+            ├── BookingRefused           connectors.antrian.writes (book_ticket)
+            ├── CancelRefused            connectors.antrian.writes (cancel_ticket)
+            ├── CounterRefused           connectors.antrian.counter
+            └── RequestRefused           connectors.apk.writes (submit_request)
+
+    Database failures are not refusals: they propagate as :data:`DATABASE_ERRORS`.
+    """
+
+    def __init__(self, field: str, rule: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.rule = rule
+        self.message = message

@@ -20,6 +20,7 @@ from hub.auth.cli import AUTH_COMMANDS, add_auth_parsers, run_auth
 from hub.auth.errors import KeyStoreError
 from hub.auth.keys import require_key_encryption_key
 from hub.auth.tokens import signing_keys
+from hub.counter import COUNTER_COMMANDS, add_counter_parsers, run_counter
 from hub.databases import Databases, resolve
 from hub.demo import demo_tokens
 from hub.identity.cli import add_identity_parser, format_sync, run_identity
@@ -65,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_identity(args, settings)
         if command in AUTH_COMMANDS:
             return run_auth(args, settings)
+        if command in COUNTER_COMMANDS:
+            return run_counter(args, settings)
     except (SettingsError, SeedRefused, KeyStoreError) as exc:
         print(f"citizen-hub: {exc}", file=sys.stderr)
         return 2
@@ -103,6 +106,7 @@ def _parser() -> argparse.ArgumentParser:
     add_audit_parser(commands)
     add_identity_parser(commands)
     add_auth_parsers(commands)
+    add_counter_parsers(commands)
     return parser
 
 

@@ -90,15 +90,36 @@ CENTRES: tuple[CentreSpec, ...] = (
 )
 
 
+# How else the days are written on the counters' own forms: any case, "Jum'at", "Ahad".
+_DAY_NUMBERS = {name.lower(): n for n, name in enumerate(DAY_NAMES, start=1)} | {
+    "jum'at": 5,
+    "ahad": 7,
+}
+
+
 def open_weekdays(opening_days: str) -> tuple[int, ...]:
-    """ISO weekdays (1 = Monday) of a posted range like "Senin-Jumat" or list "Senin, Rabu"."""
+    """ISO weekdays (1 = Monday) of a posted range like "Senin-Jumat" or list "Senin, Rabu".
+
+    Day names are read in any case, ranges with a hyphen or an en dash; a day name it
+    does not know raises ``ValueError`` naming it.
+    """
     days: list[int] = []
-    for part in opening_days.replace(" ", "").split(","):
+    text = opening_days.replace(" ", "").replace("–", "-").lower()
+    for part in filter(None, text.split(",")):
         first, _, last = part.partition("-")
-        start = DAY_NAMES.index(first)
-        end = DAY_NAMES.index(last) if last else start
-        days.extend(range(start + 1, end + 2))
+        start = _day_number(first)
+        end = _day_number(last) if last else start
+        # A range over the weekend ("Jumat-Senin") runs on into next week.
+        days.extend(
+            range(start, end + 1) if start <= end else (*range(start, 8), *range(1, end + 1))
+        )
     return tuple(sorted(set(days)))
+
+
+def _day_number(name: str) -> int:
+    if name not in _DAY_NUMBERS:
+        raise ValueError(f"{name!r} is no day name (Senin … Minggu)")
+    return _DAY_NUMBERS[name]
 
 
 def service_code(centre: str, prefix: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, time
 from typing import TYPE_CHECKING
 
 from connectors.antrian import SOURCE
@@ -23,6 +23,7 @@ from connectors.antrian.records import (
     TicketStatus,
 )
 from connectors.base import digit_keys, group, unique_keys
+from connectors.clock import WIB
 from identity.kinds import IdentifierKind
 from identity.phone import canonical_phone
 from identity.sightings import ByPhoneOnly, CarriesNIK, Sighting, held
@@ -32,25 +33,28 @@ if TYPE_CHECKING:
 
     from connectors.base import SourceDB
 
-WIB = timezone(timedelta(hours=7), "WIB")
 
-_NIK = "regexp_replace(t.nik, '[^0-9]', '', 'g')"
-_PHONE = "regexp_replace(regexp_replace(t.no_hp, '[^0-9]', '', 'g'), '^62', '0')"
-_TICKETS = f"""
+# The normalised NIK and phone of ticket ``t``: the expressions the indexes are built on.
+NIK_DIGITS = "regexp_replace(t.nik, '[^0-9]', '', 'g')"
+PHONE_CANONICAL = "regexp_replace(regexp_replace(t.no_hp, '[^0-9]', '', 'g'), '^62', '0')"
+# What :func:`ticket_from_row` reads, for any statement about tickets ``t``.
+TICKET_SELECT = f"""
 SELECT t.id_tiket, t.nomor_tiket, t.tanggal, g.kode_gerai, g.nama_gerai, l.kode_layanan,
        l.nama_layanan, l.instansi, k.nama_loket, t.status, t.sumber, t.nama,
        t.waktu_ambil, t.waktu_panggil, t.waktu_selesai,
-       {_NIK} AS nik_bersih, {_PHONE} AS hp_bersih
+       {NIK_DIGITS} AS nik_bersih, {PHONE_CANONICAL} AS hp_bersih
   FROM tiket t
   JOIN layanan l ON l.kode_layanan = t.kode_layanan
   JOIN gerai g ON g.kode_gerai = l.kode_gerai
   LEFT JOIN loket k ON k.kode_loket = t.kode_loket
+"""
+_TICKETS = f"""{TICKET_SELECT}
  WHERE {{key}} = ANY($1::{{array}})
  ORDER BY t.tanggal DESC, t.waktu_ambil DESC
 """
-_BY_NIK = _TICKETS.format(key=_NIK, array="text[]")
-_BY_PHONE = _TICKETS.format(key=_PHONE, array="text[]")
-_BY_ID = _TICKETS.format(key="t.id_tiket", array="bigint[]")
+_BY_NIK = _TICKETS.format(key=NIK_DIGITS, array="text[]")
+_BY_PHONE = _TICKETS.format(key=PHONE_CANONICAL, array="text[]")
+BY_ID_SQL = _TICKETS.format(key="t.id_tiket", array="bigint[]")
 
 _CENTRES = """
 SELECT g.kode_gerai, g.nama_gerai, g.alamat, g.hari_buka, g.jam_buka, g.jam_tutup,
@@ -64,14 +68,14 @@ SELECT g.kode_gerai, g.nama_gerai, g.alamat, g.hari_buka, g.jam_buka, g.jam_tutu
  ORDER BY g.kode_gerai
 """
 
-_REFERENCED = f"SELECT {_NIK} AS nik FROM tiket t WHERE t.nik IS NOT NULL"
+_REFERENCED = f"SELECT {NIK_DIGITS} AS nik FROM tiket t WHERE t.nik IS NOT NULL"
 _SIGHTINGS = "SELECT id_tiket, nik, no_hp, nama FROM tiket ORDER BY id_tiket"
 
 
 async def tickets_by_nik(db: SourceDB, niks: Sequence[str]) -> dict[str, list[QueueTicket]]:
     """Every ticket of each NIK found, newest first; keys are clean 16-digit NIKs."""
     rows = await db.fetch(_BY_NIK, digit_keys(niks))
-    return group((_ticket(row) for row in rows), "nik")
+    return group((ticket_from_row(row) for row in rows), "nik")
 
 
 async def tickets_by_phone(db: SourceDB, phones: Sequence[str]) -> dict[str, list[QueueTicket]]:
@@ -81,14 +85,14 @@ async def tickets_by_phone(db: SourceDB, phones: Sequence[str]) -> dict[str, lis
     (phones that cannot be one are left out).
     """
     rows = await db.fetch(_BY_PHONE, unique_keys(p for p in map(canonical_phone, phones) if p))
-    return group((_ticket(row) for row in rows), "phone")
+    return group((ticket_from_row(row) for row in rows), "phone")
 
 
 async def tickets_by_id(db: SourceDB, ids: Sequence[str]) -> dict[str, QueueTicket]:
     """The ticket of each id found, keyed by the id as a string (non-numeric ids find none)."""
     keys = unique_keys(int(i) for i in ids if i.isdigit() and len(i) < 19)
-    rows = await db.fetch(_BY_ID, keys)
-    return {str(row["id_tiket"]): _ticket(row) for row in rows}
+    rows = await db.fetch(BY_ID_SQL, keys)
+    return {str(row["id_tiket"]): ticket_from_row(row) for row in rows}
 
 
 async def service_centres(db: SourceDB) -> list[ServiceCentre]:
@@ -125,7 +129,8 @@ def _local(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=WIB) if moment is not None else None
 
 
-def _ticket(row: asyncpg.Record) -> QueueTicket:
+def ticket_from_row(row: asyncpg.Record) -> QueueTicket:
+    """The typed ticket of a row selected with :data:`TICKET_SELECT`."""
     taken = _local(row["waktu_ambil"])
     assert taken is not None  # NOT NULL in the schema
     return QueueTicket(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 
 class TicketStatus(enum.Enum):
@@ -15,6 +15,10 @@ class TicketStatus(enum.Enum):
     SERVED = "DILAYANI"
     CANCELLED = "BATAL"
     NO_SHOW = "TIDAK_HADIR"
+
+
+# The tickets that hold a place of the day's quota: not cancelled, not a no-show.
+ACTIVE_STATUSES = (TicketStatus.WAITING, TicketStatus.CALLED, TicketStatus.SERVED)
 
 
 class TicketChannel(enum.Enum):
@@ -70,3 +74,63 @@ class QueueTicket:
     taken_at: datetime
     called_at: datetime | None
     served_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class BookingRequest:
+    """What :func:`connectors.antrian.writes.book_ticket` is asked for.
+
+    ``phone`` and ``nik`` are as typed (checked and stored clean); ``nik`` is ``None``
+    for a walk-in an officer books with a phone only. ``channel`` is the ``sumber``
+    written: ``ONLINE`` (a citizen's own booking, which needs a NIK) or ``WALK_IN``
+    (booked at the centre). ``fingerprint`` is a digest of the request the client made
+    (see ``connectors.idempotency.request_fingerprint``), stored with ``idempotency_key``.
+    """
+
+    centre_code: str
+    service_code: str
+    visit_date: date
+    phone: str
+    nik: str | None
+    name: str | None
+    channel: TicketChannel
+    idempotency_key: str
+    fingerprint: str
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceDay:
+    """How many tickets a service can still give on one day.
+
+    ``open``: the centre opens that day (``hari_buka``), the day is not over (before
+    ``jam_tutup`` when it is today) and the service is active. ``taken`` counts the
+    active tickets (waiting, called, served); ``remaining`` is what is left of the
+    quota, 0 on a day that is not open.
+    """
+
+    service_code: str
+    centre_code: str
+    day: date
+    open: bool
+    quota: int
+    taken: int
+    remaining: int
+
+
+@dataclass(frozen=True, slots=True)
+class QueuePosition:
+    """Where a ticket stands in its day's queue.
+
+    ``ahead`` counts the waiting tickets of the same service and day with a lower
+    number (0 once the ticket is called or over). ``estimated_wait`` is ``ahead`` times
+    ``average_service`` shared by the service's ``counters``, while the ticket waits;
+    ``None`` otherwise. ``average_service`` is the mean time from call to served over
+    the service's last 30 days, or a default when it served no one then.
+    """
+
+    ticket_id: str
+    status: TicketStatus
+    ahead: int
+    counters: int
+    average_service: timedelta
+    estimated_wait: timedelta | None

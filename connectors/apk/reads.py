@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta, timezone
 from typing import TYPE_CHECKING
 
 from connectors.apk import SOURCE
 from connectors.apk.records import DistrictRequest, DistrictServiceType, RequestStatus, StatusChange
 from connectors.base import digit_keys, group, unique_keys
+from connectors.clock import WIB
 from identity.kinds import IdentifierKind
 from identity.phone import canonical_phone
 from identity.regions import KECAMATAN
@@ -20,7 +20,6 @@ if TYPE_CHECKING:
     from connectors.base import SourceDB
 
 # The product stores local wall-clock time without a zone: Kota Tangerang is on WIB.
-WIB = timezone(timedelta(hours=7), "WIB")
 
 # NIK and phone as typed; rows are matched on the expressions the indexes are built on.
 _CLEAN_NIK = "regexp_replace(p.nik_pemohon, '[^0-9]', '', 'g')"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -55,3 +56,32 @@ class DistrictRequest:
     submitted_at: datetime
     status: RequestStatus
     history: tuple[StatusChange, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file sent with a request: its name and size (the file itself goes elsewhere)."""
+
+    name: str
+    size_bytes: int
+
+
+@dataclass(frozen=True, slots=True)
+class SubmitRequest:
+    """What :func:`connectors.apk.writes.submit_request` is asked for.
+
+    ``details`` are the answers the service type asks for
+    (``connectors.apk.details.DETAILS``); ``nik`` and ``phone`` are as typed (checked,
+    and stored clean). ``fingerprint`` is a digest of the request the client made
+    (``connectors.idempotency.request_fingerprint``), stored with ``idempotency_key``.
+    """
+
+    kecamatan_code: str
+    service_code: str
+    details: Mapping[str, str]
+    attachments: Sequence[Attachment]
+    nik: str
+    name: str
+    phone: str | None
+    idempotency_key: str
+    fingerprint: str

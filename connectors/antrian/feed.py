@@ -1,0 +1,423 @@
+"""Tickets as they change: a live source for the hub's subscriptions.
+
+:class:`TicketFeed` holds one dedicated connection to the Antrian database. When the
+trigger of ``notify.sql`` is installed it LISTENs on ``antrian_tiket``; without it,
+it polls, every ``poll_interval`` seconds, the tickets and queues someone watches,
+and compares each row with what it saw last (status, counter, call and serve
+times): one statement per round for every watcher of the instance, and exact for
+every change, a cancellation (which sets no time) included. Every hub instance runs
+its own feed: a notification reaches them all, and each polls for its own watchers.
+
+When its connection breaks (the database restarted, the backend was killed), the
+feed reconnects at once, then with a growing delay; every watcher is told the
+source is unavailable (:class:`FeedUnavailable`) while no connection can be had,
+and that it is back (:class:`FeedRestored`). On every new connection the feed
+first re-reads what is watched, so a change made while it was away still arrives
+as :class:`TicketChanged`.
+
+::
+
+    async with TicketFeed(dsn) as feed:
+        async with feed.watch(tickets={"100231"}, queues={("MPP04-A", day)}) as changes:
+            async for event in changes:
+                ...
+
+A watcher receives at most one pending event per ticket (the latest) and one
+pending availability event, so a slow consumer never makes the feed grow.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
+
+import asyncpg
+
+from connectors.antrian.notify import CHANNEL, notify_installed
+from connectors.antrian.records import TicketStatus
+from connectors.base import DATABASE_ERRORS
+
+if TYPE_CHECKING:
+    from collections.abc import Collection
+
+log = logging.getLogger(__name__)
+
+QueueKey: TypeAlias = tuple[str, date]  # (service code, visit date)
+Mode = Literal["starting", "listen", "poll", "down", "closed"]
+APPLICATION_NAME = "citizen-hub ticket feed"
+
+
+@dataclass(frozen=True, slots=True)
+class TicketChanged:
+    """A watched ticket, or a ticket of a watched queue, was taken or changed; its state now."""
+
+    ticket_id: str
+    service_code: str
+    visit_date: date
+    status: TicketStatus
+    counter: str | None  # kode_loket
+
+
+@dataclass(frozen=True, slots=True)
+class FeedUnavailable:
+    """The Antrian database cannot be reached: no change arrives until :class:`FeedRestored`."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class FeedRestored:
+    """The database is back. Watched tickets that changed meanwhile arrive as
+    :class:`TicketChanged`; anything else shown from Antrian should be read again."""
+
+
+FeedEvent: TypeAlias = TicketChanged | FeedUnavailable | FeedRestored
+
+# The state of the rows someone watches: by ids, or by (service, day).
+_STATE = """
+SELECT t.id_tiket, t.kode_layanan, t.tanggal, t.status, t.kode_loket,
+       t.waktu_panggil, t.waktu_selesai
+  FROM tiket t
+ WHERE t.id_tiket = ANY($1::bigint[])
+    OR (t.kode_layanan, t.tanggal) IN (SELECT * FROM unnest($2::text[], $3::date[]))
+"""
+
+_State: TypeAlias = tuple[str, date, str, str | None, datetime | None, datetime | None]
+
+
+class Watch:
+    """What one consumer watches, and the events for it: use as ``async with`` and
+    iterate. Iteration ends when the watch or its feed is closed."""
+
+    def __init__(self, feed: TicketFeed, tickets: frozenset[int], queues: frozenset[QueueKey]):
+        self.feed = feed
+        self.tickets = tickets
+        self.queues = queues
+        self._pending: dict[object, FeedEvent] = {}
+        self._wake = asyncio.Event()
+        self._closed = False
+
+    async def __aenter__(self) -> Watch:
+        await self.feed._add(self)
+        return self
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop watching; iteration ends once the events already pending are read."""
+        self.feed._remove(self)
+        self._closed = True
+        self._wake.set()
+
+    def __aiter__(self) -> Watch:
+        return self
+
+    async def __anext__(self) -> FeedEvent:
+        while not self._pending:
+            if self._closed:
+                raise StopAsyncIteration
+            self._wake.clear()
+            await self._wake.wait()
+        key = next(iter(self._pending))
+        return self._pending.pop(key)
+
+    def wants(self, change: TicketChanged) -> bool:
+        return (
+            int(change.ticket_id) in self.tickets
+            or (change.service_code, change.visit_date) in self.queues
+        )
+
+    def push(self, event: FeedEvent) -> None:
+        # The latest per ticket, and the latest availability, in the order they came.
+        key: object = event.ticket_id if isinstance(event, TicketChanged) else FeedUnavailable
+        self._pending.pop(key, None)
+        self._pending[key] = event
+        self._wake.set()
+
+
+class TicketFeed:
+    """A live source of Antrian ticket changes for the watchers of one hub instance.
+
+    ``poll_interval``: seconds between two polls when there is no trigger.
+    ``recheck_interval``: how often the feed checks, on an idle connection, that it
+    still answers and whether the trigger was installed or removed meanwhile.
+    ``backoff``: the first and the longest delay between two failed connections.
+    """
+
+    def __init__(
+        self,
+        dsn: str,
+        *,
+        poll_interval: float = 2.0,
+        recheck_interval: float = 30.0,
+        backoff: tuple[float, float] = (0.5, 30.0),
+        connect_timeout: float = 5.0,
+    ) -> None:
+        self.dsn = dsn
+        self.poll_interval = poll_interval
+        self.recheck_interval = recheck_interval
+        self.backoff = backoff
+        self.connect_timeout = connect_timeout
+        self.mode: Mode = "starting"
+        self._watches: set[Watch] = set()
+        self._seen: dict[int, _State] = {}
+        self._known_tickets: set[int] = set()  # watched since before the last read
+        self._known_queues: set[QueueKey] = set()
+        self._notified: set[int] = set()
+        self._wake = asyncio.Event()
+        self._broken = False
+        self._unavailable: FeedUnavailable | None = None
+        self._conn: asyncpg.Connection[Any] | None = None
+        self._conn_lock = asyncio.Lock()
+        self._task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> TicketFeed:
+        self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    def start(self) -> None:
+        """Connect and follow changes in the background (idempotent)."""
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="antrian ticket feed")
+
+    async def close(self) -> None:
+        """Stop following, close the connection and end every watcher's iteration."""
+        self.mode = "closed"
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        for watch in list(self._watches):
+            watch.close()
+
+    def watch(self, tickets: Iterable[str] = (), queues: Iterable[QueueKey] = ()) -> Watch:
+        """A watcher of ``tickets`` (ids) and of every ticket of ``queues`` (service, day);
+        enter it with ``async with`` before iterating."""
+        ids = frozenset(int(i) for i in tickets if i.isdigit() and len(i) < 19)
+        return Watch(self, ids, frozenset(queues))
+
+    async def _add(self, watch: Watch) -> None:
+        self._watches.add(watch)
+        if self._unavailable is not None:
+            watch.push(self._unavailable)
+            return
+        # Read what it watches now, so a change from here on is told (and nothing before).
+        async with self._conn_lock:
+            if self._conn is not None:
+                with contextlib.suppress(*DATABASE_ERRORS):
+                    await self._read(self._conn, self._targets())
+
+    def _remove(self, watch: Watch) -> None:
+        self._watches.discard(watch)
+
+    # The loop: connect, follow, and on a broken connection start again.
+
+    async def _run(self) -> None:
+        failures = crashes = 0
+        while True:
+            try:
+                conn = await asyncpg.connect(
+                    self.dsn,
+                    timeout=self.connect_timeout,
+                    server_settings={"application_name": APPLICATION_NAME},
+                )
+            except DATABASE_ERRORS as exc:
+                failures += 1
+                self._down(exc)
+                await asyncio.sleep(self._delay(failures))
+                continue
+            failures = 0
+            try:
+                await self._follow(conn)
+            except DATABASE_ERRORS as exc:
+                # Try once more at once: a killed backend or a failover is back in a moment.
+                log.info("ticket feed connection lost (%s); reconnecting", type(exc).__name__)
+            except Exception as exc:
+                # A bug of ours: said loudly, and the watchers are told, but the feed
+                # keeps trying rather than leave them waiting for ever.
+                log.exception("ticket feed failed")
+                crashes += 1
+                self._down(exc)
+                await asyncio.sleep(self._delay(crashes))
+            finally:
+                await self._drop(conn)
+
+    async def _follow(self, conn: asyncpg.Connection[Any]) -> None:
+        self._broken = False
+        self._conn = conn
+        conn.add_termination_listener(self._on_terminated)
+        async with self._conn_lock:
+            listening = await notify_installed(conn)
+            if listening:
+                await conn.add_listener(CHANNEL, self._on_notify)
+            # Whatever changed while no connection was listening.
+            await self._read(conn, self._targets())
+        self.mode = "listen" if listening else "poll"
+        self._up()
+        since_check = 0.0
+        while True:
+            wait = self.recheck_interval if listening else self.poll_interval
+            woken = await self._sleep_until_woken(wait)
+            if self._broken:
+                raise ConnectionResetError("the feed's connection was closed")
+            since_check += 0.0 if woken else wait
+            async with self._conn_lock:
+                if listening and self._notified:
+                    ids, self._notified = self._notified, set()
+                    if self._watches:
+                        await self._read(conn, (list(ids), []), report_new=True)
+                elif not listening and not woken:
+                    await self._read(conn, self._targets())
+                if since_check >= self.recheck_interval:
+                    since_check = 0.0
+                    # Answers (a dead connection raises here) and says which mode is right.
+                    if await notify_installed(conn) != listening:
+                        return
+
+    async def _drop(self, conn: asyncpg.Connection[Any]) -> None:
+        self._conn = None
+        self._notified.clear()
+        try:
+            await asyncio.wait_for(conn.close(), timeout=1.0)
+        except asyncio.CancelledError:
+            conn.terminate()
+            raise
+        except Exception:  # a broken connection cannot say goodbye
+            conn.terminate()
+
+    async def _sleep_until_woken(self, seconds: float) -> bool:
+        """Wait for a notification or a broken connection (True), at most ``seconds`` (False)."""
+        try:
+            async with asyncio.timeout(seconds):
+                await self._wake.wait()
+        except TimeoutError:
+            return False
+        finally:
+            self._wake.clear()
+        return True
+
+    def _on_notify(self, conn: object, pid: int, channel: str, payload: object) -> None:
+        if isinstance(payload, str) and payload.isdigit():
+            self._notified.add(int(payload))
+            self._wake.set()
+
+    def _on_terminated(self, conn: object) -> None:
+        # A connection dropped before (ours, closed) may say so late: not the current one.
+        if conn is self._conn:
+            self._broken = True
+            self._wake.set()
+
+    def _delay(self, failures: int) -> float:
+        first, longest = self.backoff
+        delay = min(longest, first * 2 ** (failures - 1))
+        # Instances restarted together should not all knock at the same moment.
+        return float(delay * random.uniform(0.8, 1.2))
+
+    def _down(self, exc: BaseException) -> None:
+        self.mode = "down"
+        if self._unavailable is None:
+            reason = "connection refused" if isinstance(exc, ConnectionRefusedError) else ""
+            self._unavailable = FeedUnavailable(
+                f"the Antrian database cannot be reached ({reason or type(exc).__name__})"
+            )
+            log.warning("ticket feed: %s", self._unavailable.reason)
+            for watch in list(self._watches):
+                watch.push(self._unavailable)
+
+    def _up(self) -> None:
+        if self._unavailable is not None:
+            self._unavailable = None
+            log.info("ticket feed: the Antrian database is back")
+            for watch in list(self._watches):
+                watch.push(FeedRestored())
+
+    # What is watched, read and compared.
+
+    def _targets(self) -> tuple[list[int], list[QueueKey]]:
+        tickets: set[int] = set()
+        queues: set[QueueKey] = set()
+        for watch in self._watches:
+            tickets |= watch.tickets
+            queues |= watch.queues
+        return list(tickets), list(queues)
+
+    async def _read(
+        self,
+        conn: asyncpg.Connection[Any],
+        targets: tuple[Collection[int], Collection[QueueKey]],
+        *,
+        report_new: bool = False,
+    ) -> None:
+        """Read ``targets``, tell the watchers what differs from the last read, remember it.
+
+        A row seen for the first time is a change when its ticket or queue was watched
+        at the last read (a new ticket in a watched queue), or when ``report_new`` (the
+        trigger announced it); otherwise it is where watching starts. ``report_new``
+        reads only announced rows: the rest of what is remembered stays.
+        """
+        tickets, queues = targets
+        if not tickets and not queues:
+            return
+        rows = await conn.fetch(
+            _STATE, list(tickets), [q[0] for q in queues], [q[1] for q in queues]
+        )
+        watched = self._targets()
+        watched_tickets, watched_queues = set(watched[0]), set(watched[1])
+        changes: list[TicketChanged] = []
+        read: set[int] = set()
+        for row in rows:
+            ticket_id: int = row["id_tiket"]
+            state: _State = (
+                row["kode_layanan"],
+                row["tanggal"],
+                row["status"],
+                row["kode_loket"],
+                row["waktu_panggil"],
+                row["waktu_selesai"],
+            )
+            if ticket_id not in watched_tickets and (state[0], state[1]) not in watched_queues:
+                continue  # announced, but nobody here watches it
+            read.add(ticket_id)
+            before = self._seen.get(ticket_id)
+            known = (
+                report_new
+                or ticket_id in self._known_tickets
+                or (state[0], state[1]) in self._known_queues
+            )
+            if before != state and (before is not None or known):
+                changes.append(
+                    TicketChanged(
+                        str(ticket_id), state[0], state[1], TicketStatus(state[2]), state[3]
+                    )
+                )
+            self._seen[ticket_id] = state
+        if not report_new:
+            self._known_tickets, self._known_queues = watched_tickets, watched_queues
+            # Forget the rows nobody watches any more.
+            self._seen = {k: v for k, v in self._seen.items() if k in read}
+        for change in changes:
+            for watch in list(self._watches):
+                if watch.wants(change):
+                    watch.push(change)
