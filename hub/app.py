@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Callable
 import asyncpg
 from aiohttp import web
 
+from connectors.antrian.feed import TicketFeed
 from connectors.base import Source, SourceDB, SourceDBs, Store
 from hub.access import AuditSink
 from hub.audit import DisclosureLog, checkpoint_context, create_audit_pool
@@ -15,9 +16,10 @@ from hub.citizen_ids import load_citizen_ids
 from hub.graphiql import add_graphiql_routes
 from hub.graphql import HubGraphQLView
 from hub.health import health_handler
-from hub.keys import AUDIT_SINK, CITIZEN_IDS, LIMITER
+from hub.keys import AUDIT_SINK, CITIZEN_IDS, LIMITER, TICKET_FEED
 from hub.limits import ClientLimits
 from hub.migrate import migrate
+from hub.oauth import add_citizen_sign_in
 from hub.settings import Settings
 from schema.build import build_schema
 from schema.guard import SourceGuard
@@ -59,14 +61,28 @@ def create_app(settings: Settings, *, limiter: ClientLimits | None = None) -> we
     # OAuth (issue 5): token endpoint, JWKS, metadata; app[hub.auth.TOKEN_VALIDATOR] at
     # startup. After _pools: its startup needs app[HUB_POOL].
     add_oauth_routes(app, settings.auth, HUB_POOL)
+    # Citizens signing in to apps (code flow, consent), CORS, /examples/super-app/.
+    add_citizen_sign_in(app, settings, HUB_POOL, SOURCES)
     # Signed checkpoints of the disclosure log's head, written outside the database;
     # after the OAuth routes, whose startup makes the first signing key.
     app.cleanup_ctx.append(checkpoint_context(settings, HUB_POOL))
+    app.cleanup_ctx.append(_ticket_feed(settings))
     return app
 
 
 async def _to_graphiql(request: web.Request) -> web.StreamResponse:
     raise web.HTTPFound("/graphql")
+
+
+def _ticket_feed(settings: Settings) -> Callable[[web.Application], AsyncIterator[None]]:
+    """The Antrian ticket feed the subscriptions of this instance follow."""
+
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        async with TicketFeed(settings.source_dsns[Source.ANTRIAN]) as feed:
+            app[TICKET_FEED] = feed
+            yield
+
+    return ctx
 
 
 def _pools(

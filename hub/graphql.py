@@ -20,13 +20,16 @@ from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
+from connectors.base import Store
 from hub.access import PURPOSE_HEADER, authenticate
 from hub.auth import TOKEN_VALIDATOR
 from hub.graphiql import graphiql_handler
 from hub.http_input import loads, read_graphql_request
-from hub.keys import AUDIT_SINK, CITIZEN_IDS, LIMITER
+from hub.idempotency import PgIdempotencyStore
+from hub.keys import AUDIT_SINK, CITIZEN_IDS, LIMITER, TICKET_FEED
 from hub.websocket import SocketSession, checked_message
 from schema.context import Context
+from schema.errors import SourceUnavailable
 from schema.execution.errors import client_error
 from schema.execution.ports import Refusal
 
@@ -72,6 +75,8 @@ class HubGraphQLView(GraphQLView[Context, None]):
             audit=request.app[AUDIT_SINK],
             limiter=request.app[LIMITER],
             ids=request.app[CITIZEN_IDS],
+            idempotency=self._idempotency,
+            feed=request.app[TICKET_FEED],
             peer=request.remote,
         )
         if isinstance(response, web.WebSocketResponse):
@@ -93,6 +98,13 @@ class HubGraphQLView(GraphQLView[Context, None]):
         response.headers[REQUEST_ID_HEADER] = context.request_id
         request[REQUEST_ID] = context.request_id
         return context
+
+    def _idempotency(self, scope: str) -> PgIdempotencyStore:
+        """The idempotency keys of one kind of write, in the hub's own database."""
+        store = getattr(self.sources, "store", None)
+        if store is None:
+            raise SourceUnavailable(Store.HUB, "the hub database is not connected")
+        return PgIdempotencyStore(store, scope)
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         session = context.transport

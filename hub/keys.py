@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from connectors.antrian.feed import TicketFeed
 from hub.access import AuditSink
 from hub.limits import ClientLimits
 from identity.opaque import CitizenIds
@@ -11,3 +12,4 @@ from identity.opaque import CitizenIds
 AUDIT_SINK = web.AppKey("audit_sink", AuditSink)
 LIMITER = web.AppKey("limiter", ClientLimits)
 CITIZEN_IDS = web.AppKey("citizen_ids", CitizenIds)
+TICKET_FEED = web.AppKey("ticket_feed", TicketFeed)

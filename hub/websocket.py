@@ -81,9 +81,7 @@ class SocketSession:
         else:
             viewer, refusal = await authenticate(self.validator, self.authorization, self.purpose)
         if refusal is not None and self.authorization is not None:
-            self._close_soon(
-                EXPIRED if "expired" in refusal.message else FORBIDDEN, refusal.message
-            )
+            self.close_soon(EXPIRED if "expired" in refusal.message else FORBIDDEN, refusal.message)
         return viewer, refusal
 
     async def _watch_token(self) -> None:
@@ -108,7 +106,8 @@ class SocketSession:
             log.exception("websocket token watch failed; closing the socket")
             await self._close(FORBIDDEN, "the access token could not be checked")
 
-    def _close_soon(self, code: int, reason: str) -> None:
+    def close_soon(self, code: int, reason: str) -> None:
+        """Close the socket with ``code`` once the current message is answered."""
         asyncio.get_running_loop().create_task(self._close(code, reason))
 
     async def _close(self, code: int, reason: str) -> None:

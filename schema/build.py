@@ -11,8 +11,10 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from schema.execution.pipeline import OperationPipeline
+from schema.mutation import Mutation
 from schema.query import Query
 from schema.scalars import SCALAR_MAP
+from schema.subscription import Subscription
 
 
 class SourcesReport(SchemaExtension):
@@ -36,6 +38,8 @@ class HubSchema(strawberry.Schema):
 def build_schema() -> strawberry.Schema:
     return HubSchema(
         query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
         config=StrawberryConfig(scalar_map=dict(SCALAR_MAP)),
         # Classes: strawberry builds each extension per operation. The pipeline
         # parses, measures, validates (both cached), decides, executes and records.

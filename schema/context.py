@@ -9,11 +9,15 @@ from typing import TYPE_CHECKING
 
 import strawberry
 
+from schema.execution.commands import Commands, IdempotencyStores
+from schema.execution.live import Live
 from schema.execution.ports import Refusal, Viewer
+from schema.execution.recording import charge_and_record
 from schema.federation import Federation
 from schema.guard import RequestSources, SourceGuard
 
 if TYPE_CHECKING:
+    from connectors.antrian.feed import TicketFeed
     from connectors.base import Source, SourceDB
     from hub.settings import Limits
     from identity.opaque import CitizenIds
@@ -52,17 +56,32 @@ class Context:
     on_refuse: Callable[[Refusal], None] | None = None
     peer: str | None = None
     reauthenticate: Authenticate | None = None
+    idempotency: IdempotencyStores | None = None
+    feed: TicketFeed | None = None
     transport: object | None = None  # the transport's own state (hub.websocket.SocketSession)
     connection_params: dict[str, object] | None = None  # a websocket's connection_init payload
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     seen: RequestSources = field(default_factory=RequestSources)
     federation: Federation = field(init=False)
+    commands: Commands = field(init=False)
+    live: Live = field(init=False)
+    acting_for: dict[str, str | None] = field(default_factory=dict, init=False)
     operations: int = field(default=0, init=False)
 
     def __post_init__(self) -> None:
         self.federation = Federation(
             self.sources, self.guard, self.seen, self.viewer, self.audit, self.ids
         )
+        self.commands = Commands(self.federation, self.idempotency, self.acting_for)
+        self.live = Live(
+            self.federation, self.feed, lambda: charge_and_record(self), self.close_socket
+        )
+
+    def close_socket(self, code: int, reason: str) -> None:
+        """On a websocket, close it (4401, 4403) once this message is answered."""
+        close_soon = getattr(self.transport, "close_soon", None)
+        if close_soon is not None:
+            close_soon(code, reason)
 
     def for_operation(self) -> Context:
         """A fresh context for the next operation of this connection.

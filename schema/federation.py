@@ -21,6 +21,9 @@ import secrets
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
+from strawberry.dataloader import DataLoader
+
+from connectors.antrian import capacity as capacity_reads
 from connectors.antrian import reads as antrian_reads
 from connectors.apk import reads as apk_reads
 from connectors.base import Source, SourceDB, SourceDBs, Store
@@ -28,7 +31,7 @@ from connectors.siak import reads as siak_reads
 from connectors.sipbd import reads as sipbd_reads
 from identity.opaque import KEY_BYTES, CitizenIds
 from schema.citizen.types import Citizen, Family, FamilyMember
-from schema.errors import AuditUnavailable, Forbidden, SourceUnavailable
+from schema.errors import AuditUnavailable, BadUserInput, Forbidden, SourceUnavailable
 from schema.execution.gate import CLOSED, Gate
 from schema.execution.ports import Disclosed, DisclosureSink, Relation, Viewer
 from schema.guard import RequestSources, SourceGuard
@@ -52,6 +55,7 @@ def _refused() -> Forbidden:
 
 ACCESS_LOG_DEFAULT = 20
 ACCESS_LOG_MAX = 200
+MAX_CAPACITY_DAYS = 60
 _FAMILY_CITIZEN_PATHS = (("head",), ("members", "citizen"))
 
 
@@ -88,6 +92,7 @@ class Federation:
         self.looked_up: set[str] = set()
         # Reads shared by every field of the operation that asks for them.
         self._shared: dict[str, asyncio.Future[Any]] = {}
+        self._loaders: dict[str, DataLoader[Any, Any]] = {}
 
     async def read(
         self,
@@ -308,6 +313,37 @@ class Federation:
         }
         relations[viewer.nik] = Relation.SELF
         return relations, card
+
+    async def capacity(self, service_code: str, days: int) -> list[Any]:
+        """A service's coming days; every service the answer asks about in one statement."""
+        if not 1 <= days <= MAX_CAPACITY_DAYS:
+            raise BadUserInput(
+                f"days: 1 to {MAX_CAPACITY_DAYS}", rule="capacity_days", field="days"
+            )
+        loader = self._loaders.get("capacity")
+        if loader is None:
+            loader = self._loaders["capacity"] = DataLoader(load_fn=self._capacities)
+        found: list[Any] = await loader.load((service_code, days))
+        return found
+
+    async def _capacities(self, keys: Sequence[tuple[str, int]]) -> list[list[Any]]:
+        days = max(d for _, d in keys)
+        codes = list(dict.fromkeys(code for code, _ in keys))
+        found = await self.read(
+            Source.ANTRIAN, lambda db, _: capacity_reads.service_days(db, codes, days=days), ()
+        )
+        return [list(found.get(code, ()))[:wanted] for code, wanted in keys]
+
+    async def queue_position(self, ticket_id: str) -> Any:
+        """Where a ticket stands; every ticket the answer asks about in one statement."""
+        loader = self._loaders.get("position")
+        if loader is None:
+            loader = self._loaders["position"] = DataLoader(load_fn=self._positions)
+        return await loader.load(ticket_id)
+
+    async def _positions(self, ids: Sequence[str]) -> list[Any]:
+        found = await self.read(Source.ANTRIAN, capacity_reads.queue_positions, list(ids))
+        return [found.get(i) for i in ids]
 
     async def service_centres(self) -> list[Any]:
         """The Antrian catalogue; read once per operation however many aliases ask."""

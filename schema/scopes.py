@@ -35,6 +35,11 @@ FIELD_SCOPES: dict[tuple[str, str], str] = {
     ("Citizen", "queueTickets"): "antrian:read",
     ("Citizen", "identifiers"): IDENTITY,
     ("Citizen", "accessLog"): AUDIT,
+    ("Mutation", "bookQueueTicket"): "antrian:write",
+    ("Mutation", "cancelQueueTicket"): "antrian:write",
+    ("Mutation", "submitDistrictRequest"): "apk:write",
+    ("Subscription", "queueTicket"): "antrian:read",
+    ("Subscription", "districtRequest"): "apk:read",
 }
 
 # What an anonymous caller may ask: the schema itself (GraphiQL's docs) and the
@@ -44,6 +49,6 @@ ANONYMOUS_ROOT_FIELDS = frozenset(
 )
 
 # Citizen fields a citizen token may read about its own children (through its KK).
-CHILD_FIELDS = frozenset({"nik", "fullName", "schoolAdmissions", "__typename"})
+CHILD_FIELDS = frozenset({"nik", "id", "fullName", "schoolAdmissions", "__typename"})
 # Citizen fields a citizen token may read about other members of its own family card.
-FAMILY_MEMBER_FIELDS = frozenset({"nik", "fullName", "__typename"})
+FAMILY_MEMBER_FIELDS = frozenset({"nik", "id", "fullName", "__typename"})

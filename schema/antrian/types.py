@@ -14,6 +14,26 @@ strawberry.enum(records.TicketStatus, description="status tiket")
 strawberry.enum(records.TicketChannel, description="sumber: booked online, or taken at the counter")
 
 
+@strawberry.type(description="one day of a service: whether it opens and what is left")
+class ServiceDay:
+    day: dt.date = strawberry.field(name="date", description="tanggal")
+    open: bool = strawberry.field(description="the centre opens and the day is not over")
+    quota: int = strawberry.field(description="kuota harian")
+    taken: int = strawberry.field(description="tickets held (waiting, called, served)")
+    remaining: int = strawberry.field(description="tickets left to book; 0 when closed")
+
+
+@strawberry.type(description="where a ticket stands in its day's queue")
+class QueuePosition:
+    ahead: int = strawberry.field(description="waiting tickets before this one")
+    counters: int = strawberry.field(description="loket serving this service")
+
+    @strawberry.field(description="estimated minutes until it is called; null once called")
+    def estimated_wait_minutes(self) -> int | None:
+        wait: dt.timedelta | None = self.estimated_wait  # type: ignore[attr-defined]
+        return None if wait is None else round(wait.total_seconds() / 60)
+
+
 @strawberry.type(description="layanan: a service offered at a centre")
 class Service:
     code: str
@@ -21,6 +41,15 @@ class Service:
     agency: str = strawberry.field(description="instansi, e.g. Disdukcapil, Samsat")
     ticket_prefix: str = strawberry.field(description="huruf awalan nomor tiket")
     daily_quota: int = strawberry.field(description="kuota harian")
+
+    @strawberry.field(
+        description="remaining capacity for the coming days, from today (WIB): the daily"
+        " quota minus tickets booked; read for every service of the answer in one statement"
+    )
+    async def capacity(self, info: strawberry.Info, days: int = 7) -> list[ServiceDay]:
+        code: str = self.code
+        found: list[ServiceDay] = await info.context.federation.capacity(code, days)
+        return found
 
 
 @strawberry.type(description="gerai: a public service centre (Mal Pelayanan Publik)")
@@ -74,6 +103,15 @@ class QueueTicket:
     )
     def match_confidence(self) -> float:
         return self.confidence if isinstance(self, MatchedTicket) else 1.0
+
+    @strawberry.field(
+        description="people ahead and the estimated wait, while the ticket waits (read for"
+        " every ticket of the answer in one statement)"
+    )
+    async def position(self, info: strawberry.Info) -> QueuePosition | None:
+        ticket_id: str = self.id
+        found: QueuePosition | None = await info.context.federation.queue_position(ticket_id)
+        return found
 
     @strawberry.field(description="the service centre (gerai)")
     def centre(self) -> Named:

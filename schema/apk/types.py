@@ -7,8 +7,17 @@ from datetime import datetime
 import strawberry
 
 from connectors.apk import records
+from connectors.apk.details import Answer, questions
 
 strawberry.enum(records.RequestStatus, description="status permohonan")
+strawberry.enum(Answer, description="how an answer is written: TEXT, NUMBER (digits), DATE")
+
+
+@strawberry.type(description="one question of a request's form (submitDistrictRequest details)")
+class FormQuestion:
+    name: str = strawberry.field(description="the detail's name in submitDistrictRequest")
+    answer: Answer
+    required: bool
 
 
 @strawberry.type(description="jenis layanan: a service the kecamatan offices offer")
@@ -17,6 +26,13 @@ class DistrictServiceType:
     name: str = strawberry.field(description="nama layanan, e.g. SKTM, SURAT PENGANTAR")
     processing_days: int = strawberry.field(description="lama proses (hari kerja)")
     requirements: list[str] = strawberry.field(description="persyaratan")
+
+    @strawberry.field(description="what submitDistrictRequest asks for this service (details)")
+    def questions(self) -> list[FormQuestion]:
+        code: str = self.code
+        return [
+            FormQuestion(name=q.key, answer=q.answer, required=q.required) for q in questions(code)
+        ]
 
 
 @strawberry.type(description="riwayat status: one step of a request")

@@ -33,12 +33,14 @@ from typing import TYPE_CHECKING, Any
 from graphql import DocumentNode, ExecutionResult, GraphQLError, parse
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
+from strawberry.types.graphql import OperationType
 
-from schema.errors import AuditUnavailable, HubError, LimitExceeded
+from schema.errors import Forbidden, HubError, LimitExceeded
 from schema.execution import gate
 from schema.execution.document import measure, root_names, walk
 from schema.execution.errors import client_error, client_errors
 from schema.execution.policy import Decision, anonymous_may_run, decide, named_niks
+from schema.execution.recording import charge_and_record
 
 if TYPE_CHECKING:
     from graphql.validation import ASTValidationRule
@@ -133,13 +135,22 @@ class OperationPipeline(SchemaExtension):
     async def on_execute(self) -> AsyncIterator[None]:
         execution = self.execution_context
         context = self.context
+        # Before a refusal swaps the document: strawberry has already chosen the path.
+        subscription = execution.operation_type is OperationType.SUBSCRIPTION
         if self.refusal is None:
             try:
                 await self._decide()
             except HubError as exc:
                 self._refuse(exc)
         if self.refusal is not None:
-            execution.result = _refused(self.refusal)
+            refused = _refused(self.refusal)
+            if subscription:
+                # strawberry subscribes whatever the result says; an error raised here
+                # is what it answers instead.
+                if _unauthenticated(self.refusal):
+                    context.close_socket(4401, "a valid access token is required")
+                raise (refused.errors or [GraphQLError("refused")])[0]
+            execution.result = refused
             yield
             return
         yield
@@ -150,7 +161,7 @@ class OperationPipeline(SchemaExtension):
         if self.decision is not None and self.decision.denials:
             result.data = self.decision.apply(result.data, errors)
         try:
-            await self._charge_and_record()
+            await charge_and_record(context)
         except HubError as exc:
             # No citizen data leaves unless it is charged and on record.
             result.data = None
@@ -197,37 +208,26 @@ class OperationPipeline(SchemaExtension):
             )
         federation = context.federation
         relations, own_card = await federation.relate(viewer)
-        self.decision = decide(viewer, visits, document, relations, own_card)  # type: ignore[arg-type]
+        caller = federation.caller
+        self.decision = decide(
+            viewer,
+            visits,  # type: ignore[arg-type]
+            document,
+            relations,
+            own_card,
+            open_id=lambda given: federation.ids.open(given, caller),
+        )
         execution.graphql_document = self.decision.document
+        context.acting_for.update(self.decision.acting_for)
+        if execution.operation_type is OperationType.SUBSCRIPTION:
+            # A subscription is all or nothing: a denied root ends it, and its socket.
+            denied = next((d for d in self.decision.denials if len(d.path) == 1), None)
+            if denied is not None:
+                context.close_socket(4403, "subscription forbidden")
+                raise Forbidden(
+                    denied.message, **{k: v for k, v in denied.extensions.items() if k != "code"}
+                )
         federation.gate = gate.for_citizen(relations) if viewer.is_citizen else gate.OPEN
-
-    async def _charge_and_record(self) -> None:
-        context = self.context
-        viewer = context.viewer
-        disclosed = context.federation.disclosed
-        # Charged: every citizen shown, and every NIK the caller looked up even where
-        # no one has it (that answer, too, says something about the NIK).
-        charged = disclosed.keys() | context.federation.looked_up
-        if viewer is None or not charged:
-            return
-        if context.limiter is not None:
-            await context.limiter.charge_niks(viewer.limit_key, sorted(charged))
-        if not disclosed:
-            return
-        if context.audit is None:
-            raise AuditUnavailable("the disclosure log is not connected; no citizen data")
-        try:
-            await context.audit.record(context.request_id, viewer, disclosed)
-        except Exception as exc:
-            log.error(
-                "request %s: disclosure log not written (%s); data withheld",
-                context.request_id,
-                type(exc).__name__,
-            )
-            raise AuditUnavailable(
-                "the disclosure log could not be written, so no citizen data is"
-                " returned; try again later"
-            ) from None
 
     def _refuse(self, refusal: HubError | Refusal) -> None:
         """Refuse the operation: nothing more is parsed, validated or executed."""
@@ -235,6 +235,10 @@ class OperationPipeline(SchemaExtension):
         self.execution_context.graphql_document = _REFUSED_DOCUMENT
         if not isinstance(refusal, HubError):
             self.context.refuse(refusal)
+
+
+def _unauthenticated(refusal: HubError | Refusal | RefusedWith) -> bool:
+    return getattr(refusal, "code", None) == "UNAUTHENTICATED"
 
 
 def _too_large(document: DocumentNode, operation_name: str | None) -> LimitExceeded | None:

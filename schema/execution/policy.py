@@ -13,7 +13,7 @@ denied place is nulled. No permission check runs per field.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +37,8 @@ from schema.scopes import ANONYMOUS_ROOT_FIELDS, CHILD_FIELDS, FAMILY, FIELD_SCO
 
 PRUNED = "__pruned"
 CITIZEN_ROOTS = ("citizen", "citizens")
+# Writes that act for a citizen (their input's forCitizen, or the caller itself).
+ACTING_FIELDS = ("bookQueueTicket", "submitDistrictRequest")
 
 
 @dataclass(slots=True)
@@ -50,10 +52,15 @@ class Denial:
 
 @dataclass(slots=True)
 class Decision:
-    """The denials for one operation, and the document to execute instead."""
+    """The denials for one operation, and the document to execute instead.
+
+    ``acting_for``: per mutation field (response key), the NIK it writes for (None:
+    for no citizen, e.g. an officer's walk-in booked by phone).
+    """
 
     document: DocumentNode
     denials: list[Denial] = field(default_factory=list)
+    acting_for: dict[str, str | None] = field(default_factory=dict)
 
     def apply(
         self, data: dict[str, Any] | None, errors: list[GraphQLError]
@@ -129,12 +136,15 @@ def decide(
     document: DocumentNode,
     relations: Mapping[str, Relation],
     own_card: str | None = None,
+    open_id: Callable[[str], str | None] | None = None,
 ) -> Decision:
-    """What this viewer may see of the operation.
+    """What this viewer may see and do in the operation.
 
     For a citizen viewer, ``relations`` relates the members of its own family card
     to it (anyone else is a stranger), and ``own_card`` is that card's number.
+    ``open_id`` turns an opaque citizen id shown to this viewer back into a NIK.
     """
+    acting_for: dict[str, str | None] = {}
     denials: list[Denial] = []
     denied_prefixes: set[tuple[str, ...]] = set()
     # Root citizens a citizen token may reach only for some fields (its children).
@@ -145,12 +155,14 @@ def decide(
         denial = _root_denial(viewer, visit_, relations, own_card, limited_roots)
         if denial is None:
             denial = _field_denial(viewer, visit_, limited_roots)
+        if denial is None and visit_.parent == "Mutation" and visit_.name in ACTING_FIELDS:
+            denial = _acting_denial(viewer, visit_, relations, open_id, acting_for)
         if denial is not None:
             denials.append(denial)
             denied_prefixes.add(visit_.path)
     if not denials:
-        return Decision(document)
-    return Decision(_prune(document, visits, denied_prefixes), denials)
+        return Decision(document, acting_for=acting_for)
+    return Decision(_prune(document, visits, denied_prefixes), denials, acting_for)
 
 
 def _forbidden(visit_: Visit, message: str, **extensions: Any) -> Denial:
@@ -202,6 +214,39 @@ def _root_denial(
             return _forbidden(
                 visit_, "a citizen token sees its own family card only", reason="not_own_data"
             )
+    return None
+
+
+def _acting_denial(
+    viewer: Viewer,
+    visit_: Visit,
+    relations: Mapping[str, Relation],
+    open_id: Callable[[str], str | None] | None,
+    acting_for: dict[str, str | None],
+) -> Denial | None:
+    """Whom a write acts for: a citizen for itself or a child on its card; a partner for
+    the citizen it names by id, or no one (a walk-in booked by phone)."""
+    given = (visit_.arguments.get("input") or {}).get("forCitizen")
+    if given is None:
+        target = viewer.nik  # a citizen acts for itself; a partner for no one
+    else:
+        target = open_id(str(given)) if open_id is not None else None
+        if target is None:
+            return Denial(
+                visit_.path,
+                visit_.nodes,
+                "forCitizen is not an id this caller was shown (Citizen.id or FamilyMember.id)",
+                {"code": "BAD_USER_INPUT", "rule": "for_citizen_unknown", "field": "forCitizen"},
+                visit_.non_null,
+            )
+    if viewer.is_citizen and relations.get(target or "") not in (Relation.SELF, Relation.CHILD):
+        return _forbidden(
+            visit_,
+            "forCitizen: a citizen acts for itself and for its children on its family card",
+            reason="not_own_data",
+            field="forCitizen",
+        )
+    acting_for[visit_.path[0]] = target
     return None
 
 

@@ -12,13 +12,15 @@ from aiohttp.test_utils import TestServer
 
 from connectors.base import Source
 from connectors.city import Family
-from connectors.seeding import SeedReport
+from connectors.seeding import SeedReport, seed_city
 from hub.app import create_app
 from hub.audit import DisclosureLog
 from hub.auth import SCOPES, issue_citizen_token, issue_client_token
 from hub.auth.clients import add_client, add_purpose
+from hub.identity.sync import sync_databases
 from hub.migrate import migrate
 from hub.settings import Limits, Settings
+from tests.conftest import TEST_CITIZENS, TEST_SEED, ScratchDatabases
 
 # The graph's own tests run many NIKs through one client: far above the demo budget.
 TEST_LIMITS = {"requests_per_minute": 100_000, "distinct_niks_per_hour": 1_000_000}
@@ -159,3 +161,43 @@ async def logged_for(settings: Settings, request_id: str, niks: list[str]) -> se
     finally:
         await pool.close()
     return {nik for nik, entries in log.items() for e in entries if e.request_id == request_id}
+
+
+@pytest.fixture(scope="session")
+def acting_family(seed_report: SeedReport) -> Family:
+    """A family whose head has a spouse and a minor child, outside the showcase: the
+    services tests book and submit for it, leaving the showcase's records as seeded."""
+    assert seed_report.city is not None
+    showcase = {f.kk for f in seed_report.city.showcase}
+    return next(
+        f
+        for f in seed_report.city.families
+        if f.kk not in showcase
+        and f.head.relationship == "KEPALA KELUARGA"
+        and any(m.relationship == "ISTRI" for m in f.members)
+        and any(m.relationship == "ANAK" and m.age() < 15 for m in f.members)
+    )
+
+
+@pytest.fixture(scope="session")
+async def writable_dsns(test_databases: ScratchDatabases) -> dict[Source | str, str]:
+    """A second copy of the test city (same seed, same people) for tests that write:
+    bookings and requests there leave the seeded city the other tests count intact."""
+    dsns = await test_databases.create("writes")
+    await seed_city({s: dsns[s] for s in Source}, TEST_CITIZENS, TEST_SEED)
+    await sync_databases({s: dsns[s] for s in Source}, dsns["hub"])
+    return dsns
+
+
+@pytest.fixture(scope="session")
+async def writable_hub(
+    writable_dsns: dict[Source | str, str],
+) -> AsyncIterator[tuple[str, Settings]]:
+    """The hub served over the writable copy of the city: its URL and settings."""
+    settings = city_settings(writable_dsns)
+    server = TestServer(create_app(settings), host="127.0.0.1")
+    await server.start_server()
+    try:
+        yield str(server.make_url("")).rstrip("/"), settings
+    finally:
+        await server.close()

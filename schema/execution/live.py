@@ -1,0 +1,90 @@
+"""Subscriptions: a ticket's state now, then each change, for as long as the caller may see it.
+
+A subscription is decided like any operation (scope, purpose); when it starts it
+checks that the ticket is the caller's to follow (a citizen: its own, or its
+child's; a partner with ``antrian:read``: any), records that disclosure once, and
+then follows the hub's :class:`~connectors.antrian.feed.TicketFeed`: the Antrian
+trigger's notifications, or polling where the trigger is absent. A change to
+another ticket of the same queue moves this one's position, so it is sent too.
+While Antrian cannot be reached the caller receives a SOURCE_UNAVAILABLE error
+naming ANTRIAN, and the ticket again when it is back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TYPE_CHECKING
+
+from connectors.antrian import reads as antrian_reads
+from connectors.antrian.feed import FeedUnavailable
+from connectors.antrian.records import QueueTicket, TicketStatus
+from connectors.base import Source
+from schema.errors import Forbidden, SourceUnavailable
+from schema.viewing import disclose
+
+if TYPE_CHECKING:
+    from connectors.antrian.feed import TicketFeed
+    from schema.federation import Federation
+
+# Once a ticket is here, nothing more happens to it.
+FINAL = frozenset({TicketStatus.SERVED, TicketStatus.CANCELLED, TicketStatus.NO_SHOW})
+
+
+class Live:
+    """The subscriptions of one operation."""
+
+    def __init__(
+        self,
+        federation: Federation,
+        feed: TicketFeed | None,
+        record: Callable[[], Awaitable[None]],
+        refuse: Callable[[int, str], None],
+    ) -> None:
+        self.federation = federation
+        self.feed = feed
+        self.record = record
+        self.refuse = refuse  # closes a socket: 4403 when the ticket is not the caller's
+
+    async def queue_ticket(self, ticket_id: str) -> AsyncIterator[QueueTicket | SourceUnavailable]:
+        """The ticket now, then again at each change of it or of its queue, until it is
+        over (served, cancelled, no-show) or the caller goes."""
+        ticket = await self._ticket(ticket_id)
+        if ticket is None or not self._may_follow(ticket):
+            self.refuse(4403, "not a ticket of yours")
+            raise Forbidden(
+                "no such ticket of yours (or of a child on your family card)",
+                reason="not_own_data",
+            )
+        if ticket.nik is not None:
+            disclose(self.federation.disclosed, ticket.nik, {"queueTicket"}, "ANTRIAN")
+        await self.record()
+        if self.feed is None or ticket.status in FINAL:
+            yield ticket
+            return
+        # Watch first, then read what is sent first: a change made in between still
+        # arrives (the feed reports what changes after the watch began).
+        queue = (ticket.service_code, ticket.visit_date)
+        async with self.feed.watch(tickets=[ticket_id], queues=[queue]) as changes:
+            yield await self._ticket(ticket_id) or ticket
+            async for event in changes:
+                if isinstance(event, FeedUnavailable):
+                    yield SourceUnavailable(Source.ANTRIAN, event.reason)
+                    continue
+                now = await self._ticket(ticket_id)
+                if now is None:
+                    return
+                yield now  # its own change, or the queue ahead of it moving
+                if now.status in FINAL:
+                    return
+
+    async def _ticket(self, ticket_id: str) -> QueueTicket | None:
+        found = await self.federation.read(Source.ANTRIAN, antrian_reads.tickets_by_id, [ticket_id])
+        return found.get(ticket_id)
+
+    def _may_follow(self, ticket: QueueTicket) -> bool:
+        viewer = self.federation.viewer
+        if viewer is None:
+            return False
+        if ticket.nik is None:  # a walk-in known by phone: an officer's, not a citizen's
+            return not viewer.is_citizen
+        return self.federation.gate.admits(ticket.nik)

@@ -1,0 +1,127 @@
+"""Following a queue ticket live over a websocket, as the super-app does."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
+import asyncpg
+import pytest
+
+from connectors.antrian.counter import call_next, serve_ticket
+from connectors.base import Source, SourceDB
+from connectors.city import Family
+from hub.settings import Settings
+from tests.e2e.conftest import citizen_headers
+from tests.e2e.test_access import ask
+from tests.e2e.test_services import BOOK, booking, child_id, open_service
+from tests.e2e.test_websocket import Socket, connect
+
+FOLLOW = "subscription($id: ID!) { queueTicket(ticketId: $id) { id number status counter } }"
+
+
+# Writes go to a copy of the test city of their own (tests/e2e/conftest.py).
+@pytest.fixture(scope="module")
+def hub_url(writable_hub: tuple[str, Settings]) -> str:
+    return writable_hub[0]
+
+
+@pytest.fixture(scope="module")
+def hub_settings(writable_hub: tuple[str, Settings]) -> Settings:
+    return writable_hub[1]
+
+
+@pytest.fixture(scope="module")
+def city_dsns(writable_dsns: dict[Source | str, str]) -> dict[Source | str, str]:
+    return writable_dsns
+
+
+async def next_event(socket: Socket, op: str, within: float = 10) -> dict[str, Any]:
+    while True:
+        message = await socket.ws.receive_json(timeout=within)
+        if message.get("id") == op:
+            return message
+
+
+async def test_a_parent_follows_a_childs_ticket_called_and_served_by_the_counter(
+    hub_url: str, hub_settings: Settings, acting_family: Family, city_dsns: dict[Source | str, str]
+) -> None:
+    parent = await citizen_headers(hub_settings, acting_family.head.nik)
+    centre, service, day = await open_service(hub_url)
+    child, _ = await child_id(hub_url, parent)
+    _, booked, _ = await ask(
+        hub_url, parent, BOOK, input=booking(centre, service, day, forCitizen=child)
+    )
+    ticket = booked["data"]["bookQueueTicket"]
+    async with aiohttp.ClientSession() as session, await connect(session, hub_url) as ws:
+        socket = Socket(ws)
+        assert (await socket.init(parent))["type"] == "connection_ack"
+        await ws.send_json(
+            {
+                "id": "t",
+                "type": "subscribe",
+                "payload": {"query": FOLLOW, "variables": {"id": ticket["id"]}},
+            }
+        )
+        first = await next_event(socket, "t")
+        assert first["payload"]["data"]["queueTicket"]["status"] == "WAITING"
+        # The centre's counter staff, straight in the Antrian database as the product does.
+        pool = await asyncpg.create_pool(city_dsns[Source.ANTRIAN], min_size=1, max_size=1)
+        try:
+            db = SourceDB(Source.ANTRIAN, pool)
+            loket = await pool.fetchval(
+                "SELECT kode_loket FROM loket WHERE kode_layanan = $1 LIMIT 1", service
+            )
+            called = await call_next(db, loket, day=day)
+            while called.id != ticket["id"]:  # tickets booked before ours go first
+                await serve_ticket(db, called.id)
+                called = await call_next(db, loket, day=day)
+            seen = await next_event(socket, "t")
+            while seen["payload"]["data"]["queueTicket"]["status"] == "WAITING":
+                seen = await next_event(socket, "t")  # the queue moving ahead of it
+            assert seen["payload"]["data"]["queueTicket"]["status"] == "CALLED"
+            assert seen["payload"]["data"]["queueTicket"]["counter"]
+            await serve_ticket(db, ticket["id"])
+        finally:
+            await pool.close()
+        served = await next_event(socket, "t")
+        while served["payload"]["data"]["queueTicket"]["status"] == "CALLED":
+            served = await next_event(socket, "t")  # the rest of its queue moving on
+        assert served["payload"]["data"]["queueTicket"]["status"] == "SERVED"
+        assert (await next_event(socket, "t"))["type"] == "complete"
+
+
+async def test_following_a_strangers_ticket_is_refused_and_the_socket_closed_4403(
+    hub_url: str, hub_settings: Settings, acting_family: Family, other_family: Family
+) -> None:
+    parent = await citizen_headers(hub_settings, acting_family.head.nik)
+    centre, service, day = await open_service(hub_url)
+    _, booked, _ = await ask(hub_url, parent, BOOK, input=booking(centre, service, day))
+    stranger = await citizen_headers(hub_settings, other_family.head.nik)
+    async with aiohttp.ClientSession() as session, await connect(session, hub_url) as ws:
+        socket = Socket(ws)
+        await socket.init(stranger)
+        await ws.send_json(
+            {
+                "id": "t",
+                "type": "subscribe",
+                "payload": {
+                    "query": FOLLOW,
+                    "variables": {"id": booked["data"]["bookQueueTicket"]["id"]},
+                },
+            }
+        )
+        answer = await next_event(socket, "t")
+        assert answer["type"] in ("error", "next")
+        assert "FORBIDDEN" in str(answer) and acting_family.head.nik not in str(answer)
+        assert await socket.closed(within=5) == 4403
+
+
+async def test_an_anonymous_subscription_is_closed_4401(hub_url: str) -> None:
+    async with aiohttp.ClientSession() as session, await connect(session, hub_url) as ws:
+        socket = Socket(ws)
+        await socket.init({})
+        await ws.send_json(
+            {"id": "t", "type": "subscribe", "payload": {"query": FOLLOW, "variables": {"id": "1"}}}
+        )
+        assert await socket.closed(within=5) == 4401
