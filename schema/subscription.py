@@ -8,6 +8,7 @@ from typing import Any
 import strawberry
 
 from schema.antrian.types import QueueTicket
+from schema.apk.types import DistrictRequest
 from schema.context import Info
 
 
@@ -25,4 +26,15 @@ class Subscription:
         # A SourceUnavailable yielded is answered as that event's error; the stream goes on.
         update: Any
         async for update in info.context.live.queue_ticket(str(ticket_id)):
+            yield update
+
+    @strawberry.subscription(
+        description="A district request now, then at each change of its status, until it is"
+        " completed or rejected (apk:read; a citizen follows its own and its children's)."
+    )
+    async def district_request(
+        self, info: Info, number: str
+    ) -> AsyncGenerator[DistrictRequest, None]:
+        update: Any
+        async for update in info.context.live.district_request(number):
             yield update

@@ -12,20 +12,26 @@ naming ANTRIAN, and the ticket again when it is back.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from connectors.antrian import reads as antrian_reads
 from connectors.antrian.feed import FeedUnavailable
 from connectors.antrian.records import QueueTicket, TicketStatus
+from connectors.apk import reads as apk_reads
+from connectors.apk.records import DistrictRequest, RequestStatus
 from connectors.base import Source
-from schema.errors import Forbidden, SourceUnavailable
+from schema.errors import Forbidden, SourceError, SourceUnavailable
 from schema.viewing import disclose
 
 if TYPE_CHECKING:
     from connectors.antrian.feed import TicketFeed
     from schema.federation import Federation
 
+# Once a request is here, nothing more happens to it.
+FINAL_REQUEST = frozenset({RequestStatus.COMPLETED, RequestStatus.REJECTED})
+REQUEST_POLL_SECONDS = 5.0
 # Once a ticket is here, nothing more happens to it.
 FINAL = frozenset({TicketStatus.SERVED, TicketStatus.CANCELLED, TicketStatus.NO_SHOW})
 
@@ -39,11 +45,13 @@ class Live:
         feed: TicketFeed | None,
         record: Callable[[], Awaitable[None]],
         refuse: Callable[[int, str], None],
+        poll_seconds: float | None = None,
     ) -> None:
         self.federation = federation
         self.feed = feed
         self.record = record
         self.refuse = refuse  # closes a socket: 4403 when the ticket is not the caller's
+        self.poll_seconds = poll_seconds or REQUEST_POLL_SECONDS
 
     async def queue_ticket(self, ticket_id: str) -> AsyncIterator[QueueTicket | SourceUnavailable]:
         """The ticket now, then again at each change of it or of its queue, until it is
@@ -76,6 +84,37 @@ class Live:
                 yield now  # its own change, or the queue ahead of it moving
                 if now.status in FINAL:
                     return
+
+    async def district_request(self, number: str) -> AsyncIterator[DistrictRequest | SourceError]:
+        """The request now, then again whenever its status moves, until it is completed or
+        rejected. APK has no feed: the request is read again every ``poll_seconds``."""
+        request = await self._request(number)
+        if request is None or not self.federation.gate.admits(request.nik):
+            self.refuse(4403, "not a request of yours")
+            raise Forbidden(
+                "no such request of yours (or of a child on your family card)",
+                reason="not_own_data",
+            )
+        disclose(self.federation.disclosed, request.nik, {"districtRequest"}, "APK")
+        await self.record()
+        yield request
+        last: DistrictRequest | SourceError = request
+        while request.status not in FINAL_REQUEST:
+            await asyncio.sleep(self.poll_seconds)
+            try:
+                request = await self._request(number) or request
+            except SourceError as down:
+                if not isinstance(last, SourceError):
+                    yield down  # said once; the request comes again when APK is back
+                last = down
+                continue
+            if request != last:
+                yield request
+                last = request
+
+    async def _request(self, number: str) -> DistrictRequest | None:
+        found = await self.federation.read(Source.APK, apk_reads.requests_by_number, [number])
+        return found.get(number)
 
     async def _ticket(self, ticket_id: str) -> QueueTicket | None:
         found = await self.federation.read(Source.ANTRIAN, antrian_reads.tickets_by_id, [ticket_id])

@@ -125,3 +125,51 @@ async def test_an_anonymous_subscription_is_closed_4401(hub_url: str) -> None:
             {"id": "t", "type": "subscribe", "payload": {"query": FOLLOW, "variables": {"id": "1"}}}
         )
         assert await socket.closed(within=5) == 4401
+
+
+async def test_a_citizen_follows_a_district_request_until_it_is_ready(
+    hub_url: str,
+    hub_settings: Settings,
+    acting_family: Family,
+    city_dsns: dict[Source | str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("schema.execution.live.REQUEST_POLL_SECONDS", 0.2)
+    parent = await citizen_headers(hub_settings, acting_family.head.nik)
+    submit = (
+        "mutation($i: SubmitDistrictRequestInput!) { submitDistrictRequest(input: $i) { number } }"
+    )
+    request = {
+        "kecamatan": "02",
+        "serviceType": "SKBM",
+        "details": [{"name": "purpose", "value": "melamar kerja"}],
+        "idempotencyKey": "follow-" + acting_family.head.nik[-6:],
+    }
+    _, body, _ = await ask(hub_url, parent, submit, i=request)
+    number = body["data"]["submitDistrictRequest"]["number"]
+    follow = "subscription($n: String!) { districtRequest(number: $n) { status } }"
+    async with aiohttp.ClientSession() as session, await connect(session, hub_url) as ws:
+        socket = Socket(ws)
+        await socket.init(parent)
+        await ws.send_json(
+            {
+                "id": "r",
+                "type": "subscribe",
+                "payload": {"query": follow, "variables": {"n": number}},
+            }
+        )
+        assert (await next_event(socket, "r"))["payload"]["data"]["districtRequest"]["status"] == (
+            "SUBMITTED"
+        )
+        # The kecamatan office finishes it in APK itself.
+        conn = await asyncpg.connect(city_dsns[Source.APK])
+        try:
+            await conn.execute(
+                "UPDATE permohonan SET status_terakhir = 'SELESAI' WHERE nomor_permohonan = $1",
+                number,
+            )
+        finally:
+            await conn.close()
+        done = await next_event(socket, "r")
+        assert done["payload"]["data"]["districtRequest"]["status"] == "COMPLETED"
+        assert (await next_event(socket, "r"))["type"] == "complete"
