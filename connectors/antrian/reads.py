@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from connectors.antrian import SOURCE
 from connectors.antrian.catalogue import open_weekdays
 from connectors.antrian.records import (
+    Counter,
     QueueTicket,
     Service,
     ServiceCentre,
@@ -61,7 +62,11 @@ SELECT g.kode_gerai, g.nama_gerai, g.alamat, g.hari_buka, g.jam_buka, g.jam_tutu
        COALESCE(json_agg(json_build_object(
                     'kode', l.kode_layanan, 'nama', l.nama_layanan, 'instansi', l.instansi,
                     'prefix', l.prefix, 'kuota', l.kuota_harian)
-                ORDER BY l.prefix) FILTER (WHERE l.kode_layanan IS NOT NULL), '[]') AS layanan
+                ORDER BY l.prefix) FILTER (WHERE l.kode_layanan IS NOT NULL), '[]') AS layanan,
+       (SELECT COALESCE(json_agg(json_build_object(
+                    'kode', k.kode_loket, 'nama', k.nama_loket, 'layanan', k.kode_layanan)
+                ORDER BY k.kode_loket), '[]')
+          FROM loket k WHERE k.kode_gerai = g.kode_gerai) AS loket
   FROM gerai g
   LEFT JOIN layanan l ON l.kode_gerai = g.kode_gerai AND l.aktif
  GROUP BY g.kode_gerai
@@ -176,4 +181,8 @@ def _centre(row: asyncpg.Record) -> ServiceCentre:
         opens_at=opens,
         closes_at=closes,
         services=services,
+        counters=tuple(
+            Counter(code=k["kode"], name=k["nama"], service_code=k["layanan"])
+            for k in json.loads(row["loket"])
+        ),
     )

@@ -40,6 +40,15 @@ class Service:
 
 
 @dataclass(frozen=True, slots=True)
+class Counter:
+    """loket: a counter of a centre, serving one service."""
+
+    code: str
+    name: str
+    service_code: str
+
+
+@dataclass(frozen=True, slots=True)
 class ServiceCentre:
     """gerai: a service centre of the MPP, its opening days and hours, its services."""
 
@@ -51,6 +60,7 @@ class ServiceCentre:
     opens_at: time
     closes_at: time
     services: tuple[Service, ...]
+    counters: tuple[Counter, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -52,6 +52,13 @@ class Service:
         return found
 
 
+@strawberry.type(description="loket: a counter of a centre, serving one service")
+class Counter:
+    code: str = strawberry.field(description="kode loket")
+    name: str = strawberry.field(description="nama loket, e.g. Loket 1")
+    service_code: str = strawberry.field(description="the service it serves (kode layanan)")
+
+
 @strawberry.type(description="gerai: a public service centre (Mal Pelayanan Publik)")
 class ServiceCentre:
     code: str
@@ -62,6 +69,7 @@ class ServiceCentre:
     opens_at: dt.time = strawberry.field(description="jam buka")
     closes_at: dt.time = strawberry.field(description="jam tutup")
     services: list[Service]
+    counters: list[Counter] = strawberry.field(description="loket")
 
 
 @strawberry.type(description="a centre or service named on a ticket")

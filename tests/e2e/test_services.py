@@ -176,7 +176,7 @@ async def test_the_catalogues_show_capacity_and_what_a_request_asks(
     centre, service, _ = await open_service(hub_url)
     officer = await grant(hub_settings, frozenset({"antrian:write"}), name="qa-capacity")
     query = (
-        "{ serviceCentres { services { code dailyQuota"
+        "{ serviceCentres { counters { code serviceCode } services { code dailyQuota"
         " capacity(days: 14) { date open remaining taken } } } }"
     )
     _, before, _ = await ask(hub_url, {}, query)
@@ -193,6 +193,8 @@ async def test_the_catalogues_show_capacity_and_what_a_request_asks(
         return next(d["remaining"] for d in days if d["date"] == day.isoformat())
 
     assert left(after) == left(before) - 1
+    counters = [k for c in after["data"]["serviceCentres"] for k in c["counters"]]
+    assert any(k["serviceCode"] == service for k in counters)
     _, types, _ = await ask(
         hub_url, {}, "{ districtServiceTypes { code questions { name answer required } } }"
     )
