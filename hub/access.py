@@ -73,7 +73,8 @@ async def viewer_for(
                 client_id=principal.client_id,
                 subject=principal.subject,
                 nik=principal.nik,
-                purpose=SELF_SERVICE,
+                # An app acting for a citizen declares its own purpose; the CLI's does not.
+                purpose=principal.purpose or SELF_SERVICE,
             ),
             None,
         )

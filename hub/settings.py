@@ -7,6 +7,7 @@ in the working folder, or the one ``CITIZEN_HUB_CONFIG`` names::
     host = "127.0.0.1"
     port = 8080
     data_dir = ".data"          # the embedded PostgreSQL lives in <data_dir>/pg
+    cors_origins = []           # browser origins that may call /graphql and /oauth/* (none)
 
     [sources]                   # one DSN per product; a missing one uses the embedded server
     siak = "postgresql://hub_reader@db.siak.internal/siak"
@@ -39,6 +40,19 @@ in the working folder, or the one ``CITIZEN_HUB_CONFIG`` names::
 
     key_encryption_key = "…"    # 32 random bytes, base64url: seals the private signing keys
 
+    development_sign_in = false # citizens sign in with NIK, birth date and a one-time code
+                                # printed to the log (demo and tests; serve refuses it)
+    authorization_code_seconds = 60    # citizens signing in to apps (hub.oauth)
+    app_token_seconds = 600     # access tokens of apps acting for a signed-in citizen
+    refresh_token_seconds = 2592000    # a sign-in's refresh tokens live at most this long
+    consent_days = 180          # a citizen's consent to an app lasts this long
+
+    [auth.upstream]             # production sign-in: the city's OpenID provider (hub.oauth)
+    issuer = "https://sso.tangerangkota.go.id/realms/warga"
+    client_id = "citizen-hub"
+    client_secret = "…"         # or CITIZEN_HUB_UPSTREAM_CLIENT_SECRET
+    nik_claim = "nik"           # the ID token claim holding the citizen's NIK
+
     [[auth.issuers]]            # more issuers whose tokens the hub accepts, e.g. the city SSO
     issuer = "https://sso.tangerangkota.go.id/realms/warga"
     jwks_url = "https://sso.tangerangkota.go.id/realms/warga/protocol/openid-connect/certs"
@@ -52,7 +66,8 @@ in the working folder, or the one ``CITIZEN_HUB_CONFIG`` names::
 Environment: ``CITIZEN_HUB_<SOURCE>_DSN`` (e.g. ``CITIZEN_HUB_SIAK_DSN``),
 ``CITIZEN_HUB_HUB_DSN``, ``CITIZEN_HUB_REDIS_URL``, ``CITIZEN_HUB_HOST``, ``CITIZEN_HUB_PORT``,
 ``CITIZEN_HUB_DATA_DIR``, ``CITIZEN_HUB_AUTH_ISSUER``, ``CITIZEN_HUB_AUDIT_DSN``,
-``CITIZEN_HUB_AUDIT_CHECKPOINT_FILE``, and ``CITIZEN_HUB_KEY_ENCRYPTION_KEY`` (or
+``CITIZEN_HUB_AUDIT_CHECKPOINT_FILE``, ``CITIZEN_HUB_CORS_ORIGINS`` (comma-separated),
+``CITIZEN_HUB_UPSTREAM_CLIENT_SECRET``, and ``CITIZEN_HUB_KEY_ENCRYPTION_KEY`` (or
 ``[auth] key_encryption_key``: 32 random bytes, base64url, e.g.
 ``python -c "import secrets; print(secrets.token_urlsafe(32))"``; when set, the hub's
 private signing keys are stored sealed with it; ``serve`` refuses to start without it,
@@ -107,6 +122,18 @@ class TrustedIssuer:
 
 
 @dataclass(frozen=True, slots=True)
+class UpstreamOIDC:
+    """The city's OpenID provider, where citizens sign in in production (hub.oauth)."""
+
+    issuer: str
+    client_id: str
+    client_secret: str | None = field(default=None, repr=False)  # None: a public client
+    nik_claim: str = "nik"
+    scope: str = "openid"
+    timeout_seconds: float = 5.0
+
+
+@dataclass(frozen=True, slots=True)
 class AuthSettings:
     """The hub's own authorization server and the issuers its resource server trusts."""
 
@@ -122,6 +149,20 @@ class AuthSettings:
     issuers: tuple[TrustedIssuer, ...] = ()
     max_token_lifetime_seconds: int = 86400
     key_encryption_key: bytes | None = field(default=None, repr=False)
+    # Citizens signing in to apps (hub.oauth): authorization code with PKCE, consent.
+    development_sign_in: bool = False
+    development_sign_in_in_serve: bool = False  # explicit: let `serve` run it anyway
+    authorization_code_seconds: int = 60
+    app_token_seconds: int = 600
+    refresh_token_seconds: int = 30 * 86400
+    consent_days: int = 180
+    session_seconds: int = 1800
+    one_time_code_seconds: int = 300
+    one_time_code_attempts: int = 3
+    sign_in_failures_per_nik: int = 5
+    sign_in_failures_per_ip: int = 20
+    sign_in_window_seconds: int = 900
+    upstream: UpstreamOIDC | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +185,7 @@ class Settings:
     redis_url: str | None = None
     auth: AuthSettings = AuthSettings()
     audit: AuditSettings = AuditSettings()
+    cors_origins: tuple[str, ...] = ()  # browser origins allowed to call the hub (hub.oauth)
 
     @property
     def needs_embedded(self) -> bool:
@@ -155,7 +197,7 @@ class Settings:
 
 
 _SECTIONS: dict[str, frozenset[str]] = {
-    "server": frozenset({"host", "port", "data_dir"}),
+    "server": frozenset({"host", "port", "data_dir", "cors_origins"}),
     "sources": frozenset(s.value for s in Source),
     "hub": frozenset({"dsn"}),
     "redis": frozenset({"url"}),
@@ -164,6 +206,7 @@ _SECTIONS: dict[str, frozenset[str]] = {
     "audit": frozenset(AuditSettings.__dataclass_fields__),
 }
 _ISSUER_KEYS = frozenset(TrustedIssuer.__dataclass_fields__)
+_UPSTREAM_KEYS = frozenset(UpstreamOIDC.__dataclass_fields__)
 SIGNING_ALGS = ("ES256", "RS256")
 
 
@@ -213,6 +256,9 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
         redis_url=_redis_url(env.get("CITIZEN_HUB_REDIS_URL") or data.get("redis", {}).get("url")),
         auth=_auth(data.get("auth", {}), env),
         audit=_audit(data.get("audit", {}), env),
+        cors_origins=_cors_origins(
+            env.get("CITIZEN_HUB_CORS_ORIGINS"), server.get("cors_origins", [])
+        ),
     )
 
 
@@ -257,6 +303,11 @@ def _auth(raw: dict[str, Any], env: Mapping[str, str]) -> AuthSettings:
     if not kek and raw.get("key_encryption_key") is not None:
         kek = _text("auth.key_encryption_key", raw["key_encryption_key"])
         kek_setting = "auth.key_encryption_key"
+    values.update(_sign_in(raw, env))
+    if values.get("app_token_seconds", defaults.app_token_seconds) > longest:
+        raise SettingsError(
+            "auth.app_token_seconds", f"must not exceed auth.max_token_lifetime_seconds ({longest})"
+        )
     return replace(
         defaults,
         **values,
@@ -264,6 +315,100 @@ def _auth(raw: dict[str, Any], env: Mapping[str, str]) -> AuthSettings:
         issuers=issuers,
         key_encryption_key=_key_encryption_key(kek, kek_setting) if kek else None,
     )
+
+
+_SIGN_IN_FLAGS = ("development_sign_in", "development_sign_in_in_serve")
+_SIGN_IN_NUMBERS = (
+    "authorization_code_seconds",
+    "app_token_seconds",
+    "refresh_token_seconds",
+    "consent_days",
+    "session_seconds",
+    "one_time_code_seconds",
+    "one_time_code_attempts",
+    "sign_in_failures_per_nik",
+    "sign_in_failures_per_ip",
+    "sign_in_window_seconds",
+)
+
+
+def _sign_in(raw: dict[str, Any], env: Mapping[str, str]) -> dict[str, Any]:
+    """The [auth] settings of citizens signing in to apps (hub.oauth)."""
+    values: dict[str, Any] = {}
+    for key in _SIGN_IN_FLAGS:
+        if key in raw:
+            if not isinstance(raw[key], bool):
+                raise SettingsError(f"auth.{key}", f"must be true or false, got {raw[key]!r}")
+            values[key] = raw[key]
+    for key in _SIGN_IN_NUMBERS:
+        if key in raw:
+            values[key] = _number(f"auth.{key}", raw[key], int)
+    if values.get("authorization_code_seconds", 0) > 600:
+        raise SettingsError(
+            "auth.authorization_code_seconds", "must be at most 600 (RFC 6749 §4.1.2: 10 minutes)"
+        )
+    if "upstream" in raw:
+        values["upstream"] = _upstream(raw["upstream"], env)
+    return values
+
+
+def _upstream(entry: object, env: Mapping[str, str]) -> UpstreamOIDC:
+    setting = "auth.upstream"
+    if not isinstance(entry, dict):
+        raise SettingsError(setting, "must be an [auth.upstream] table")
+    for key in entry:
+        if key not in _UPSTREAM_KEYS:
+            known = ", ".join(sorted(_UPSTREAM_KEYS))
+            raise SettingsError(f"{setting}.{key}", f"unknown key (known: {known})")
+    for key in ("issuer", "client_id"):
+        if key not in entry:
+            raise SettingsError(f"{setting}.{key}", "is required")
+    issuer = _text(f"{setting}.issuer", entry["issuer"]).rstrip("/")
+    parts = urlsplit(issuer)
+    loopback = parts.hostname in ("localhost", "127.0.0.1", "::1")
+    if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
+        raise SettingsError(f"{setting}.issuer", "must be an https:// URL (http only on loopback)")
+    secret = env.get("CITIZEN_HUB_UPSTREAM_CLIENT_SECRET") or entry.get("client_secret")
+    scope = _text(f"{setting}.scope", entry.get("scope", "openid"))
+    if "openid" not in scope.split():
+        raise SettingsError(f"{setting}.scope", "must include openid")
+    return UpstreamOIDC(
+        issuer=issuer,
+        client_id=_text(f"{setting}.client_id", entry["client_id"]),
+        client_secret=_text(f"{setting}.client_secret", secret) if secret else None,
+        nik_claim=_text(f"{setting}.nik_claim", entry.get("nik_claim", "nik")),
+        scope=scope,
+        timeout_seconds=_number(
+            f"{setting}.timeout_seconds", entry.get("timeout_seconds", 5.0), float
+        ),
+    )
+
+
+def _cors_origins(env_value: str | None, raw: object) -> tuple[str, ...]:
+    """Origins (scheme://host[:port], no path) allowed to call the hub from a browser."""
+    if env_value is not None:
+        raw = [o.strip() for o in env_value.split(",") if o.strip()]
+    if not isinstance(raw, list):
+        raise SettingsError("server.cors_origins", "must be a list of origins")
+    origins: list[str] = []
+    for value in raw:
+        origin = _text("server.cors_origins", value).rstrip("/")
+        parts = urlsplit(origin)
+        if (
+            parts.scheme not in ("http", "https")
+            or not parts.hostname
+            or parts.path
+            or parts.query
+            or parts.fragment
+            or origin == "*"
+        ):
+            raise SettingsError(
+                "server.cors_origins",
+                f"{origin!r} is not an origin: write scheme://host[:port], e.g."
+                " https://app.tangerangkota.go.id",
+            )
+        origins.append(origin)
+    return tuple(dict.fromkeys(origins))
 
 
 def _audit(raw: dict[str, Any], env: Mapping[str, str]) -> AuditSettings:

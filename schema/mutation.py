@@ -6,6 +6,7 @@ import strawberry
 
 from schema.antrian.mutations import book_queue_ticket, cancel_queue_ticket
 from schema.apk.mutations import submit_district_request
+from schema.consents import revoke_consent
 
 
 @strawberry.type
@@ -19,6 +20,10 @@ class Mutation:
     cancel_queue_ticket = strawberry.mutation(
         resolver=cancel_queue_ticket,
         description="Cancel a waiting ticket of the caller's own, or of its child (antrian:write)",
+    )
+    revoke_consent = strawberry.mutation(
+        resolver=revoke_consent,
+        description="Withdraw the citizen's consent to an app: its refresh tokens stop at once",
     )
     submit_district_request = strawberry.mutation(
         resolver=submit_district_request,

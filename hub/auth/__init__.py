@@ -40,6 +40,12 @@ Tokens without the endpoint (CLI, tests, ``make demo``)::
 
 Clients, purposes and keys: ``hub.auth.clients``, ``hub.auth.keys``; the CLI in
 ``hub.auth.cli`` (``citizen-hub clients|purposes|keys|token``).
+
+Citizens signing in to apps (authorization code with PKCE, refresh tokens, consent) is
+``hub.oauth``: it hands ``authorization_code`` and ``refresh_token`` requests of the
+same token endpoint to authlib (``hub.auth.server.CODE_FLOW``), and its access tokens,
+issued by ``hub.auth.tokens.issue_app_token``, carry ``sid``: the validator refuses
+them once that sign-in is revoked (``hub.auth.grants_status``).
 """
 
 from __future__ import annotations

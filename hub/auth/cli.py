@@ -3,6 +3,9 @@
     citizen-hub purposes add ppdb --description "PPDB school admission checks"
     citizen-hub clients add --name "Dinas Pendidikan" --scope siak:profile psb:read \\
         --purpose ppdb=siak:profile,psb:read          # prints client_id and, once, the secret
+    citizen-hub clients add --name "Super-app Kota" --public \
+        --redirect-uri https://app.tangerangkota.go.id/callback \
+        --scope siak:profile psb:read --purpose layanan-warga=siak:profile,psb:read
     citizen-hub clients list | clients revoke CLIENT_ID
     citizen-hub keys rotate [--alg RS256] | keys list | keys retire KID
     citizen-hub token --client CLIENT_ID [--scope psb:read] [--purpose ppdb]
@@ -59,6 +62,24 @@ def add_auth_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParse
         default=[],
         metavar="CODE=SCOPE,SCOPE",
         help="a registered purpose it may declare, and the scopes that purpose allows",
+    )
+    add.add_argument(
+        "--public",
+        action="store_true",
+        help="a browser or phone app: no secret, signs citizens in with PKCE (needs"
+        " --redirect-uri)",
+    )
+    add.add_argument(
+        "--redirect-uri",
+        action="append",
+        default=[],
+        metavar="URI",
+        help="where citizens come back after signing in (exact; repeat for several)",
+    )
+    add.add_argument(
+        "--first-party",
+        action="store_true",
+        help="the city's own app: citizens signing in to it are not asked for consent",
     )
     client_actions.add_parser("list", parents=[common], help="every client, revoked ones too")
     revoke = client_actions.add_parser(
@@ -137,8 +158,19 @@ async def _clients_add(
             raise AuthAdminError(f"--purpose {spec}: write CODE=SCOPE,SCOPE (e.g. ppdb=psb:read)")
         purposes[code] = _split(scopes)
     async with pool.acquire() as conn:
-        client, secret = await add_client(conn, args.name, _split(*args.scope), purposes)
+        client, secret = await add_client(
+            conn,
+            args.name,
+            _split(*args.scope),
+            purposes,
+            public=args.public,
+            redirect_uris=args.redirect_uri,
+            first_party=args.first_party,
+        )
     print(f"client_id      {client.client_id}", file=out)
+    if client.public:
+        print("(a public client: no secret; it signs citizens in with PKCE)", file=out)
+        return
     print(f"client_secret  {secret}", file=out)
     print("(the secret is shown this once and not stored; keep it now)", file=out)
 
@@ -157,8 +189,12 @@ async def _clients_list(
 def format_client(client: Client) -> str:
     """A client in a few lines: id, name, state, scopes, purposes."""
     state = f"revoked {client.revoked_at:%Y-%m-%d %H:%M}" if client.revoked_at else "active"
-    lines = [f"{client.client_id}  {client.name}  ({state})"]
+    kind = ", public" if client.public else ""
+    kind += ", first-party" if client.first_party else ""
+    lines = [f"{client.client_id}  {client.name}  ({state}{kind})"]
     lines.append(f"    scopes   {format_scope(client.scopes)}")
+    for uri in client.redirect_uris:
+        lines.append(f"    redirect {uri}")
     for code, scopes in sorted(client.purposes.items()):
         lines.append(f"    purpose  {code}: {format_scope(scopes)}")
     return "\n".join(lines)

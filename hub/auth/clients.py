@@ -7,7 +7,8 @@ import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
+from urllib.parse import urlsplit
 
 from hub.auth.client_secrets import hash_secret, new_secret
 from hub.auth.errors import AuthAdminError
@@ -30,6 +31,12 @@ class Client:
     created_at: datetime
     revoked_at: datetime | None
     secret_hash: str = field(repr=False)
+    #: A public client (a browser or phone app) has no secret and must use PKCE.
+    public: bool = False
+    #: Where the authorization endpoint may send the citizen back, compared exactly.
+    redirect_uris: tuple[str, ...] = ()
+    #: The city's own app: citizens signing in to it are not asked for consent.
+    first_party: bool = False
 
     @property
     def revoked(self) -> bool:
@@ -42,8 +49,12 @@ class Purpose:
     description: str
 
 
+#: The secret_hash of a public client: no secret verifies against it.
+NO_SECRET: Final = "none"  # noqa: S105 (a marker, not a secret)
+
 _CLIENT_SELECT = """
 SELECT c.client_id, c.name, c.secret_hash, c.scopes, c.created_at, c.revoked_at,
+       c.public, c.redirect_uris, c.first_party,
        coalesce(array_agg(p.purpose ORDER BY p.purpose) FILTER (WHERE p.purpose IS NOT NULL),
                 '{}') AS purpose_codes,
        coalesce(array_agg(array_to_string(p.scopes, ' ') ORDER BY p.purpose)
@@ -77,12 +88,23 @@ async def add_client(
     name: str,
     scopes: Iterable[str],
     purposes: Mapping[str, Iterable[str]],
+    *,
+    public: bool = False,
+    redirect_uris: Iterable[str] = (),
+    first_party: bool = False,
 ) -> tuple[Client, str]:
     """Register a client; returns it and its secret, which is not kept and cannot be shown again.
 
     Every scope must be in the catalogue, every purpose registered, and each purpose's scopes
-    a subset of the client's.
+    a subset of the client's. A ``public`` client (a browser or phone app) gets no secret
+    (``""`` is returned) and needs at least one redirect URI; every redirect URI is an
+    absolute https URL (http only on loopback) without a fragment.
     """
+    uris = tuple(dict.fromkeys(check_redirect_uri(u) for u in redirect_uris))
+    if public and not uris:
+        raise AuthAdminError(
+            "a public client needs at least one --redirect-uri (where citizens come back to)"
+        )
     allowed = frozenset(scopes)
     if not name.strip():
         raise AuthAdminError("a client needs a name (--name), e.g. the partner's agency")
@@ -106,17 +128,24 @@ async def add_client(
             f"purpose {', '.join(missing)} is not registered; register it first:"
             f" citizen-hub purposes add {missing[0]} --description '...'"
         )
-    secret = new_secret()
-    secret_hash = await asyncio.to_thread(hash_secret, secret)
+    if public:
+        secret, secret_hash = "", NO_SECRET
+    else:
+        secret = new_secret()
+        secret_hash = await asyncio.to_thread(hash_secret, secret)
     client_id = "ch_" + secrets.token_hex(10)
     async with conn.transaction():
         await conn.execute(
-            "INSERT INTO oauth_clients (client_id, name, secret_hash, scopes)"
-            " VALUES ($1, $2, $3, $4)",
+            "INSERT INTO oauth_clients"
+            " (client_id, name, secret_hash, scopes, public, redirect_uris, first_party)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7)",
             client_id,
             name.strip(),
             secret_hash,
             sorted(allowed),
+            public,
+            list(uris),
+            first_party,
         )
         await conn.executemany(
             "INSERT INTO oauth_client_purposes (client_id, purpose, scopes) VALUES ($1, $2, $3)",
@@ -153,6 +182,21 @@ async def revoke_client(conn: Connection, client_id: str) -> Client:
     return client
 
 
+def check_redirect_uri(uri: str) -> str:
+    """``uri`` if it may be a registered redirect URI (RFC 6749 §3.1.2, RFC 8252 §7.3)."""
+    parts = urlsplit(uri)
+    loopback = parts.hostname in ("127.0.0.1", "::1", "localhost")
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise AuthAdminError(f"redirect URI {uri[:100]} must be an absolute https:// URL")
+    if parts.scheme == "http" and not loopback:
+        raise AuthAdminError(
+            f"redirect URI {uri[:100]} must use https (http only on 127.0.0.1, [::1], localhost)"
+        )
+    if parts.fragment or "#" in uri:
+        raise AuthAdminError(f"redirect URI {uri[:100]} must not have a #fragment")
+    return uri
+
+
 def _purpose_code(code: str) -> str:
     try:
         return check_purpose_code(code)
@@ -173,4 +217,7 @@ def _client(row: asyncpg.Record) -> Client:
         created_at=row["created_at"],
         revoked_at=row["revoked_at"],
         secret_hash=row["secret_hash"],
+        public=row["public"],
+        redirect_uris=tuple(row["redirect_uris"]),
+        first_party=row["first_party"],
     )

@@ -11,7 +11,12 @@ class Principal:
 
     ``nik`` is set for a citizen's own token (claim ``nik``) and None for a partner;
     ``purpose`` is the token's ``purpose`` claim, if the client asked for one.
-    Never log ``nik`` in clear; ``subject`` and ``token_id`` are safe to log.
+    ``grant_id`` (claim ``sid``) names the citizen's sign-in into an app that bought the
+    token (hub.oauth): its consent, its refresh tokens; None for other tokens.
+    ``consent_id`` (claim ``consent_id``) names the citizen's consent that token was
+    bought under (None for a first-party app and for other tokens): the disclosure log
+    may record it.
+    Never log ``nik`` in clear; ``subject``, ``token_id`` and ``grant_id`` are safe to log.
     """
 
     issuer: str
@@ -22,3 +27,5 @@ class Principal:
     purpose: str | None
     token_id: str
     expires_at: int
+    grant_id: str | None = None
+    consent_id: str | None = None

@@ -3,6 +3,10 @@
 The token endpoint is a pipeline with an RFC 6749 §5.2 error for each step: read the form
 (invalid_request), the grant type (unsupported_grant_type), the client's credentials
 (invalid_client, 401), then scope and purpose (invalid_scope, invalid_request).
+
+When citizens can sign in to apps (hub.oauth, set up by ``add_sign_in_routes``), the same
+endpoint also serves ``authorization_code`` and ``refresh_token``: the form is read here,
+the rest is :data:`CODE_FLOW`'s, and the metadata advertises what it adds.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import binascii
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Protocol
 from urllib.parse import unquote_plus
 
 from aiohttp import web
@@ -40,6 +44,26 @@ TOKEN_VALIDATOR: Final = web.AppKey("token_validator", TokenValidator)
 TOKEN_PATH: Final = "/oauth/token"  # noqa: S105 (a URL path, not a secret)
 JWKS_PATH: Final = "/.well-known/jwks.json"
 METADATA_PATH: Final = "/.well-known/oauth-authorization-server"
+#: The same document, where OpenID Connect clients look for it (RFC 8414 §5).
+OPENID_METADATA_PATH: Final = "/.well-known/openid-configuration"
+
+
+class CodeFlow(Protocol):
+    """The grants citizens' apps use (hub.oauth), served at the same token endpoint."""
+
+    grant_types: tuple[str, ...]
+
+    async def token(self, request: web.Request, form: dict[str, str]) -> web.Response:
+        """Answer a token request whose grant_type is one of :attr:`grant_types`."""
+        ...
+
+    def metadata(self, base: str) -> dict[str, Any]:
+        """What the RFC 8414 metadata adds (endpoints under ``base``, grant types...)."""
+        ...
+
+
+#: Set by hub.oauth when citizens can sign in to apps; absent otherwise.
+CODE_FLOW: Final = web.AppKey[CodeFlow]("code_flow")
 _NO_STORE: Final = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 _FORM: Final = "application/x-www-form-urlencoded"
 
@@ -59,6 +83,7 @@ def add_oauth_routes(
     app.router.add_post(TOKEN_PATH, endpoints.token)
     app.router.add_get(JWKS_PATH, endpoints.jwks)
     app.router.add_get(METADATA_PATH, endpoints.metadata)
+    app.router.add_get(OPENID_METADATA_PATH, endpoints.metadata)
     app.cleanup_ctx.append(endpoints.lifecycle)
 
 
@@ -89,13 +114,21 @@ class _Endpoints:
     async def token(self, request: web.Request) -> web.Response:
         """RFC 6749 §4.4: the client credentials grant."""
         try:
-            form = await _token_form(request)
+            form = await token_form(request)
             grant_type = form.get("grant_type")
             if grant_type is None:
                 raise TokenRequestError("invalid_request", "grant_type is missing")
+            code_flow = request.app.get(CODE_FLOW)
+            if code_flow is not None and grant_type in code_flow.grant_types:
+                return await code_flow.token(request, form)
             if grant_type != "client_credentials":
+                if code_flow is None:
+                    raise TokenRequestError(
+                        "unsupported_grant_type", "only grant_type=client_credentials is supported"
+                    )
+                supported = ", ".join(("client_credentials", *code_flow.grant_types))
                 raise TokenRequestError(
-                    "unsupported_grant_type", "only grant_type=client_credentials is supported"
+                    "unsupported_grant_type", f"grant_type must be one of {supported}"
                 )
             pool = request.app[self.hub_pool]
             client = await _authenticate_client(pool, request, form)
@@ -124,10 +157,12 @@ class _Endpoints:
 
     async def metadata(self, request: web.Request) -> web.Response:
         """RFC 8414 authorization server metadata."""
-        return web.json_response(
-            server_metadata(self.auth, str(request.url.origin())),
-            headers={"Cache-Control": "public, max-age=300"},
-        )
+        origin = str(request.url.origin())
+        document = server_metadata(self.auth, origin)
+        code_flow = request.app.get(CODE_FLOW)
+        if code_flow is not None:
+            document.update(code_flow.metadata(public_base(self.auth, origin)))
+        return web.json_response(document, headers={"Cache-Control": "public, max-age=300"})
 
 
 def server_metadata(auth: AuthSettings, origin: str) -> dict[str, Any]:
@@ -137,8 +172,7 @@ def server_metadata(auth: AuthSettings, origin: str) -> dict[str, Any]:
     ``response_types_supported`` is RFC 8414's required member, empty: this server has no
     authorization endpoint, so no response type.
     """
-    base = auth.issuer if auth.issuer.startswith(("https://", "http://")) else origin
-    base = base.rstrip("/")
+    base = public_base(auth, origin)
     return {
         "issuer": auth.issuer,
         "token_endpoint": base + TOKEN_PATH,
@@ -150,7 +184,14 @@ def server_metadata(auth: AuthSettings, origin: str) -> dict[str, Any]:
     }
 
 
-async def _token_form(request: web.Request) -> dict[str, str]:
+def public_base(auth: AuthSettings, origin: str) -> str:
+    """Where the hub's endpoints are: the issuer when it is a URL, else ``origin``."""
+    base = auth.issuer if auth.issuer.startswith(("https://", "http://")) else origin
+    return base.rstrip("/")
+
+
+async def token_form(request: web.Request) -> dict[str, str]:
+    """The parameters of a token (or revocation) request: form-encoded, none repeated."""
     if request.content_type != _FORM:
         raise TokenRequestError("invalid_request", f"send the parameters as {_FORM}")
     posted: MultiDictProxy[Any] = await request.post()
@@ -175,7 +216,7 @@ async def _authenticate_client(
             raise TokenRequestError(
                 "invalid_request", "authenticate either with HTTP Basic or client_secret, not both"
             )
-        client_id, secret = _basic_credentials(authorization)
+        client_id, secret = basic_credentials(authorization)
         if form.get("client_id", client_id) != client_id:
             raise TokenRequestError(
                 "invalid_request", "client_id in the body is not the one in the Basic credentials"
@@ -198,7 +239,7 @@ async def _authenticate_client(
     return client
 
 
-def _basic_credentials(authorization: str) -> tuple[str, str]:
+def basic_credentials(authorization: str) -> tuple[str, str]:
     scheme, _, encoded = authorization.strip().partition(" ")
     if scheme.lower() != "basic":
         raise TokenRequestError(

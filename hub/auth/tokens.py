@@ -168,6 +168,32 @@ async def issue_citizen_token(
         )
 
 
+async def issue_app_token(
+    conn: Connection,
+    auth: AuthSettings,
+    *,
+    client_id: str,
+    subject: str,
+    nik: str,
+    scopes: frozenset[str],
+    purpose: str,
+    grant_id: str,
+    consent_id: str | None = None,
+    now: float | None = None,
+) -> IssuedToken:
+    """An access token for app ``client_id`` acting for a signed-in citizen (hub.oauth).
+
+    Claims: ``sub`` the citizen's ``citizen:<pseudonym>``, ``client_id`` the app, ``nik``,
+    the consented ``scope``, the app's ``purpose``, ``sid`` (the sign-in, whose
+    revocation refuses the token) and ``consent_id`` (the consent it was bought under;
+    absent for a first-party app); lifetime ``auth.app_token_seconds``.
+    """
+    extra = {"nik": str(NIK.parse(nik)), "purpose": purpose, "sid": grant_id}
+    if consent_id is not None:
+        extra["consent_id"] = consent_id
+    return await _issue(conn, auth, subject, client_id, scopes, auth.app_token_seconds, extra, now)
+
+
 async def citizen_pseudonym(conn: Connection, nik: NIK) -> str:
     """A stable pseudonym of ``nik``: HMAC-SHA-256 under the hub's 'citizen-subject' key."""
     await conn.execute(

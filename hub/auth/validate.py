@@ -11,7 +11,9 @@ Authentication is a pipeline, each step with its own precise error (RFC 6750 §3
 7. claims: exp/nbf/iat finite NumericDates in 1970..9999, checked with leeway (iat not
    in the future); exp - iat no more than the maximum lifetime; iss, aud, sub, jti
 8. principal: scope, nik (a valid NIK), purpose
-9. hub's own tokens: the client is registered and not revoked (cached briefly)
+9. hub's own tokens: the client is registered and not revoked (cached briefly); a token
+   of a citizen's sign-in into an app (claim ``sid``) only while that sign-in is not
+   revoked: consent withdrawn, refresh token replayed, revoked by the app (cached briefly)
 
 The clock is injectable (``clock=`` and ``authenticate(..., now=)``): expiry, key caching
 and refetch limits are tested by moving ``now``, without sleeping.
@@ -42,6 +44,7 @@ from joserfc.jwt import JWTClaimsRegistry
 from hub.auth.clients import Client
 from hub.auth.clients_status import ClientStatus, HubClientStatus, StatusUnavailable
 from hub.auth.errors import AuthError, shown
+from hub.auth.grants_status import GrantStatus, HubGrantStatus
 from hub.auth.jwks import CachedKeys, HubKeySource, KeysUnavailable, RemoteJWKS
 from hub.auth.principal import Principal
 from hub.auth.scopes import ScopeSyntaxError, check_purpose_code, parse_scope
@@ -81,6 +84,7 @@ class Issuer:
     audience: str
     keys: CachedKeys
     clients: ClientStatus | None = None
+    grants: GrantStatus | None = None
 
 
 class TokenValidator:
@@ -142,6 +146,7 @@ class TokenValidator:
             auth.audience,
             own_keys,
             HubClientStatus(hub_pool, auth.revocation_cache_seconds),
+            HubGrantStatus(hub_pool, auth.revocation_cache_seconds),
         )
         others = [
             Issuer(t.issuer, t.audience or auth.audience, cached(RemoteJWKS(t.jwks_url, sessions)))
@@ -275,6 +280,13 @@ class TokenValidator:
             raise AuthError.unavailable("client revocations cannot be checked now") from None
         if problem is not None:
             raise AuthError.invalid_token(problem)
+        if principal.grant_id is not None and issuer.grants is not None:
+            try:
+                problem = await issuer.grants.problem(principal.grant_id, now)
+            except StatusUnavailable:
+                raise AuthError.unavailable("sign-in revocations cannot be checked now") from None
+            if problem is not None:
+                raise AuthError.invalid_token(problem)
 
 
 def bearer_token(authorization: str | None) -> str:
@@ -360,6 +372,12 @@ def principal_from(claims: dict[str, Any]) -> Principal:
             check_purpose_code(purpose)
         except ScopeSyntaxError:
             raise AuthError.invalid_token("the purpose claim is not a purpose code") from None
+    grant_id = claims.get("sid")
+    if grant_id is not None and (not isinstance(grant_id, str) or not grant_id):
+        raise AuthError.invalid_token("the sid claim must be a non-empty string")
+    consent_id = claims.get("consent_id")
+    if consent_id is not None and (not isinstance(consent_id, str) or not consent_id):
+        raise AuthError.invalid_token("the consent_id claim must be a non-empty string")
     return Principal(
         issuer=claims["iss"],
         subject=claims["sub"],
@@ -369,6 +387,8 @@ def principal_from(claims: dict[str, Any]) -> Principal:
         purpose=purpose,
         token_id=claims["jti"],
         expires_at=int(claims["exp"]),
+        grant_id=grant_id,
+        consent_id=consent_id,
     )
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from connectors.siak import records
+from schema.consents import Consent, consents_of
 from schema.scalars import NIK
 
 if TYPE_CHECKING:
@@ -116,6 +117,11 @@ class Citizen:
         description="NIP, NISN, NPWP, phones, family cards and record numbers the products"
         " hold for this citizen, each with where it was found and how it was linked"
         " (the identity crosswalk, rebuilt by `citizen-hub identity sync`)",
+    )
+
+    consents: list[Consent] | None = strawberry.field(
+        resolver=consents_of,
+        description="The apps this citizen allowed to see their data (their own token only)",
     )
 
     # The disclosure log entries loaded for this citizen (or the error reading them).

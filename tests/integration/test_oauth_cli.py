@@ -180,3 +180,34 @@ def test_the_commands_are_wired_into_citizen_hub(settings: Settings) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("ppdb ") or done.stdout.startswith("no purposes yet")
+
+
+async def test_register_a_public_app_with_its_redirect_uris(
+    settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await cli(settings, "purposes", "add", "warga", "--description", "Layanan warga", capsys=capsys)
+    run = await cli(
+        settings,
+        *("clients", "add", "--name", "Super-app Kota", "--public", "--first-party"),
+        *("--redirect-uri", "https://app.example.id/callback"),
+        *("--redirect-uri", "http://127.0.0.1/examples/super-app/"),
+        *("--scope", "siak:profile", "--purpose", "warga=siak:profile"),
+        capsys=capsys,
+    )
+    assert run.status == 0, run.err
+    assert "client_secret" not in run.out and "no secret" in run.out
+    client_id = run.out.split()[1]
+    listed = await cli(settings, "clients", "list", capsys=capsys)
+    assert f"{client_id}  Super-app Kota  (active, public, first-party)" in listed.out
+    assert "redirect https://app.example.id/callback" in listed.out
+    for bad, why in [
+        (("--public",), "needs at least one --redirect-uri"),
+        (("--redirect-uri", "http://app.example.id/cb"), "must use https"),
+        (("--redirect-uri", "https://app.example.id/cb#x"), "#fragment"),
+    ]:
+        run = await cli(
+            settings,
+            *("clients", "add", "--name", "Bad", "--scope", "siak:profile", *bad),
+            capsys=capsys,
+        )
+        assert run.status == 2 and why in run.err, run.err
