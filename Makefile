@@ -1,20 +1,23 @@
 # The two commands a fresh machine needs: `make demo` and `make test`.
+# `make demo PORT=8092` serves on another port (default: [server] port, 8080).
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+PORT ?=
 
 .PHONY: install demo serve seed test check format bench clean
 
 install: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
+	@echo "installing dependencies into $(VENV) (about 30 s the first time)..."
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
-demo: install  ## install, start the embedded PostgreSQL, seed when empty, serve on :8080
-	$(BIN)/citizen-hub demo
+demo: install  ## install, start the embedded PostgreSQL, seed when empty, serve on :8080 (PORT=N)
+	$(BIN)/citizen-hub demo $(if $(PORT),--port $(PORT))
 
 seed: install
 	$(BIN)/citizen-hub seed
@@ -34,5 +37,14 @@ format: install
 bench: install
 	$(BIN)/python -m bench.graph
 
+# Stops the embedded PostgreSQL first (refused while a demo still uses it), so no server
+# is left running on a deleted folder.
 clean:
+	@if [ -x $(BIN)/citizen-hub ]; then $(BIN)/citizen-hub db stop; \
+	else pid=$$(head -1 .data/pg/postmaster.pid 2>/dev/null); \
+	  if [ -n "$$pid" ] && ps -p "$$pid" -o comm= 2>/dev/null | grep -q postgres; then \
+	    echo "stopping the embedded PostgreSQL (pid $$pid)"; kill -INT "$$pid"; \
+	    while kill -0 "$$pid" 2>/dev/null; do sleep 0.2; done; \
+	  fi; \
+	fi
 	rm -rf $(VENV) .data .pytest_cache .mypy_cache .ruff_cache

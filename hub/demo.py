@@ -1,25 +1,91 @@
-"""What ``citizen-hub demo`` prints so a visitor can try the hub at once: ready tokens.
+"""What ``citizen-hub demo`` prints so a visitor can try the hub at once.
 
-A demo partner (every scope, under the registered purpose ``demo-explore``) is
-registered once in the hub database and reused; each start prints a fresh
-partner token and a citizen token for the first showcase family's head.
+The showcase families (their members together have rows in all eight products),
+with each member's relationship as the API names it; a query to paste into
+GraphiQL; and ready tokens. A demo partner (every scope, under the registered
+purpose ``demo-explore``) is registered once in the hub database and reused; each
+start prints a fresh partner token and a citizen token for the first showcase
+family's head, each with when it expires and the command that makes a new one.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
+import sys
+from datetime import datetime
+from pathlib import Path
 
 import asyncpg
 
 from connectors.city import City
+from connectors.siak.records import FamilyRelationship
 from hub.auth import SCOPES, issue_citizen_token, issue_client_token
 from hub.auth.clients import Client, add_client, add_purpose, list_clients
-from hub.auth.tokens import signing_keys
+from hub.auth.tokens import IssuedToken, signing_keys
 from hub.migrate import migrate
 from hub.settings import Settings
 
 DEMO_CLIENT = "demo-partner"
 DEMO_PURPOSE = "demo-explore"
+
+
+def cli_command() -> str:
+    """How to run ``citizen-hub`` from here, as a reader should type it: ``citizen-hub``
+    when that is on PATH (an activated venv), else the venv's script relative to the
+    working folder (``.venv/bin/citizen-hub``), else ``python -m hub``."""
+    script = Path(sys.prefix) / "bin" / "citizen-hub"
+    on_path = shutil.which("citizen-hub")
+    if on_path is not None and Path(on_path).resolve() == script.resolve():
+        return "citizen-hub"
+    if script.exists():
+        try:
+            return str(script.absolute().relative_to(Path.cwd()))
+        except ValueError:
+            return str(script)
+    return f"{Path(sys.executable).name} -m hub"
+
+
+def data_dir_option(settings: Settings) -> str:
+    """`` --data-dir D`` for commands printed for another data folder than the default."""
+    return "" if settings.data_dir == Path(".data") else f" --data-dir {settings.data_dir}"
+
+
+def relationship_name(hubungan: str) -> str:
+    """SIAK's ``status_hubungan`` (KEPALA KELUARGA) as the API's FamilyRelationship (HEAD)."""
+    try:
+        return FamilyRelationship(hubungan).name
+    except ValueError:
+        return hubungan
+
+
+def format_showcase(city: City) -> str:
+    """The families to try first: their members together have rows in all eight products."""
+    lines = ["Try these families (together they have rows in all eight products):"]
+    for family in city.showcase:
+        lines.append(f"  family card (KK) {family.kk}")
+        for m in family.members:
+            lines.append(f"    {relationship_name(m.relationship):<8} NIK {m.nik}  {m.name}")
+    return "\n".join(lines)
+
+
+def graphiql_query(city: City) -> str:
+    """A query for the first showcase family, on one line, to paste into GraphiQL."""
+    kk = city.showcase[0].kk
+    return (
+        f'{{ family(familyCardNumber: "{kk}") {{ members {{ relationship'
+        " citizen { nik fullName schoolAdmissions { level status }"
+        " employment { nip rank } queueTickets { number status } } } } }"
+    )
+
+
+def expiry(token: IssuedToken) -> str:
+    """When ``token`` expires, for a person: 'expires in 15 min, at 10:42'."""
+    exp = token.claims.get("exp")
+    at = datetime.fromtimestamp(exp).strftime("%H:%M") if isinstance(exp, int) else "?"
+    minutes = token.expires_in // 60
+    span = f"{minutes // 60} h" if minutes % 60 == 0 and minutes >= 60 else f"{minutes} min"
+    return f"expires in {span}, at {at}"
 
 
 def key_storage_note(settings: Settings) -> str | None:
@@ -30,7 +96,7 @@ def key_storage_note(settings: Settings) -> str | None:
         "Note: the hub's private signing keys are stored UNENCRYPTED in the demo database:"
         " no key-encryption key is set (auth.key_encryption_key or"
         " CITIZEN_HUB_KEY_ENCRYPTION_KEY). Fine for this demo; citizen-hub serve refuses"
-        " to start without one."
+        " to start without one (docs/operations.md)."
     )
 
 
@@ -63,8 +129,11 @@ async def demo_partner_headers(settings: Settings) -> tuple[str, dict[str, str]]
     return partner.client_id, {"Authorization": f"Bearer {token.access_token}"}
 
 
-async def demo_tokens(settings: Settings, city: City) -> str:
-    """Register the demo partner if needed; return the text that shows both tokens."""
+async def demo_tokens(settings: Settings, city: City, command: str | None = None) -> str:
+    """Register the demo partner if needed; return the text that shows both tokens, when
+    they expire and how to get new ones (``command`` runs citizen-hub; default
+    :func:`cli_command`)."""
+    cli = command or cli_command()
     assert settings.hub_dsn is not None
     pool = await asyncpg.create_pool(settings.hub_dsn, min_size=1, max_size=2)
     try:
@@ -79,15 +148,25 @@ async def demo_tokens(settings: Settings, city: City) -> str:
     partner_headers = {"Authorization": f"Bearer {partner_token.access_token}"}
     citizen_headers = {"Authorization": f"Bearer {citizen_token.access_token}"}
     note = key_storage_note(settings)
+    where = data_dir_option(settings)
+    renew_partner = f"{cli} token --client {partner.client_id} --purpose {DEMO_PURPOSE}{where}"
+    renew_citizen = f"{cli} token --citizen {head.nik}{where}"
     return "\n".join(
         ([note] if note else [])
         + [
             "Paste one of these into GraphiQL's Headers tab:",
-            f"  partner {partner.client_id} (every scope, purpose {DEMO_PURPOSE}):",
+            f"  partner {partner.client_id} (every scope, purpose {DEMO_PURPOSE}),"
+            f" {expiry(partner_token)}:",
             f"    {json.dumps(partner_headers)}",
-            f"  citizen {head.name} (their own data and their children's admissions):",
+            f"  citizen {head.name} (their own data, their family card, their children's"
+            f" admissions), {expiry(citizen_token)}:",
             f"    {json.dumps(citizen_headers)}",
-            "  Fresh ones: citizen-hub token --client "
-            f"{partner.client_id} --purpose {DEMO_PURPOSE}  |  citizen-hub token --citizen NIK",
+            "  An expired token answers 401 'the token expired at ...'; a new one (the demo"
+            " keeps serving):",
+            f"    {renew_partner}",
+            f"    {renew_citizen}",
+            "  (lifetimes: [auth] token_seconds, citizen_token_seconds in citizen-hub.toml)",
+            "Then run this in GraphiQL with the partner token (the first family):",
+            f"  {graphiql_query(city)}",
         ]
     )

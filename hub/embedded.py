@@ -4,20 +4,31 @@
 the data folder only, so several checkouts on one machine never clash on a port.
 The socket trusts every local login, so a role needs LOGIN but no password: the
 disclosure log's writer logs in as ``citizen_hub_app`` itself (:func:`ensure_login_role`).
+
+Each process that uses the server holds a handle on it (pgserver lists their pids in
+``.handle_pids.json``); the last one to let go stops it, unless it was asked to keep it
+running (``demo --keep-db``). :func:`stop_server` stops one left running
+(``citizen-hub db stop``).
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+import signal
+import time
 import warnings
 from pathlib import Path
 from urllib.parse import quote
 
 import asyncpg
+import psutil
 
 from connectors.base import Source
 
 HUB_DATABASE = "hub"
+HANDLES_FILE = ".handle_pids.json"  # pgserver's list of the processes holding the server
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +57,72 @@ class EmbeddedServer:
         )
 
     def stop(self) -> None:
+        """Let go of the server; it stops if no other live process holds it (and it was
+        not started with ``keep_running``). Holders that died without letting go (killed
+        with SIGKILL) are forgotten first, so they do not keep it running for ever."""
+        with type(self._server)._lock:
+            forget_dead_holders(Path(self._server.pgdata))
         self._server.cleanup()
+
+
+def postmaster_pid(pgdata: Path) -> int | None:
+    """The pid of the PostgreSQL server running on ``pgdata``, or None if none is."""
+    try:
+        first = (pgdata / "postmaster.pid").read_text().splitlines()[0]
+        pid = int(first.strip())
+    except (OSError, IndexError, ValueError):
+        return None
+    try:
+        process = psutil.Process(pid)
+        running = process.is_running() and process.status() != psutil.STATUS_ZOMBIE
+        return pid if running and process.name().startswith("postgres") else None
+    except psutil.Error:
+        return None
+
+
+def live_holders(pgdata: Path) -> list[int]:
+    """The live processes (other than this one) that hold a handle on the server."""
+    return [pid for pid in _handles(pgdata) if pid != os.getpid() and _alive(pid)]
+
+
+def forget_dead_holders(pgdata: Path) -> None:
+    """Drop the pids of processes that no longer exist from pgserver's list of holders."""
+    pids = _handles(pgdata)
+    alive = [pid for pid in pids if pid == os.getpid() or _alive(pid)]
+    if alive != pids:
+        (pgdata / HANDLES_FILE).write_text(json.dumps(alive))
+
+
+def stop_server(pgdata: Path, timeout: float = 30.0) -> int | None:
+    """Stop the server running on ``pgdata`` (fast shutdown: sessions are ended, the
+    data is written out); returns its pid, or None if none was running."""
+    pid = postmaster_pid(pgdata)
+    if pid is None:
+        return None
+    os.kill(pid, signal.SIGINT)  # PostgreSQL's "fast shutdown", as pg_ctl stop -m fast
+    deadline = time.monotonic() + timeout
+    while postmaster_pid(pgdata) == pid:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"PostgreSQL (pid {pid}) did not stop within {timeout:.0f} s")
+        time.sleep(0.1)
+    if (pgdata / HANDLES_FILE).exists():
+        (pgdata / HANDLES_FILE).write_text("[]")
+    return pid
+
+
+def _handles(pgdata: Path) -> list[int]:
+    try:
+        pids = json.loads((pgdata / HANDLES_FILE).read_text())
+    except (OSError, ValueError):
+        return []
+    return [p for p in pids if isinstance(p, int)] if isinstance(pids, list) else []
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return bool(psutil.Process(pid).status() != psutil.STATUS_ZOMBIE)
+    except psutil.Error:
+        return False
 
 
 async def ensure_databases(admin_dsn: str, names: list[str]) -> list[str]:

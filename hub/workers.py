@@ -9,9 +9,11 @@ each worker keeps its own circuit breakers.
 
 from __future__ import annotations
 
+import errno
 import logging
 import multiprocessing
 import signal
+import socket
 import time
 from typing import TYPE_CHECKING
 
@@ -24,6 +26,55 @@ if TYPE_CHECKING:
     from hub.settings import Settings
 
 log = logging.getLogger(__name__)
+
+
+class PortUnavailable(Exception):
+    """The hub cannot listen where it is told to. ``str()`` is one line for the operator."""
+
+
+def check_port(host: str, port: int, workers: int = 1) -> None:
+    """Bind ``host``:``port`` once and let go, before anything claims to serve there.
+
+    Raises :class:`PortUnavailable` naming the problem: a port out of range, a host
+    that does not resolve, an address in use (another hub, or an earlier ``make demo``).
+    The port could still be taken between this check and the server's own bind; the
+    server's bind then fails the same way (:func:`serve`).
+    """
+    if not 0 <= port <= 65535:
+        raise PortUnavailable(f"port {port} is out of range: use 1 to 65535 (e.g. --port 8092)")
+    if port == 0 and workers > 1:
+        raise PortUnavailable("several workers need a fixed port to share, not --port 0")
+    try:
+        addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise PortUnavailable(f"host {host!r} does not resolve ({exc.strerror})") from None
+    for family, kind, proto, _name, address in addresses:
+        with socket.socket(family, kind, proto) as probe:
+            # As aiohttp binds: SO_REUSEADDR, so a port in TIME_WAIT after a stop is free.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(address)
+            except OSError as exc:
+                raise PortUnavailable(_bind_problem(host, port, exc)) from None
+
+
+def _bind_problem(host: str, port: int, exc: OSError) -> str:
+    where = f"{host}:{port}"
+    if exc.errno == errno.EADDRINUSE:
+        return (
+            f"{where} is already in use (another hub or an earlier make demo?);"
+            f" pick another port: make demo PORT={_other_port(port)}"
+            f" or --port {_other_port(port)}"
+        )
+    if exc.errno == errno.EACCES:
+        return f"{where}: permission denied (ports below 1024 need privileges); use --port 8092"
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return f"{where}: {host} is not an address of this machine"
+    return f"cannot listen on {where} ({exc.strerror or exc})"
+
+
+def _other_port(port: int) -> int:
+    return port + 1 if 0 < port < 65535 else 8092
 
 
 def run_worker(settings: Settings, reuse_port: bool) -> None:
@@ -40,9 +91,17 @@ def run_worker(settings: Settings, reuse_port: bool) -> None:
 
 
 def serve(settings: Settings, workers: int) -> None:
-    """Serve in this process (``workers`` 1) or in ``workers`` child processes."""
+    """Serve in this process (``workers`` 1) or in ``workers`` child processes.
+
+    Raises :class:`PortUnavailable` if the port was taken after :func:`check_port`.
+    """
     if workers <= 1:
-        run_worker(settings, reuse_port=False)
+        try:
+            run_worker(settings, reuse_port=False)
+        except OSError as exc:
+            if exc.errno in (errno.EADDRINUSE, errno.EACCES, errno.EADDRNOTAVAIL):
+                raise PortUnavailable(_bind_problem(settings.host, settings.port, exc)) from None
+            raise
         return
     if settings.port == 0:
         raise ValueError("several workers need a fixed port to share")

@@ -30,7 +30,10 @@ class Query:
     async def citizen(self, info: Info, nik: NIK) -> Citizen | None:
         return _answer((await info.context.federation.citizens([nik], Plan.of(info)))[0])
 
-    @strawberry.field(description="The citizen a citizen token belongs to (null for partners).")
+    @strawberry.field(
+        description="The citizen a citizen token belongs to; FORBIDDEN (not_a_citizen) for a"
+        " partner, who asks citizen(nik:)"
+    )
     async def me(self, info: Info) -> Citizen | None:
         viewer = info.context.viewer
         if viewer is None or viewer.nik is None:

@@ -193,6 +193,13 @@ def _root_denial(
             scope=FAMILY,
         )
     if not viewer.is_citizen:
+        if visit_.name == "me":
+            # A silent null would read as "no such citizen"; say what me is for.
+            return _forbidden(
+                visit_,
+                "me is the citizen of a citizen token; partners ask citizen(nik:)",
+                reason="not_a_citizen",
+            )
         return None
     if visit_.name in CITIZEN_ROOTS:
         niks = [visit_.arguments["nik"]] if visit_.name == "citizen" else visit_.arguments["niks"]

@@ -420,3 +420,13 @@ async def test_looking_up_nobodys_nik_costs_budget_like_anyone_elses(
     _, body, _ = await ask(url, partner, query, n=nobody[6:])
     assert body["data"] is None
     assert body["errors"][0]["extensions"]["limit"] == "subject_budget"
+
+
+async def test_me_with_a_partner_token_says_what_me_is_for(
+    hub_url: str, partner_headers: dict[str, str]
+) -> None:
+    _, body, _ = await ask(hub_url, partner_headers, "{ me { nik } }")
+    assert body["data"] == {"me": None}
+    [error] = body["errors"]
+    assert error["extensions"] == {"code": "FORBIDDEN", "reason": "not_a_citizen"}
+    assert "citizen(nik:)" in error["message"]
