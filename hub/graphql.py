@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 REQUEST_ID_HEADER = "X-Request-Id"
 REQUEST_ID = web.RequestKey("request_id", str)
 CONNECTION_INIT_TIMEOUT = timedelta(seconds=10)
+MAX_MESSAGE_BYTES = 1024 * 1024
 
 
 class HubGraphQLView(GraphQLView[Context, None]):
@@ -105,6 +106,16 @@ class HubGraphQLView(GraphQLView[Context, None]):
         if store is None:
             raise SourceUnavailable(Store.HUB, "the hub database is not connected")
         return PgIdempotencyStore(store, scope)
+
+    async def create_websocket_response(
+        self, request: web.Request, subprotocol: str | None
+    ) -> web.WebSocketResponse:
+        # A message is one operation: no larger than an HTTP request body may be.
+        socket = web.WebSocketResponse(
+            protocols=[subprotocol] if subprotocol else [], max_msg_size=MAX_MESSAGE_BYTES
+        )
+        await socket.prepare(request)
+        return socket
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         session = context.transport

@@ -74,7 +74,11 @@ class Context:
         )
         self.commands = Commands(self.federation, self.idempotency, self.acting_for)
         self.live = Live(
-            self.federation, self.feed, lambda: charge_and_record(self), self.close_socket
+            self.federation,
+            self.feed,
+            lambda: charge_and_record(self),
+            self.close_socket,
+            self.commands.may_act_for,
         )
 
     def close_socket(self, code: int, reason: str) -> None:

@@ -21,7 +21,7 @@ from purgatory import AsyncCircuitBreakerFactory
 from purgatory.domain.model import OpenedState
 
 from connectors.base import DATABASE_ERRORS, Source, Store
-from schema.errors import SourceError, SourceTimeout, SourceUnavailable
+from schema.errors import BadUserInput, SourceError, SourceTimeout, SourceUnavailable
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -116,6 +116,14 @@ class SourceGuard:
             async with breaker:
                 async with asyncio.timeout(self.timeout):
                     return await read()
+        except asyncpg.DataError as exc:
+            # SQLSTATE class 22: a value the database cannot take (NUL in text, an
+            # out-of-range number). The caller's input, not the source failing: it
+            # must not count toward opening the circuit for everyone.
+            raise BadUserInput(
+                f"{source.name} cannot take a value of this request ({_reason(exc)})",
+                rule="invalid_value",
+            ) from None
         except OpenedState:
             record.status = "circuit_open"
             raise SourceUnavailable(source, "circuit open after repeated failures") from None
@@ -142,7 +150,7 @@ async def _ping(ping: Callable[[], Awaitable[object]]) -> float | None:
 
 
 def _not_a_source_failure(exc: BaseException) -> bool:
-    return not isinstance(exc, SOURCE_FAILURES)
+    return not isinstance(exc, SOURCE_FAILURES) or isinstance(exc, asyncpg.DataError)
 
 
 def _reason(exc: BaseException) -> str:

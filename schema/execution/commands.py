@@ -80,21 +80,26 @@ class Commands:
         )
         store = self._store(antrian_writes.SCOPE)
         ticket = await self._write(
-            Source.ANTRIAN, lambda db: antrian_writes.book_ticket(db, request, store=store)
+            Source.ANTRIAN,
+            lambda db: antrian_writes.book_ticket(db, request, store=store),
+            _BOOKING_INPUT,
         )
         if nik is not None:
-            disclose(self.federation.disclosed, nik, {"bookQueueTicket"}, "ANTRIAN")
+            # What was written, where the citizen's access log will show it.
+            disclose(self.federation.disclosed, nik, {f"bookQueueTicket:{ticket.id}"}, "ANTRIAN")
         return ticket
 
     async def cancel_ticket(self, ticket_id: str) -> QueueTicket:
         found = await self.federation.read(Source.ANTRIAN, antrian_reads.tickets_by_id, [ticket_id])
         ticket = found.get(ticket_id)
         viewer = self.federation.viewer
-        owned = ticket is not None and (
-            self.federation.gate.admits(ticket.nik)
-            if ticket.nik is not None
-            else viewer is not None and not viewer.is_citizen  # an officer's walk-in
-        )
+        if viewer is None or ticket is None:
+            owned = False
+        elif viewer.is_citizen:
+            owned = ticket.nik is not None and await self.may_act_for(ticket.nik)
+        else:
+            # An officer cancels what officers book: walk-ins, never a citizen's own booking.
+            owned = ticket.channel is TicketChannel.WALK_IN
         if ticket is None or not owned:
             # The same answer for a ticket that does not exist and one of someone else.
             raise Forbidden(
@@ -109,9 +114,12 @@ class Commands:
                 nik=ticket.nik,
                 phone=None if ticket.nik is not None else ticket.phone,
             ),
+            _BOOKING_INPUT,
         )
         if ticket.nik is not None:
-            disclose(self.federation.disclosed, ticket.nik, {"cancelQueueTicket"}, "ANTRIAN")
+            disclose(
+                self.federation.disclosed, ticket.nik, {f"cancelQueueTicket:{ticket.id}"}, "ANTRIAN"
+            )
         return cancelled
 
     async def submit_request(
@@ -154,10 +162,31 @@ class Commands:
         )
         store = self._store(apk_writes.SCOPE)
         submitted = await self._write(
-            Source.APK, lambda db: apk_writes.submit_request(db, request, store=store)
+            Source.APK,
+            lambda db: apk_writes.submit_request(db, request, store=store),
+            _REQUEST_INPUT,
         )
-        disclose(self.federation.disclosed, nik, {"submitDistrictRequest"}, "APK")
+        disclose(
+            self.federation.disclosed, nik, {f"submitDistrictRequest:{submitted.number}"}, "APK"
+        )
         return submitted
+
+    async def may_act_for(self, nik: str) -> bool:
+        """Whether the caller acts for ``nik``: a partner for anyone its scopes allow; a
+        citizen for itself and for its children on its card while they are minors."""
+        viewer = self.federation.viewer
+        if viewer is None:
+            return False
+        if not viewer.is_citizen:
+            return True
+        relation = self.federation.gate.relation(nik)
+        if relation is Relation.SELF:
+            return True
+        if relation is not Relation.CHILD:
+            return False
+        profiles = await self.federation.read(Source.SIAK, siak_reads.profiles_by_nik, [nik])
+        profile = profiles.get(nik)
+        return profile is not None and _age(profile.birth_date) < ADULT_AGE
 
     async def _adult_or_child(self, nik: str) -> str:
         """The register's name of ``nik``; a citizen acts for a child only while a minor."""
@@ -193,12 +222,14 @@ class Commands:
             raise SourceUnavailable(Source.ANTRIAN, "no idempotency store is connected")
         return self.stores(scope)
 
-    async def _write(self, source: Source, write: Callable[[Any], Awaitable[T]]) -> T:
+    async def _write(
+        self, source: Source, write: Callable[[Any], Awaitable[T]], names: Mapping[str, str]
+    ) -> T:
         try:
             result: T = await self.federation.read(source, lambda db, _: write(db), ())
             return result
         except WriteRefused as refused:
-            field = _INPUT_NAMES.get(refused.field, _camel(refused.field))
+            field = names.get(refused.field, _camel(refused.field))
             raise BadUserInput(f"{field}: {refused}", rule=refused.rule, field=field) from None
 
 
@@ -209,15 +240,20 @@ def _age(born: date | None) -> int:
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
-# The connectors' names of what they refuse, as the mutations' inputs call them.
-_INPUT_NAMES = {
+# The connectors' names of what they refuse, as each mutation's input calls them.
+_BOOKING_INPUT = {
     "centre": "serviceCentreId",
     "service": "serviceId",
     "visit_date": "date",
     "nik": "forCitizen",
     "name": "forCitizen",
-    "kecamatan": "kecamatan",
+}
+_REQUEST_INPUT = {
+    "service": "serviceType",
     "service_code": "serviceType",
+    "kecamatan_code": "kecamatan",
+    "nik": "forCitizen",
+    "name": "forCitizen",
 }
 
 

@@ -13,6 +13,7 @@ naming ANTRIAN, and the ticket again when it is back.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING
 
@@ -22,7 +23,7 @@ from connectors.antrian.records import QueueTicket, TicketStatus
 from connectors.apk import reads as apk_reads
 from connectors.apk.records import DistrictRequest, RequestStatus
 from connectors.base import Source
-from schema.errors import Forbidden, SourceError, SourceUnavailable
+from schema.errors import Forbidden, LimitExceeded, SourceError, SourceUnavailable
 from schema.viewing import disclose
 
 if TYPE_CHECKING:
@@ -32,6 +33,10 @@ if TYPE_CHECKING:
 # Once a request is here, nothing more happens to it.
 FINAL_REQUEST = frozenset({RequestStatus.COMPLETED, RequestStatus.REJECTED})
 REQUEST_POLL_SECONDS = 5.0
+# Live subscriptions one caller may hold in this process: each holds a feed watch or
+# polls a database, and a caller may open any number of sockets.
+MAX_SUBSCRIPTIONS_PER_CALLER = 20
+_open: dict[str, int] = {}
 # Once a ticket is here, nothing more happens to it.
 FINAL = frozenset({TicketStatus.SERVED, TicketStatus.CANCELLED, TicketStatus.NO_SHOW})
 
@@ -45,6 +50,7 @@ class Live:
         feed: TicketFeed | None,
         record: Callable[[], Awaitable[None]],
         refuse: Callable[[int, str], None],
+        may_act_for: Callable[[str], Awaitable[bool]],
         poll_seconds: float | None = None,
     ) -> None:
         self.federation = federation
@@ -52,12 +58,44 @@ class Live:
         self.record = record
         self.refuse = refuse  # closes a socket: 4403 when the ticket is not the caller's
         self.poll_seconds = poll_seconds or REQUEST_POLL_SECONDS
+        self.may_act_for = may_act_for  # a citizen: itself and its minor children
 
     async def queue_ticket(self, ticket_id: str) -> AsyncIterator[QueueTicket | SourceUnavailable]:
+        """See :meth:`_queue_ticket`; counted against the caller's live subscriptions."""
+        async with self._counted():
+            async for update in self._queue_ticket(ticket_id):
+                yield update
+
+    async def district_request(self, number: str) -> AsyncIterator[DistrictRequest | SourceError]:
+        """See :meth:`_district_request`; counted against the caller's live subscriptions."""
+        async with self._counted():
+            async for update in self._district_request(number):
+                yield update
+
+    @contextlib.asynccontextmanager
+    async def _counted(self) -> AsyncIterator[None]:
+        viewer = self.federation.viewer
+        key = viewer.limit_key if viewer is not None else "anonymous"
+        if _open.get(key, 0) >= MAX_SUBSCRIPTIONS_PER_CALLER:
+            raise LimitExceeded(
+                f"at most {MAX_SUBSCRIPTIONS_PER_CALLER} live subscriptions at once;"
+                " complete one before starting another",
+                limit="subscriptions",
+                maximum=MAX_SUBSCRIPTIONS_PER_CALLER,
+            )
+        _open[key] = _open.get(key, 0) + 1
+        try:
+            yield
+        finally:
+            _open[key] -= 1
+            if not _open[key]:
+                del _open[key]
+
+    async def _queue_ticket(self, ticket_id: str) -> AsyncIterator[QueueTicket | SourceUnavailable]:
         """The ticket now, then again at each change of it or of its queue, until it is
         over (served, cancelled, no-show) or the caller goes."""
         ticket = await self._ticket(ticket_id)
-        if ticket is None or not self._may_follow(ticket):
+        if ticket is None or not await self._may_follow(ticket.nik):
             self.refuse(4403, "not a ticket of yours")
             raise Forbidden(
                 "no such ticket of yours (or of a child on your family card)",
@@ -85,11 +123,11 @@ class Live:
                 if now.status in FINAL:
                     return
 
-    async def district_request(self, number: str) -> AsyncIterator[DistrictRequest | SourceError]:
+    async def _district_request(self, number: str) -> AsyncIterator[DistrictRequest | SourceError]:
         """The request now, then again whenever its status moves, until it is completed or
         rejected. APK has no feed: the request is read again every ``poll_seconds``."""
         request = await self._request(number)
-        if request is None or not self.federation.gate.admits(request.nik):
+        if request is None or not await self._may_follow(request.nik):
             self.refuse(4403, "not a request of yours")
             raise Forbidden(
                 "no such request of yours (or of a child on your family card)",
@@ -120,10 +158,10 @@ class Live:
         found = await self.federation.read(Source.ANTRIAN, antrian_reads.tickets_by_id, [ticket_id])
         return found.get(ticket_id)
 
-    def _may_follow(self, ticket: QueueTicket) -> bool:
+    async def _may_follow(self, nik: str | None) -> bool:
         viewer = self.federation.viewer
         if viewer is None:
             return False
-        if ticket.nik is None:  # a walk-in known by phone: an officer's, not a citizen's
+        if nik is None:  # a walk-in known by phone: an officer's, not a citizen's
             return not viewer.is_citizen
-        return self.federation.gate.admits(ticket.nik)
+        return self.federation.gate.admits(nik) and await self.may_act_for(nik)

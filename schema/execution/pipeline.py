@@ -35,7 +35,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 from strawberry.types.graphql import OperationType
 
-from schema.errors import Forbidden, HubError, LimitExceeded
+from schema.errors import BadUserInput, HubError, LimitExceeded
 from schema.execution import gate
 from schema.execution.document import measure, root_names, walk
 from schema.execution.errors import client_error, client_errors
@@ -55,19 +55,36 @@ MAX_DEPTH = 10
 MAX_FIELDS = 500  # GraphiQL's introspection query has about 220
 MAX_ROOT_FIELDS = 25
 CACHE_SIZE = 512
+MAX_CACHED_QUERY = 16_384  # characters: GraphiQL's schema query is about 1,500
 
 # What runs instead of a refused operation's own document: parsing and validating
 # it costs nothing, and execution never starts (the pipeline answers first).
 _REFUSED_DOCUMENT = parse("{ __typename }")
 
 
-@functools.lru_cache(maxsize=CACHE_SIZE)
 def _parse(query: str) -> DocumentNode:
+    # Only documents of a reasonable size are kept: 512 cached documents of a few MB
+    # each (a comment can pad one) would hold gigabytes.
+    if len(query) > MAX_CACHED_QUERY:
+        return parse(query, max_tokens=MAX_TOKENS)
+    return _parse_cached(query)
+
+
+@functools.lru_cache(maxsize=CACHE_SIZE)
+def _parse_cached(query: str) -> DocumentNode:
     return parse(query, max_tokens=MAX_TOKENS)
 
 
-@functools.lru_cache(maxsize=CACHE_SIZE)
 def _validate(
+    schema: Any, query: str, rules: tuple[type[ASTValidationRule], ...]
+) -> list[GraphQLError]:
+    if len(query) > MAX_CACHED_QUERY:
+        return validate_document(schema, _parse(query), rules)
+    return _validate_cached(schema, query, rules)
+
+
+@functools.lru_cache(maxsize=CACHE_SIZE)
+def _validate_cached(
     schema: Any, query: str, rules: tuple[type[ASTValidationRule], ...]
 ) -> list[GraphQLError]:
     return validate_document(schema, _parse(query), rules)
@@ -193,6 +210,16 @@ class OperationPipeline(SchemaExtension):
             self.refusal = RefusedWith(visits)
             execution.graphql_document = _REFUSED_DOCUMENT
             return
+        for visit in visits:
+            where = _nul_in(visit.arguments)  # type: ignore[union-attr]
+            if where is not None:
+                # PostgreSQL refuses NUL in text; let through, it would count as the
+                # source failing and open its circuit for every caller.
+                raise BadUserInput(
+                    f"{visit.name}({where}): text may not contain the NUL character",  # type: ignore[union-attr]
+                    rule="nul_character",
+                    field=where,
+                )
         if viewer is None:
             return  # the gate stays closed: no citizen is built for an anonymous caller
         named = named_niks(visits)  # type: ignore[arg-type]
@@ -219,14 +246,22 @@ class OperationPipeline(SchemaExtension):
         )
         execution.graphql_document = self.decision.document
         context.acting_for.update(self.decision.acting_for)
-        if execution.operation_type is OperationType.SUBSCRIPTION:
-            # A subscription is all or nothing: a denied root ends it, and its socket.
+        kind = execution.operation_type
+        if kind is not OperationType.QUERY:
+            # Writes and subscriptions are all or nothing: a denied root field refuses
+            # the whole operation before anything is written (a write beside a denied
+            # alias would otherwise commit and be hidden by the nulled answer).
             denied = next((d for d in self.decision.denials if len(d.path) == 1), None)
             if denied is not None:
-                context.close_socket(4403, "subscription forbidden")
-                raise Forbidden(
-                    denied.message, **{k: v for k, v in denied.extensions.items() if k != "code"}
-                )
+                if kind is OperationType.SUBSCRIPTION:
+                    context.close_socket(4403, "subscription forbidden")
+                raise _as_hub_error(denied.message, denied.extensions)
+        if kind is OperationType.MUTATION and context.limiter is not None:
+            # The citizens written for are charged before the write: a budget spent
+            # afterwards would leave a committed write that may not be shown or logged.
+            targets = sorted({n for n in self.decision.acting_for.values() if n})
+            if targets:
+                await context.limiter.charge_niks(viewer.limit_key, targets)
         federation.gate = gate.for_citizen(relations) if viewer.is_citizen else gate.OPEN
 
     def _refuse(self, refusal: HubError | Refusal) -> None:
@@ -235,6 +270,31 @@ class OperationPipeline(SchemaExtension):
         self.execution_context.graphql_document = _REFUSED_DOCUMENT
         if not isinstance(refusal, HubError):
             self.context.refuse(refusal)
+
+
+def _nul_in(value: Any, path: str = "") -> str | None:
+    """The argument path of the first string holding NUL, if any."""
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    items: Any = (
+        value.items()
+        if isinstance(value, dict)
+        else enumerate(value)
+        if isinstance(value, list)
+        else ()
+    )
+    for key, item in items:
+        found = _nul_in(item, f"{path}.{key}" if path else str(key))
+        if found is not None:
+            return found
+    return None
+
+
+def _as_hub_error(message: str, extensions: dict[str, Any]) -> HubError:
+    """A denial's error, kept as it is (FORBIDDEN, or BAD_USER_INPUT for forCitizen)."""
+    error = HubError(message)
+    error.extensions = dict(extensions)
+    return error
 
 
 def _unauthenticated(refusal: HubError | Refusal | RefusedWith) -> bool:

@@ -8,12 +8,15 @@ import secrets
 from datetime import date, timedelta
 from typing import Any
 
+import asyncpg
 import pytest
+from aiohttp.test_utils import TestServer
 
 from connectors.base import Source
 from connectors.city import Family
+from hub.app import create_app
 from hub.settings import Settings
-from tests.e2e.conftest import citizen_headers, grant, logged_for
+from tests.e2e.conftest import citizen_headers, city_settings, grant, logged_for
 from tests.e2e.test_access import ask
 
 BOOK = """mutation($input: BookQueueTicketInput!) {
@@ -223,3 +226,84 @@ async def test_a_citizen_submits_a_district_request_and_sees_it_in_their_request
         hub_url, parent, submit, input={**request, "details": [], "idempotencyKey": "x2"}
     )
     assert bad["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+# The second review of the write side.
+
+
+async def tickets_of(city_dsns: dict[Source | str, str]) -> int:
+    conn = await asyncpg.connect(city_dsns[Source.ANTRIAN])
+    try:
+        count: int = await conn.fetchval("SELECT count(*) FROM tiket")
+        return count
+    finally:
+        await conn.close()
+
+
+async def test_a_write_past_the_budget_is_refused_before_anything_is_written(
+    hub_url: str, parent: dict[str, str], writable_dsns: dict[Source | str, str]
+) -> None:
+    centre, service, day = await open_service(hub_url)
+    child, _ = await child_id(hub_url, parent)  # ids open wherever the hub database is the same
+    settings = city_settings(writable_dsns, distinct_niks_per_hour=1)
+    async with TestServer(create_app(settings), host="127.0.0.1") as server:
+        url = str(server.make_url("")).rstrip("/")
+        _, body, _ = await ask(url, parent, "{ me { nik } }")  # the one NIK of the hour
+        assert body["data"]["me"]["nik"]
+        before = await tickets_of(writable_dsns)
+        request = booking(centre, service, day, forCitizen=child)
+        _, body, _ = await ask(url, parent, BOOK, input=request)
+        assert body["errors"][0]["extensions"]["limit"] == "subject_budget", body
+        assert await tickets_of(writable_dsns) == before
+
+
+async def test_a_write_beside_a_denied_alias_is_not_written(
+    hub_url: str, parent: dict[str, str], city_dsns: dict[Source | str, str]
+) -> None:
+    centre, service, day = await open_service(hub_url)
+    _, spouse = await child_id(hub_url, parent)
+    both = """mutation($a: BookQueueTicketInput!, $b: BookQueueTicketInput!) {
+      a: bookQueueTicket(input: $a) { id } b: bookQueueTicket(input: $b) { id } }"""
+    before = await tickets_of(city_dsns)
+    _, body, _ = await ask(
+        hub_url,
+        parent,
+        both,
+        a=booking(centre, service, day + timedelta(days=14)),
+        b=booking(centre, service, day, forCitizen=spouse),
+    )
+    assert body["data"] is None and body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert await tickets_of(city_dsns) == before
+
+
+async def test_nobody_cancels_an_adults_ticket_but_its_holder(
+    hub_url: str, hub_settings: Settings, acting_family: Family
+) -> None:
+    centre, service, day = await open_service(hub_url)
+    wife = next(m for m in acting_family.members if m.relationship == "ISTRI")
+    spouse = await citizen_headers(hub_settings, wife.nik)
+    _, body, _ = await ask(hub_url, spouse, BOOK, input=booking(centre, service, day))
+    ticket = body["data"]["bookQueueTicket"]["id"]
+    head = await citizen_headers(hub_settings, acting_family.head.nik)
+    officer = await grant(hub_settings, frozenset({"antrian:write"}), name="qa-cancel-officer")
+    for caller in (head, officer):
+        _, refused, _ = await ask(hub_url, caller, CANCEL, id=ticket)
+        assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+        assert "number" not in str(refused) and wife.name not in str(refused)
+    _, own, _ = await ask(hub_url, spouse, CANCEL, id=ticket)
+    assert own["data"]["cancelQueueTicket"]["status"] == "CANCELLED"
+
+
+@pytest.mark.parametrize("field", ["serviceCentreId", "serviceId", "idempotencyKey"])
+async def test_a_nul_character_is_bad_input_and_does_not_open_the_circuit(
+    hub_url: str, hub_settings: Settings, parent: dict[str, str], field: str
+) -> None:
+    centre, service, day = await open_service(hub_url)
+    for _ in range(6):  # more than the breaker's five failures
+        request = {**booking(centre, service, day), field: "MPP\u000001"}
+        _, body, _ = await ask(hub_url, parent, BOOK, input=request)
+        [error] = body["errors"]
+        assert error["extensions"]["code"] == "BAD_USER_INPUT"
+        assert error["extensions"]["field"] == f"input.{field}"
+    _, sources, _ = await ask(hub_url, {}, "{ sources { system circuit } }")
+    assert {s["circuit"] for s in sources["data"]["sources"]} == {"CLOSED"}

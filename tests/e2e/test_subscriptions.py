@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import aiohttp
@@ -173,3 +174,53 @@ async def test_a_citizen_follows_a_district_request_until_it_is_ready(
         done = await next_event(socket, "r")
         assert done["payload"]["data"]["districtRequest"]["status"] == "COMPLETED"
         assert (await next_event(socket, "r"))["type"] == "complete"
+
+
+async def test_a_parent_cannot_follow_an_adult_relatives_ticket(
+    hub_url: str, hub_settings: Settings, acting_family: Family
+) -> None:
+    wife = next(m for m in acting_family.members if m.relationship == "ISTRI")
+    spouse = await citizen_headers(hub_settings, wife.nik)
+    centre, service, day = await open_service(hub_url)
+    _, booked, _ = await ask(hub_url, spouse, BOOK, input=booking(centre, service, day))
+    ticket = booked["data"]["bookQueueTicket"]["id"]
+    parent = await citizen_headers(hub_settings, acting_family.head.nik)
+    async with aiohttp.ClientSession() as session, await connect(session, hub_url) as ws:
+        socket = Socket(ws)
+        await socket.init(parent)
+        await ws.send_json(
+            {
+                "id": "t",
+                "type": "subscribe",
+                "payload": {"query": FOLLOW, "variables": {"id": ticket}},
+            }
+        )
+        answer = await next_event(socket, "t")
+        assert "FORBIDDEN" in str(answer) and wife.name not in str(answer)
+        assert await socket.closed(within=5) == 4403
+
+
+async def test_one_caller_holds_at_most_twenty_live_subscriptions(
+    hub_url: str, hub_settings: Settings, acting_family: Family
+) -> None:
+    parent = await citizen_headers(hub_settings, acting_family.head.nik)
+    centre, service, day = await open_service(hub_url)
+    _, booked, _ = await ask(
+        hub_url, parent, BOOK, input=booking(centre, service, day + timedelta(days=21))
+    )
+    ticket = booked["data"]["bookQueueTicket"]["id"]
+    async with aiohttp.ClientSession() as session, await connect(session, hub_url) as ws:
+        socket = Socket(ws)
+        await socket.init(parent)
+        for i in range(21):
+            await ws.send_json(
+                {
+                    "id": f"s{i}",
+                    "type": "subscribe",
+                    "payload": {"query": FOLLOW, "variables": {"id": ticket}},
+                }
+            )
+            answer = await next_event(socket, f"s{i}")
+            if i < 20:
+                assert answer["payload"]["data"]["queueTicket"]["id"] == ticket
+        assert answer["payload"]["errors"][0]["extensions"]["limit"] == "subscriptions"
