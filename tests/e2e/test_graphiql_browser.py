@@ -15,6 +15,12 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.async_api import Page, Request, Route, async_playwright, expect
 
+from connectors.city import Family
+from hub.settings import Settings
+from tests.e2e.conftest import citizen_headers
+from tests.e2e.test_access import ask
+from tests.e2e.test_services import BOOK, booking, open_service
+
 pytestmark = pytest.mark.browser
 
 CHROMIUM_ARGS = [
@@ -122,3 +128,41 @@ async def test_graphiql_runs_a_query_in_chromium_and_loads_only_from_the_hub(
     assert not outside, f"the page tried to load from outside the hub: {outside}"
     assert not page_errors, f"the page threw: {page_errors}"
     assert not console_errors, f"the page logged errors: {console_errors}"
+
+
+async def test_graphiql_follows_a_ticket_live_with_the_token_from_its_headers_tab(
+    writable_hub: tuple[str, Settings], acting_family: Family
+) -> None:
+    """The page's own fetcher, in Chromium, subscribes over the websocket with the bearer
+    token a user pasted in the Headers tab (browsers cannot set websocket headers)."""
+    executable = chromium_path()
+    url, settings = writable_hub
+    parent = await citizen_headers(settings, acting_family.head.nik)
+    centre, service, day = await open_service(url)
+    _, booked, _ = await ask(url, parent, BOOK, input=booking(centre, service, day))
+    ticket = booked["data"]["bookQueueTicket"]["id"]
+    follow = "subscription Follow($id: ID!) { queueTicket(ticketId: $id) { id status } }"
+    script = """async ({query, variables, headers}) => {
+        const updates = window.citizenHubFetcher({query, variables, operationName: "Follow"},
+                                                 {headers});
+        const first = await updates.next();
+        await updates.return();
+        return first.value;
+    }"""
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            page = await browser.new_page()
+            await page.goto(url + "/graphql")
+            await page.wait_for_function("() => window.citizenHubFetcher !== undefined")
+            variables = {"id": ticket}
+            first = await page.evaluate(
+                script, {"query": follow, "variables": variables, "headers": parent}
+            )
+            anonymous = await page.evaluate(
+                script, {"query": follow, "variables": variables, "headers": {}}
+            )
+        finally:
+            await browser.close()
+    assert first["data"]["queueTicket"] == {"id": ticket, "status": "WAITING"}
+    assert "UNAUTHENTICATED" in str(anonymous) or "4401" in str(anonymous)

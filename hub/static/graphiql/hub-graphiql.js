@@ -40,10 +40,87 @@
   var subscriptions = new URL(endpoint.href);
   subscriptions.protocol = endpoint.protocol === "https:" ? "wss:" : "ws:";
 
-  var fetcher = GraphiQL.createFetcher({
-    url: endpoint.href,
-    subscriptionUrl: subscriptions.href,
-  });
+  var overHttp = GraphiQL.createFetcher({ url: endpoint.href });
+
+  // Subscriptions go over graphql-transport-ws, with the Headers tab (the bearer token)
+  // sent in connection_init: a browser cannot set headers on a websocket, and
+  // GraphiQL's own websocket fetcher sends fixed connection parameters only.
+  function live(params, headers) {
+    var queue = [];
+    var waiting = null;
+    var finished = false;
+    var socket = new WebSocket(subscriptions.href, "graphql-transport-ws");
+    function push(item) {
+      if (finished) return;
+      if (item.done) finished = true;
+      if (waiting) {
+        var resolve = waiting;
+        waiting = null;
+        resolve(item);
+      } else {
+        queue.push(item);
+      }
+    }
+    socket.onopen = function () {
+      socket.send(JSON.stringify({ type: "connection_init", payload: headers || {} }));
+    };
+    socket.onmessage = function (event) {
+      var message = JSON.parse(event.data);
+      if (message.type === "connection_ack") {
+        socket.send(JSON.stringify({ id: "1", type: "subscribe", payload: params }));
+      } else if (message.type === "ping") {
+        socket.send(JSON.stringify({ type: "pong" }));
+      } else if (message.type === "next") {
+        push({ value: message.payload, done: false });
+      } else if (message.type === "error") {
+        push({ value: { errors: message.payload }, done: false });
+        push({ value: undefined, done: true });
+      } else if (message.type === "complete") {
+        push({ value: undefined, done: true });
+      }
+    };
+    socket.onclose = function (event) {
+      if (event.code !== 1000 && !finished) {
+        var reason = "the hub closed the subscription (" + event.code + " " + event.reason + ")";
+        push({ value: { errors: [{ message: reason }] }, done: false });
+      }
+      push({ value: undefined, done: true });
+    };
+    var iterator = {
+      next: function () {
+        if (queue.length) return Promise.resolve(queue.shift());
+        if (finished) return Promise.resolve({ value: undefined, done: true });
+        return new Promise(function (resolve) {
+          waiting = resolve;
+        });
+      },
+      return: function () {
+        finished = true;
+        socket.close(1000);
+        return Promise.resolve({ value: undefined, done: true });
+      },
+    };
+    iterator[Symbol.asyncIterator] = function () {
+      return iterator;
+    };
+    return iterator;
+  }
+
+  function isSubscription(params) {
+    var query = params.query || "";
+    var name = params.operationName;
+    var pattern = name
+      ? new RegExp("subscription\\s+" + name + "\\b")
+      : /^(\s*(#[^\n]*)?\n)*\s*subscription\b/;
+    return pattern.test(query);
+  }
+
+  function fetcher(params, options) {
+    if (isSubscription(params)) return live(params, options && options.headers);
+    return overHttp(params, options);
+  }
+  // For the browser test, which drives it without typing into the editor.
+  window.citizenHubFetcher = fetcher;
 
   ReactDOM.createRoot(root).render(
     React.createElement(GraphiQL, {
