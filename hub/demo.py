@@ -168,5 +168,13 @@ async def demo_tokens(settings: Settings, city: City, command: str | None = None
             "  (lifetimes: [auth] token_seconds, citizen_token_seconds in citizen-hub.toml)",
             "Then run this in GraphiQL with the partner token (the first family):",
             f"  {graphiql_query(city)}",
+            "Act as the citizen (docs/services.md): with the citizen token, read"
+            " { me { family { members { id relationship } } } }, book a ticket for a child"
+            " (bookQueueTicket, forCitizen: the child's id), subscribe to it"
+            " (subscription { queueTicket(ticketId: ...) { status counter } }), and play"
+            " the counter staff in another terminal:",
+            f"    {cli} counter list --service MPP01-A --date YYYY-MM-DD{where}",
+            f"    {cli} counter next --loket MPP01-L01 --date YYYY-MM-DD{where}",
+            f"    {cli} counter serve TICKET_ID{where}",
         ]
     )
