@@ -26,22 +26,6 @@ CANCEL = "mutation($id: ID!) { cancelQueueTicket(ticketId: $id) { id status } }"
 MEMBERS = "{ me { id family { members { id relationship } } } }"
 
 
-# Writes go to a copy of the test city of their own (tests/e2e/conftest.py).
-@pytest.fixture(scope="module")
-def hub_url(writable_hub: tuple[str, Settings]) -> str:
-    return writable_hub[0]
-
-
-@pytest.fixture(scope="module")
-def hub_settings(writable_hub: tuple[str, Settings]) -> Settings:
-    return writable_hub[1]
-
-
-@pytest.fixture(scope="module")
-def city_dsns(writable_dsns: dict[Source | str, str]) -> dict[Source | str, str]:
-    return writable_dsns
-
-
 @pytest.fixture(scope="module")
 async def parent(hub_url: str, hub_settings: Settings, acting_family: Family) -> dict[str, str]:
     return await citizen_headers(hub_settings, acting_family.head.nik)

@@ -15,26 +15,10 @@ from connectors.city import Family
 from hub.settings import Settings
 from tests.e2e.conftest import citizen_headers
 from tests.e2e.test_access import ask
-from tests.e2e.test_services import BOOK, booking, child_id, open_service
 from tests.e2e.test_websocket import Socket, connect
+from tests.e2e.writes.test_services import BOOK, booking, child_id, open_service
 
 FOLLOW = "subscription($id: ID!) { queueTicket(ticketId: $id) { id number status counter } }"
-
-
-# Writes go to a copy of the test city of their own (tests/e2e/conftest.py).
-@pytest.fixture(scope="module")
-def hub_url(writable_hub: tuple[str, Settings]) -> str:
-    return writable_hub[0]
-
-
-@pytest.fixture(scope="module")
-def hub_settings(writable_hub: tuple[str, Settings]) -> Settings:
-    return writable_hub[1]
-
-
-@pytest.fixture(scope="module")
-def city_dsns(writable_dsns: dict[Source | str, str]) -> dict[Source | str, str]:
-    return writable_dsns
 
 
 async def next_event(socket: Socket, op: str, within: float = 10) -> dict[str, Any]:
