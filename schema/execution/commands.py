@@ -235,7 +235,7 @@ class Commands:
 
 def _age(born: date | None) -> int:
     if born is None:
-        return 0
+        return ADULT_AGE  # no birth date on record: not shown to be a minor
     today = date.today()
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 

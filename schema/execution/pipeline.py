@@ -75,14 +75,6 @@ def _parse_cached(query: str) -> DocumentNode:
     return parse(query, max_tokens=MAX_TOKENS)
 
 
-def _validate(
-    schema: Any, query: str, rules: tuple[type[ASTValidationRule], ...]
-) -> list[GraphQLError]:
-    if len(query) > MAX_CACHED_QUERY:
-        return validate_document(schema, _parse(query), rules)
-    return _validate_cached(schema, query, rules)
-
-
 @functools.lru_cache(maxsize=CACHE_SIZE)
 def _validate_cached(
     schema: Any, query: str, rules: tuple[type[ASTValidationRule], ...]
@@ -140,10 +132,14 @@ class OperationPipeline(SchemaExtension):
             if problem is not None:
                 self._refuse(problem)
         rules = tuple(execution.validation_rules)
-        if execution.graphql_document is _REFUSED_DOCUMENT or not execution.query:
-            errors = validate_document(execution.schema._schema, _REFUSED_DOCUMENT, rules)
+        schema = execution.schema._schema
+        document = execution.graphql_document
+        if document is _REFUSED_DOCUMENT or not execution.query or document is None:
+            errors = validate_document(schema, _REFUSED_DOCUMENT, rules)
+        elif len(execution.query) > MAX_CACHED_QUERY:
+            errors = validate_document(schema, document, rules)  # parsed once, not cached
         else:
-            errors = _validate(execution.schema._schema, execution.query, rules)
+            errors = _validate_cached(schema, execution.query, rules)
         execution.pre_execution_errors = list(errors)
         yield
         for error in execution.pre_execution_errors or ():

@@ -278,6 +278,14 @@ def _field_denial(
                 "a citizen token sees only the school admissions of its children",
                 reason="not_own_data",
             )
+    if (visit_.parent, visit_.name) == ("Citizen", "consents") and not viewer.is_citizen:
+        # Which apps a citizen let in is theirs alone: decided here, so the field is
+        # not even read for a partner.
+        return _forbidden(
+            visit_,
+            "consents are the citizen's own: ask with the citizen's token",
+            reason="citizen_only",
+        )
     scope = FIELD_SCOPES.get((visit_.parent, visit_.name))
     if scope is not None and not viewer.may(scope):
         return _forbidden(

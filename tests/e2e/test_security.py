@@ -13,6 +13,7 @@ import re
 from collections.abc import AsyncIterator
 from typing import Any
 
+import asyncpg
 import pytest
 from aiohttp.test_utils import TestServer
 
@@ -20,6 +21,7 @@ from connectors.base import Source
 from connectors.city import Family
 from connectors.seeding import SeedReport
 from hub.app import SOURCES, create_app
+from hub.audit import DisclosureLog
 from hub.keys import AUDIT_SINK
 from hub.settings import Settings
 from tests.e2e.conftest import citizen_headers, city_settings, grant, logged_for
@@ -404,8 +406,11 @@ async def test_beside_a_masked_nik_nothing_that_rebuilds_it_is_shown(
     assert nips and all(n.startswith("********") and n[14] == "*" for n in nips)
     # The rebuild the review did (kecamatan + day(+40) + month + year + 0001) has nothing
     # to start from: no birth date, and no NIP that carries one.
+    text = str(body)
     for member in family.members:
-        assert member.birth_date.strftime("%Y%m%d") not in str(body)
+        # Neither as a date nor as the first eight digits of a NIP.
+        assert member.birth_date.isoformat() not in text
+        assert member.birth_date.strftime("%Y%m%d") not in text
 
 
 async def test_looking_up_nobodys_nik_costs_budget_like_anyone_elses(
@@ -430,3 +435,18 @@ async def test_me_with_a_partner_token_says_what_me_is_for(
     [error] = body["errors"]
     assert error["extensions"] == {"code": "FORBIDDEN", "reason": "not_a_citizen"}
     assert "citizen(nik:)" in error["message"]
+
+
+async def test_a_partner_is_refused_consents_before_they_are_read_or_logged(
+    hub_url: str, hub_settings: Settings, partner_headers: dict[str, str], family: Family
+) -> None:
+    query = "query($n: NIK!) { citizen(nik: $n) { consents { appId } } }"
+    _, body, headers = await ask(hub_url, partner_headers, query, n=family.head.nik)
+    assert body["errors"][0]["extensions"] == {"code": "FORBIDDEN", "reason": "citizen_only"}
+    pool = await asyncpg.create_pool(hub_settings.hub_dsn, min_size=1, max_size=1)
+    try:
+        log = await DisclosureLog(pool).access_log([family.head.nik], 50)
+    finally:
+        await pool.close()
+    [row] = [e for e in log[family.head.nik] if e.request_id == headers["X-Request-Id"]]
+    assert "consents" not in row.fields
