@@ -21,6 +21,7 @@ from aiohttp import web
 
 from hub.access_log import HubAccessLogger
 from hub.app import create_app
+from hub.logs import configure_logging
 
 if TYPE_CHECKING:
     from hub.settings import Settings
@@ -79,7 +80,7 @@ def _other_port(port: int) -> int:
 
 def run_worker(settings: Settings, reuse_port: bool) -> None:
     """One worker: the whole app, its own pools, serving until told to stop."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging()
     web.run_app(
         create_app(settings),
         host=settings.host,

@@ -24,6 +24,10 @@ as :class:`TicketChanged`.
 
 A watcher receives at most one pending event per ticket (the latest) and one
 pending availability event, so a slow consumer never makes the feed grow.
+
+This module holds the feed's connection loop; the events and :class:`Watch` are in
+:mod:`connectors.antrian.feed_events`, reading and comparing the watched rows in
+:mod:`connectors.antrian.feed_state`. Their public names are importable from here too.
 """
 
 from __future__ import annotations
@@ -33,119 +37,42 @@ import contextlib
 import logging
 import random
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import date, datetime
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal
 
 import asyncpg
 
+from connectors.antrian.feed_events import (
+    FeedEvent,
+    FeedRestored,
+    FeedUnavailable,
+    QueueKey,
+    TicketChanged,
+    Watch,
+)
+from connectors.antrian.feed_state import TicketStates, read_states
 from connectors.antrian.notify import CHANNEL, notify_installed
-from connectors.antrian.records import TicketStatus
 from connectors.base import DATABASE_ERRORS
 
 if TYPE_CHECKING:
     from collections.abc import Collection
 
+__all__ = [
+    "APPLICATION_NAME",
+    "FeedEvent",
+    "FeedRestored",
+    "FeedUnavailable",
+    "Mode",
+    "QueueKey",
+    "TicketChanged",
+    "TicketFeed",
+    "Watch",
+]
+
 log = logging.getLogger(__name__)
 
-QueueKey: TypeAlias = tuple[str, date]  # (service code, visit date)
 Mode = Literal["starting", "listen", "poll", "down", "closed"]
 APPLICATION_NAME = "citizen-hub ticket feed"
-
-
-@dataclass(frozen=True, slots=True)
-class TicketChanged:
-    """A watched ticket, or a ticket of a watched queue, was taken or changed; its state now."""
-
-    ticket_id: str
-    service_code: str
-    visit_date: date
-    status: TicketStatus
-    counter: str | None  # kode_loket
-
-
-@dataclass(frozen=True, slots=True)
-class FeedUnavailable:
-    """The Antrian database cannot be reached: no change arrives until :class:`FeedRestored`."""
-
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class FeedRestored:
-    """The database is back. Watched tickets that changed meanwhile arrive as
-    :class:`TicketChanged`; anything else shown from Antrian should be read again."""
-
-
-FeedEvent: TypeAlias = TicketChanged | FeedUnavailable | FeedRestored
-
-# The state of the rows someone watches: by ids, or by (service, day).
-_STATE = """
-SELECT t.id_tiket, t.kode_layanan, t.tanggal, t.status, t.kode_loket,
-       t.waktu_panggil, t.waktu_selesai
-  FROM tiket t
- WHERE t.id_tiket = ANY($1::bigint[])
-    OR (t.kode_layanan, t.tanggal) IN (SELECT * FROM unnest($2::text[], $3::date[]))
-"""
-
-_State: TypeAlias = tuple[str, date, str, str | None, datetime | None, datetime | None]
-
-
-class Watch:
-    """What one consumer watches, and the events for it: use as ``async with`` and
-    iterate. Iteration ends when the watch or its feed is closed."""
-
-    def __init__(self, feed: TicketFeed, tickets: frozenset[int], queues: frozenset[QueueKey]):
-        self.feed = feed
-        self.tickets = tickets
-        self.queues = queues
-        self._pending: dict[object, FeedEvent] = {}
-        self._wake = asyncio.Event()
-        self._closed = False
-
-    async def __aenter__(self) -> Watch:
-        await self.feed._add(self)
-        return self
-
-    async def __aexit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Stop watching; iteration ends once the events already pending are read."""
-        self.feed._remove(self)
-        self._closed = True
-        self._wake.set()
-
-    def __aiter__(self) -> Watch:
-        return self
-
-    async def __anext__(self) -> FeedEvent:
-        while not self._pending:
-            if self._closed:
-                raise StopAsyncIteration
-            self._wake.clear()
-            await self._wake.wait()
-        key = next(iter(self._pending))
-        return self._pending.pop(key)
-
-    def wants(self, change: TicketChanged) -> bool:
-        return (
-            int(change.ticket_id) in self.tickets
-            or (change.service_code, change.visit_date) in self.queues
-        )
-
-    def push(self, event: FeedEvent) -> None:
-        # The latest per ticket, and the latest availability, in the order they came.
-        key: object = event.ticket_id if isinstance(event, TicketChanged) else FeedUnavailable
-        self._pending.pop(key, None)
-        self._pending[key] = event
-        self._wake.set()
 
 
 class TicketFeed:
@@ -173,9 +100,7 @@ class TicketFeed:
         self.connect_timeout = connect_timeout
         self.mode: Mode = "starting"
         self._watches: set[Watch] = set()
-        self._seen: dict[int, _State] = {}
-        self._known_tickets: set[int] = set()  # watched since before the last read
-        self._known_queues: set[QueueKey] = set()
+        self._states = TicketStates()
         self._notified: set[int] = set()
         self._wake = asyncio.Event()
         self._broken = False
@@ -343,17 +268,21 @@ class TicketFeed:
                 f"the Antrian database cannot be reached ({reason or type(exc).__name__})"
             )
             log.warning("ticket feed: %s", self._unavailable.reason)
-            for watch in list(self._watches):
-                watch.push(self._unavailable)
+            self._tell(self._unavailable)
 
     def _up(self) -> None:
         if self._unavailable is not None:
             self._unavailable = None
             log.info("ticket feed: the Antrian database is back")
-            for watch in list(self._watches):
-                watch.push(FeedRestored())
+            self._tell(FeedRestored())
 
-    # What is watched, read and compared.
+    def _tell(self, event: FeedEvent) -> None:
+        """Push ``event`` to every watcher; a change only to those watching its ticket."""
+        for watch in list(self._watches):
+            if not isinstance(event, TicketChanged) or watch.wants(event):
+                watch.push(event)
+
+    # What is watched, read and compared (connectors.antrian.feed_state).
 
     def _targets(self) -> tuple[list[int], list[QueueKey]]:
         tickets: set[int] = set()
@@ -370,54 +299,12 @@ class TicketFeed:
         *,
         report_new: bool = False,
     ) -> None:
-        """Read ``targets``, tell the watchers what differs from the last read, remember it.
-
-        A row seen for the first time is a change when its ticket or queue was watched
-        at the last read (a new ticket in a watched queue), or when ``report_new`` (the
-        trigger announced it); otherwise it is where watching starts. ``report_new``
-        reads only announced rows: the rest of what is remembered stays.
+        """Read ``targets``, tell the watchers what differs from the last read, remember it
+        (:meth:`TicketStates.compare <connectors.antrian.feed_state.TicketStates.compare>`).
         """
         tickets, queues = targets
         if not tickets and not queues:
             return
-        rows = await conn.fetch(
-            _STATE, list(tickets), [q[0] for q in queues], [q[1] for q in queues]
-        )
-        watched = self._targets()
-        watched_tickets, watched_queues = set(watched[0]), set(watched[1])
-        changes: list[TicketChanged] = []
-        read: set[int] = set()
-        for row in rows:
-            ticket_id: int = row["id_tiket"]
-            state: _State = (
-                row["kode_layanan"],
-                row["tanggal"],
-                row["status"],
-                row["kode_loket"],
-                row["waktu_panggil"],
-                row["waktu_selesai"],
-            )
-            if ticket_id not in watched_tickets and (state[0], state[1]) not in watched_queues:
-                continue  # announced, but nobody here watches it
-            read.add(ticket_id)
-            before = self._seen.get(ticket_id)
-            known = (
-                report_new
-                or ticket_id in self._known_tickets
-                or (state[0], state[1]) in self._known_queues
-            )
-            if before != state and (before is not None or known):
-                changes.append(
-                    TicketChanged(
-                        str(ticket_id), state[0], state[1], TicketStatus(state[2]), state[3]
-                    )
-                )
-            self._seen[ticket_id] = state
-        if not report_new:
-            self._known_tickets, self._known_queues = watched_tickets, watched_queues
-            # Forget the rows nobody watches any more.
-            self._seen = {k: v for k, v in self._seen.items() if k in read}
-        for change in changes:
-            for watch in list(self._watches):
-                if watch.wants(change):
-                    watch.push(change)
+        rows = await read_states(conn, tickets, queues)
+        for change in self._states.compare(rows, self._targets(), report_new=report_new):
+            self._tell(change)

@@ -27,7 +27,8 @@ from authlib.oauth2.rfc6749 import OAuth2Error
 from connectors.base import DATABASE_ERRORS
 from connectors.siak.reads import registered
 from hub.oauth import store
-from hub.oauth.authorization import CitizenGrant, HubRequest, in_thread
+from hub.oauth.adapter import HubRequest, in_thread
+from hub.oauth.grants import CitizenGrant
 from hub.oauth.pages import (
     browser_id,
     e,
@@ -67,6 +68,18 @@ def hub_request(sign_in: SignIn, request: web.Request) -> HubRequest:
     return HubRequest(request.method, uri, request.headers, params)
 
 
+@dataclass(frozen=True, slots=True)
+class Asked:
+    """A valid authorization request of a signed-in citizen: authlib's consent grant, the
+    client, the scopes and purpose it asks, and the citizen's session."""
+
+    grant: Any
+    client: Client
+    scopes: frozenset[str]
+    purpose: str
+    session: store.Session
+
+
 async def authorize(request: web.Request) -> web.StreamResponse:
     sign_in = request.app[SIGN_IN]
     lang = page_lang(request)
@@ -83,19 +96,18 @@ async def authorize(request: web.Request) -> web.StreamResponse:
     session = await sign_in.session(request)
     if session is None:
         return to_sign_in(request, lang)
+    asked = Asked(grant, client, scopes, purpose, session)
     if request.method == "POST":
-        return await _decide(request, sign_in, lang, grant, client, scopes, purpose, session)
+        return await _decide(request, sign_in, asked)
     if client.first_party:
-        return await issue_code(request, sign_in, grant, session, scopes, purpose, None)
+        return await issue_code(request, sign_in, asked, scopes, None)
     consent = await store.active_consent(
         sign_in.pool, session.subject, client.client_id, purpose, sign_in.now()
     )
     if consent is not None and scopes <= consent.scopes:
-        return await issue_code(request, sign_in, grant, session, scopes, purpose, consent.id)
+        return await issue_code(request, sign_in, asked, scopes, consent.id)
     before = consent.scopes if consent is not None else frozenset[str]()
-    return await consent_page(
-        request, sign_in, lang, grant, client, scopes, purpose, session, before
-    )
+    return await consent_page(request, sign_in, lang, asked, before)
 
 
 def to_sign_in(request: web.Request, lang: Lang) -> web.Response:
@@ -141,16 +153,15 @@ def _to_app(sign_in: SignIn, location: str) -> web.Response:
 async def issue_code(
     request: web.Request,
     sign_in: SignIn,
-    grant: Any,
-    session: store.Session,
+    asked: Asked,
     scopes: frozenset[str],
-    purpose: str,
     consent_id: str | None,
 ) -> web.Response:
     """A code for what was allowed, bound to this request (authlib saves it, hashed)."""
-    user = CitizenGrant(session.subject, session.nik, scopes, purpose, consent_id)
+    session = asked.session
+    user = CitizenGrant(session.subject, session.nik, scopes, asked.purpose, consent_id)
     status, _body, headers = await in_thread(
-        sign_in.server.create_authorization_response, grant.request, user, grant
+        sign_in.server.create_authorization_response, asked.grant.request, user, asked.grant
     )
     location = dict(headers).get("Location")
     if status != 302 or not location:  # authlib found the request invalid after all
@@ -158,65 +169,39 @@ async def issue_code(
     return _to_app(sign_in, location)
 
 
-async def _decide(
-    request: web.Request,
-    sign_in: SignIn,
-    lang: Lang,
-    grant: Any,
-    client: Client,
-    scopes: frozenset[str],
-    purpose: str,
-    session: store.Session,
-) -> web.Response:
+async def _decide(request: web.Request, sign_in: SignIn, asked: Asked) -> web.Response:
     form = await request.post()
     lang = page_lang(request, None)
+
+    async def again(problem: str) -> web.Response:
+        return await consent_page(
+            request, sign_in, lang, asked, frozenset(), problem=text(problem, lang), status=400
+        )
+
     browser, new = browser_id(request)
     if new or not sign_in.csrf_ok(browser, CONSENT_FORM, form.get("csrf")):
-        return await consent_page(
-            request,
-            sign_in,
-            lang,
-            grant,
-            client,
-            scopes,
-            purpose,
-            session,
-            frozenset(),
-            problem=text("error.csrf", lang),
-            status=400,
-        )
+        return await again("error.csrf")
     decision = form.get("decision")
     if decision != "allow":
         # Tolak: access_denied to the app (authlib builds it when no citizen is granted).
         _status, _body, headers = await in_thread(
-            sign_in.server.create_authorization_response, grant.request, None, grant
+            sign_in.server.create_authorization_response, asked.grant.request, None, asked.grant
         )
         location = dict(headers).get("Location")
         if not location:
             return web.Response(status=400, text="invalid authorization request")
         return _to_app(sign_in, location)
-    chosen = frozenset(v for v in form.getall("scope", []) if isinstance(v, str)) & scopes
+    chosen = frozenset(v for v in form.getall("scope", []) if isinstance(v, str)) & asked.scopes
     if not chosen:
-        return await consent_page(
-            request,
-            sign_in,
-            lang,
-            grant,
-            client,
-            scopes,
-            purpose,
-            session,
-            frozenset(),
-            problem=text("consent.pick_one", lang),
-            status=400,
-        )
+        return await again("consent.pick_one")
+    session, client_id = asked.session, asked.client.client_id
     async with sign_in.pool.acquire() as conn:
         consent_id = await store.grant_consent(
             conn,
             session.subject,
-            client.client_id,
-            purpose,
-            scopes,
+            client_id,
+            asked.purpose,
+            asked.scopes,
             chosen,
             sign_in.now(),
             sign_in.auth.consent_days,
@@ -224,23 +209,19 @@ async def _decide(
     log.info(
         "consent %s: %s allowed %s for purpose %s (%s)",
         consent_id,
-        session.subject,
-        client.client_id,
-        purpose,
+        session.subject[:20],
+        client_id,
+        asked.purpose,
         " ".join(sorted(chosen)),
     )
-    return await issue_code(request, sign_in, grant, session, chosen, purpose, consent_id)
+    return await issue_code(request, sign_in, asked, chosen, consent_id)
 
 
 async def consent_page(
     request: web.Request,
     sign_in: SignIn,
     lang: Lang,
-    grant: Any,
-    client: Client,
-    scopes: frozenset[str],
-    purpose: str,
-    session: store.Session,
+    asked: Asked,
     before: frozenset[str],
     *,
     problem: str | None = None,
@@ -248,21 +229,21 @@ async def consent_page(
 ) -> web.Response:
     browser = browser_id(request)
     description = await sign_in.pool.fetchval(
-        "SELECT description FROM oauth_purposes WHERE code = $1", purpose
+        "SELECT description FROM oauth_purposes WHERE code = $1", asked.purpose
     )
     return render_consent(
         request,
         lang,
         Consenting(
-            app_name=client.name,
-            purpose=purpose,
+            app_name=asked.client.name,
+            purpose=asked.purpose,
             purpose_description=description or "",
-            citizen_name=await _citizen_name(sign_in, session.nik),
-            scopes=scopes,
+            citizen_name=await _citizen_name(sign_in, asked.session.nik),
+            scopes=asked.scopes,
             before=before,
             days=sign_in.auth.consent_days,
             until=(store.at(sign_in.now()) + timedelta(days=sign_in.auth.consent_days)).date(),
-            redirect_uri=grant.redirect_uri,
+            redirect_uri=asked.grant.redirect_uri,
         ),
         csrf=sign_in.csrf_token(browser[0], CONSENT_FORM),
         browser=browser,

@@ -15,6 +15,7 @@ import logging
 import re
 import secrets
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import parse_qs, quote, urlsplit
@@ -125,26 +126,12 @@ async def _form_page(
         send=text("sign_in.send", lang),
         sso_html=sso,
     )
-    return render(
-        request,
-        lang,
-        title=text("sign_in.title", lang),
-        content_html=content,
-        status=status,
-        form_targets=_targets(next_url),
-        browser=browser,
-        secure=secure_cookies(request, sign_in.base(request)),
-    )
+    return _render_form(request, sign_in, lang, "sign_in.title", content, next_url, browser, status)
 
 
 async def start(request: web.Request) -> web.Response:
     """POST /oauth/sign-in: check NIK and birth date; send a one-time code."""
-    sign_in = request.app[SIGN_IN]
-    if not sign_in.development:
-        raise web.HTTPNotFound()
-    form = await request.post()
-    lang = page_lang(request, _str(form, "ui_locales"))
-    next_url = safe_next(form.get("next"))
+    sign_in, form, lang, next_url = await _posted(request)
     nik_text = "".join(_str(form, "nik").split())
     birth_text = _str(form, "birth_date").strip()[:10]
 
@@ -163,15 +150,9 @@ async def start(request: web.Request) -> web.Response:
     browser, new = browser_id(request)
     if new or not sign_in.csrf_ok(browser, SIGN_IN_FORM, form.get("csrf")):
         return await again("error.csrf", 400)
-    now = sign_in.now()
-    since = now - sign_in.auth.sign_in_window_seconds
-    minutes = max(1, sign_in.auth.sign_in_window_seconds // 60)
-    address = sign_in.address_key(request.remote)
-    if (
-        await store.count_failures(sign_in.pool, address, since)
-        >= sign_in.auth.sign_in_failures_per_ip
-    ):
-        return await again("error.too_many_ip", 429, minutes=minutes)
+    window = _Window.of(sign_in, request)
+    if await window.exceeded(window.address, sign_in.auth.sign_in_failures_per_ip):
+        return await again("error.too_many_ip", 429, minutes=window.minutes)
     if not re.fullmatch(r"\d{16}", nik_text):
         return await again("error.nik_format", 400)
     try:
@@ -183,26 +164,26 @@ async def start(request: web.Request) -> web.Response:
         return await again("error.birth_format", 400)
     pseudonym = await sign_in.pseudonym(nik)
     subject, citizen_key = "citizen:" + pseudonym, "nik:" + pseudonym
-    if await store.count_failures(sign_in.pool, citizen_key, since) >= (
+    if await window.exceeded(citizen_key, sign_in.auth.sign_in_failures_per_nik):
+        return await again("error.too_many_nik", 429, minutes=window.minutes)
+    if await store.count_challenges(sign_in.pool, subject, window.since) >= (
         sign_in.auth.sign_in_failures_per_nik
     ):
-        return await again("error.too_many_nik", 429, minutes=minutes)
-    if await store.count_challenges(sign_in.pool, subject, since) >= (
-        sign_in.auth.sign_in_failures_per_nik
-    ):
-        return await again("error.too_many_codes", 429, minutes=minutes)
+        return await again("error.too_many_codes", 429, minutes=window.minutes)
     try:
         profile = (await profiles_by_nik(sign_in.siak, [str(nik)])).get(str(nik))
     except DATABASE_ERRORS:
         return await again("error.siak_down", 503)
     if profile is None or profile.birth_date != born:
         # One answer for both: the page must not tell which NIKs SIAK knows.
-        await store.record_failure(sign_in.pool, [citizen_key, address], now)
+        await store.record_failure(sign_in.pool, [citizen_key, window.address], window.now)
         return await again("error.mismatch", 401)
     code = f"{secrets.randbelow(1_000_000):06d}"
     seconds = sign_in.auth.one_time_code_seconds
-    challenge = await store.create_challenge(sign_in.pool, subject, str(nik), code, now, seconds)
-    sign_in.outbox.send(pseudonym, code, max(1, seconds // 60), now)
+    challenge = await store.create_challenge(
+        sign_in.pool, subject, str(nik), code, window.now, seconds
+    )
+    sign_in.outbox.send(pseudonym, code, max(1, seconds // 60), window.now)
     return _code_page(request, sign_in, lang, next_url, challenge)
 
 
@@ -231,53 +212,31 @@ def _code_page(
         restart_url=restart,
         restart=text("code.restart", lang),
     )
-    return render(
-        request,
-        lang,
-        title=text("code.title", lang),
-        content_html=content,
-        status=status,
-        form_targets=_targets(next_url),
-        browser=browser,
-        secure=secure_cookies(request, sign_in.base(request)),
-    )
+    return _render_form(request, sign_in, lang, "code.title", content, next_url, browser, status)
 
 
 async def verify(request: web.Request) -> web.Response:
     """POST /oauth/sign-in/code: the one-time code; signed in, back to where it started."""
-    sign_in = request.app[SIGN_IN]
-    if not sign_in.development:
-        raise web.HTTPNotFound()
-    form = await request.post()
-    lang = page_lang(request, _str(form, "ui_locales"))
-    next_url = safe_next(form.get("next"))
+    sign_in, form, lang, next_url = await _posted(request)
     challenge_value = _str(form, "challenge")
     restart = (f"/oauth/sign-in?next={quote(next_url, safe='')}", text("code.restart", lang))
     browser, new = browser_id(request)
     if new or not sign_in.csrf_ok(browser, CODE_FORM, form.get("csrf")):
         return message(request, lang, "error.csrf", status=400, link=restart)
-    now = sign_in.now()
-    since = now - sign_in.auth.sign_in_window_seconds
-    minutes = max(1, sign_in.auth.sign_in_window_seconds // 60)
-    address = sign_in.address_key(request.remote)
-    if (
-        await store.count_failures(sign_in.pool, address, since)
-        >= sign_in.auth.sign_in_failures_per_ip
-    ):
-        return message(request, lang, "error.too_many_ip", status=429, minutes=minutes)
+    window = _Window.of(sign_in, request)
+    if await window.exceeded(window.address, sign_in.auth.sign_in_failures_per_ip):
+        return message(request, lang, "error.too_many_ip", status=429, minutes=window.minutes)
     attempts = sign_in.auth.one_time_code_attempts
-    challenge = await store.open_challenge(sign_in.pool, challenge_value, now, attempts)
+    challenge = await store.open_challenge(sign_in.pool, challenge_value, window.now, attempts)
     if challenge is None:
         return message(request, lang, "error.code_dead", status=400, link=restart)
     citizen_key = "nik:" + challenge.subject.removeprefix("citizen:")
-    if await store.count_failures(sign_in.pool, citizen_key, since) >= (
-        sign_in.auth.sign_in_failures_per_nik
-    ):
-        return message(request, lang, "error.too_many_nik", status=429, minutes=minutes)
+    if await window.exceeded(citizen_key, sign_in.auth.sign_in_failures_per_nik):
+        return message(request, lang, "error.too_many_nik", status=429, minutes=window.minutes)
     given = "".join(_str(form, "code").split())[:12]
     if not hmac.compare_digest(store.digest(challenge_value + ":" + given), challenge.code_hash):
         made = await store.wrong_code(sign_in.pool, challenge.id_hash)
-        await store.record_failure(sign_in.pool, [citizen_key, address], now)
+        await store.record_failure(sign_in.pool, [citizen_key, window.address], window.now)
         left = attempts - made
         if left <= 0:
             return message(request, lang, "error.code_dead", status=401, link=restart)
@@ -290,7 +249,7 @@ async def verify(request: web.Request) -> web.Response:
             problem=text("error.wrong_code", lang, left=left),
             status=401,
         )
-    if not await store.close_challenge(sign_in.pool, challenge.id_hash, now):
+    if not await store.close_challenge(sign_in.pool, challenge.id_hash, window.now):
         return message(request, lang, "error.code_dead", status=400, link=restart)
     return await signed_in(
         request, sign_in, challenge.subject, challenge.nik, "development", next_url
@@ -327,6 +286,62 @@ async def signed_in(
         max_age=sign_in.auth.session_seconds,
     )
     return response
+
+
+async def _posted(request: web.Request) -> tuple[SignIn, MultiDictProxy[Any], Lang, str]:
+    """What both forms' answers start with: the sign-in (404 unless the development
+    sign-in is on), the form, the page's language and where to go once signed in."""
+    sign_in = request.app[SIGN_IN]
+    if not sign_in.development:
+        raise web.HTTPNotFound()
+    form = await request.post()
+    lang = page_lang(request, _str(form, "ui_locales"))
+    return sign_in, form, lang, safe_next(form.get("next"))
+
+
+@dataclass(frozen=True, slots=True)
+class _Window:
+    """The failures that count against one attempt: those since ``since`` (``minutes``
+    ago, as the page says it), per citizen and per ``address`` (a keyed hash)."""
+
+    sign_in: SignIn
+    now: float
+    since: float
+    minutes: int
+    address: str
+
+    @classmethod
+    def of(cls, sign_in: SignIn, request: web.Request) -> _Window:
+        now = sign_in.now()
+        seconds = sign_in.auth.sign_in_window_seconds
+        address = sign_in.address_key(request.remote)
+        return cls(sign_in, now, now - seconds, max(1, seconds // 60), address)
+
+    async def exceeded(self, key: str, limit: int) -> bool:
+        return await store.count_failures(self.sign_in.pool, key, self.since) >= limit
+
+
+def _render_form(
+    request: web.Request,
+    sign_in: SignIn,
+    lang: Lang,
+    title: str,
+    content: str,
+    next_url: str,
+    browser: tuple[str, bool],
+    status: int,
+) -> web.Response:
+    """A page of the development sign-in: its form may lead on to the app (CSP)."""
+    return render(
+        request,
+        lang,
+        title=text(title, lang),
+        content_html=content,
+        status=status,
+        form_targets=_targets(next_url),
+        browser=browser,
+        secure=secure_cookies(request, sign_in.base(request)),
+    )
 
 
 def _targets(next_url: str) -> list[str]:

@@ -10,7 +10,8 @@ from authlib.oauth2.rfc6749 import OAuth2Error
 
 from hub.auth.errors import TokenRequestError
 from hub.auth.server import TOKEN_PATH, token_form
-from hub.oauth.authorization import AUTH_METHODS, CODE_GRANTS, HubRequest, answer_headers, in_thread
+from hub.oauth.adapter import HubRequest, answer_headers, in_thread
+from hub.oauth.app_clients import AUTH_METHODS, CODE_GRANTS
 from hub.oauth.runtime import SignIn
 from hub.oauth.texts import LANGS
 

@@ -21,14 +21,10 @@ from connectors.base import DATABASE_ERRORS, Source
 from hub.auth.server import TOKEN_VALIDATOR, public_base
 from hub.auth.tokens import citizen_pseudonym
 from hub.oauth import store
-from hub.oauth.authorization import (
-    CitizenGrant,
-    HubAuthorizationServer,
-    _Revocable,
-    find_revocable,
-    issue_tokens,
-)
+from hub.oauth.authorization import HubAuthorizationServer, issue_tokens
+from hub.oauth.grants import CitizenGrant
 from hub.oauth.pages import SESSION_COOKIE
+from hub.oauth.revocation import Revocable, find_revocable
 from identity.nik import NIK
 
 if TYPE_CHECKING:
@@ -173,7 +169,7 @@ class SignIn:
     ) -> dict[str, Any]:
         return await issue_tokens(self, client, user, scope, include_refresh)
 
-    async def revocable(self, token: str, hint: str | None) -> _Revocable | None:
+    async def revocable(self, token: str, hint: str | None) -> Revocable | None:
         return await find_revocable(self, token, hint, self.app.get(TOKEN_VALIDATOR))
 
     async def pseudonym(self, nik: NIK) -> str:

@@ -20,6 +20,7 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 import secrets
 import time
 from typing import TYPE_CHECKING, Any, Final
@@ -53,6 +54,9 @@ DISCOVERY_SECONDS: Final = 600.0
 KEYS_SECONDS: Final = 300.0
 KEYS_REFETCH_SECONDS: Final = 30.0
 LEEWAY_SECONDS: Final = 60
+#: The algorithm names of RFC 7518 §3.1 and RFC 8037: the only ``alg`` values logged.
+_JWS_ALG: Final = re.compile(r"(HS|RS|ES|PS)(256|384|512)|ES256K|EdDSA|Ed25519|Ed448|none")
+_ERROR_CODE: Final = re.compile(r"[a-z_]{1,40}(,[a-z_]{1,40})*")
 
 
 class UpstreamUnavailable(Exception):
@@ -60,7 +64,12 @@ class UpstreamUnavailable(Exception):
 
 
 class UpstreamInvalid(Exception):
-    """The provider's answer cannot be accepted; the message says why (for the log)."""
+    """The provider's answer cannot be accepted; the message says why, for the log.
+
+    The message names only settings, URLs, status codes and registered names (error
+    codes, algorithms, claim names), never a value out of a token or a code: a token's
+    claims carry the citizen's NIK and name.
+    """
 
 
 class Upstream:
@@ -126,7 +135,9 @@ class Upstream:
         try:
             keys = KeySet.import_key_set(document)  # type: ignore[arg-type]
         except (JoseError, ValueError, TypeError, KeyError) as exc:
-            raise UpstreamInvalid(f"the provider's JWKS cannot be read ({exc})") from None
+            raise UpstreamInvalid(
+                f"the provider's JWKS cannot be read ({type(exc).__name__})"
+            ) from None
         self._keys = (now, keys)
         return keys
 
@@ -160,7 +171,9 @@ class Upstream:
             raise UpstreamInvalid(f"the token endpoint answered {status}, not JSON") from None
         if status != 200 or not isinstance(body, dict):
             error = body.get("error") if isinstance(body, dict) else None
-            raise UpstreamInvalid(f"the token endpoint refused the code ({status} {error})")
+            raise UpstreamInvalid(
+                f"the token endpoint refused the code ({status} {_error_code(error)})"
+            )
         return body
 
     async def verify_id_token(self, id_token: str, nonce: str, now: float) -> dict[str, Any]:
@@ -171,12 +184,13 @@ class Upstream:
             raise UpstreamInvalid("the ID token is not a JWS") from None
         alg, kid = header.get("alg"), header.get("kid")
         if alg not in ID_TOKEN_ALGS:
-            raise UpstreamInvalid(f"the ID token's alg {str(alg)[:20]} is not accepted")
+            name = alg if isinstance(alg, str) and _JWS_ALG.fullmatch(alg) else "not a JWS alg name"
+            raise UpstreamInvalid(f"the ID token's alg ({name}) is not accepted")
         key = _key(await self.keys(), kid)
         if key is None:
             key = _key(await self.keys(refetch=True), kid)
         if key is None:
-            raise UpstreamInvalid(f"the provider publishes no key {str(kid)[:40]}")
+            raise UpstreamInvalid("the provider publishes no key with the ID token's kid")
         try:
             token = jwt.decode(id_token, key, algorithms=[alg])
         except JoseError as exc:
@@ -196,7 +210,10 @@ class Upstream:
         try:
             registry.validate(claims)
         except JoseError as exc:
-            raise UpstreamInvalid(f"the ID token's claims are not valid ({exc})") from None
+            claim = getattr(exc, "claim", "")  # a claim's name (joserfc's ClaimError)
+            raise UpstreamInvalid(
+                f"the ID token's claims are not valid ({exc.error} {_error_code(claim)})"
+            ) from None
         audience = claims.get("aud")
         several = isinstance(audience, list) and len(audience) > 1
         if several and claims.get("azp") != self.settings.client_id:
@@ -205,6 +222,15 @@ class Upstream:
         if not isinstance(given, str) or not hmac.compare_digest(given, nonce):
             raise UpstreamInvalid("the ID token's nonce is not the one this sign-in sent")
         return claims
+
+
+def _error_code(value: object) -> str:
+    """An error code (or claim name) fit for the log: the name itself when it looks like
+    one (RFC 6749's are lower case words joined by _), else a fixed word; never free text
+    from the other side, which might carry anything."""
+    if isinstance(value, str) and _ERROR_CODE.fullmatch(value):
+        return value
+    return "(not an error code)" if value else "-"
 
 
 def _key(keys: KeySet, kid: object) -> Any:
@@ -291,7 +317,7 @@ async def callback(request: web.Request) -> web.StreamResponse:
     if flight is None:
         return message(request, lang, "sso.state", status=400)
     if "error" in request.query:
-        log.info("city sign-in answered %s", request.query.get("error", "")[:40])
+        log.info("city sign-in answered %s", _error_code(request.query.get("error")))
         return message(request, lang, "sso.denied", status=401)
     code = request.query.get("code")
     if not code:
@@ -316,7 +342,11 @@ async def callback(request: web.Request) -> web.StreamResponse:
     except InvalidNIK:
         nik = None
     if nik is None:
-        log.warning("city sign-in: the ID token has no valid %s claim", upstream.settings.nik_claim)
+        log.warning(
+            "city sign-in: the ID token has no valid NIK in the claim that the setting"
+            " [auth.upstream] nik_claim names (%r); the claim's value is not logged",
+            upstream.settings.nik_claim,
+        )
         return message(request, lang, "sso.no_nik", status=403)
     try:
         known = await registered(sign_in.siak, [str(nik)])

@@ -13,7 +13,7 @@ import pytest
 from aiohttp.test_utils import make_mocked_request
 
 from hub.auth.scopes import SCOPES
-from hub.oauth.authorization import redirect_uri_matches
+from hub.oauth.app_clients import redirect_uri_matches
 from hub.oauth.authorize import Consenting, render_consent
 from hub.oauth.development import parse_birth_date, safe_next
 from hub.oauth.pages import STATIC_DIR, content_security_policy, origin_of
