@@ -75,6 +75,7 @@ async def viewer_for(
                 nik=principal.nik,
                 # An app acting for a citizen declares its own purpose; the CLI's does not.
                 purpose=principal.purpose or SELF_SERVICE,
+                consent_id=principal.consent_id,
             ),
             None,
         )
@@ -127,9 +128,18 @@ class AuditSink:
                     Disclosure(nik=nik, sources=sorted(d.sources), fields=sorted(d.fields))
                     for nik, d in disclosed.items()
                 ],
+                consent_id=viewer.consent_id,
             )
         )
 
     async def access_log(self, niks: Sequence[str], last: int) -> dict[str, list[Any]]:
         entries: dict[str, list[Any]] = await self.log.access_log(niks, last)
         return entries
+
+    async def access_read(
+        self, niks: Sequence[str], last: int, *, before: int | None, summary: bool
+    ) -> dict[str, Any]:
+        read: dict[str, Any] = await self.log.access_read(
+            niks, last, before=before, summary=summary
+        )
+        return read

@@ -1,10 +1,23 @@
-"""The hash chain of the disclosure log: the canonical encoding of a row, in Python.
+"""The hash chains of the disclosure log: the canonical encoding of a row, in Python.
 
-The writer computes the same hashes in SQL (``disclosure_row_hash`` in
-``hub/migrations/003_audit.sql``, called only by ``disclosures_append``, see
-``004_audit_append_only.sql``); :func:`row_hash` is the independent second
-implementation that ``verify`` trusts, so a rewritten SQL function cannot vouch
-for rows it forged. Encoding v1::
+Each writer (one per hub process, :mod:`hub.audit.writer`) chains its own rows with
+:func:`row_hash_v2` and hands them to ``disclosures_append``, which links them onto the
+writer's head; ``verify`` recomputes every hash here, and the database states the same
+encoding (``disclosure_row_hash_v2`` in ``hub/migrations/007_audit_writers.sql``).
+Encoding v2::
+
+    row_hash = SHA-256("citizen-hub disclosure v2" || prev_hash || T(writer) || T(at)
+               || T(request_id) || T(client_id) || T(subject) || T(purpose)
+               || T(consent_id) || T(nik) || A(sources) || A(fields))
+
+with T, A and ``at`` as in v1 below. A writer's first row has ``prev_hash``
+:data:`GENESIS`; ``seq`` and ``writer_seq`` are not hashed.
+
+The rows written before there were several writers (``writer`` NULL) form one chain
+in encoding v1, hashed in SQL by ``disclosure_row_hash`` (``hub/migrations/003_audit.sql``)
+and verified here by :func:`row_hash`, the independent second implementation that
+``verify`` trusts, so a rewritten SQL function cannot vouch for rows it forged.
+Encoding v1::
 
     row_hash = SHA-256("citizen-hub disclosure v1" || prev_hash || T(at) || T(request_id)
                || T(client_id) || T(subject) || T(purpose) || T(nik)
@@ -26,8 +39,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from asyncpg import Record
 
 DOMAIN = b"citizen-hub disclosure v1"
+DOMAIN_V2 = b"citizen-hub disclosure v2"
 GENESIS = bytes(32)
 _NULL = b"\xff\xff\xff\xff"
 
@@ -43,17 +61,77 @@ def row_hash(
     sources: Sequence[str],
     fields: Sequence[str],
 ) -> bytes:
-    """SHA-256 of the row's canonical encoding (see the module docstring)."""
+    """SHA-256 of a v1 row's canonical encoding (see the module docstring)."""
     digest = hashlib.sha256(DOMAIN)
     digest.update(prev_hash)
-    stamp = at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    for value in (stamp, request_id, client_id, subject, purpose, nik):
+    for value in (stamp(at), request_id, client_id, subject, purpose, nik):
         digest.update(_text(value))
-    for values in (sources, fields):
+    _texts(digest, sources, fields)
+    return digest.digest()
+
+
+def row_hash_v2(
+    prev_hash: bytes,
+    writer: str,
+    at: datetime,
+    request_id: str,
+    client_id: str | None,
+    subject: str | None,
+    purpose: str | None,
+    consent_id: str | None,
+    nik: str,
+    sources: Sequence[str],
+    fields: Sequence[str],
+) -> bytes:
+    """SHA-256 of a v2 row's canonical encoding (see the module docstring)."""
+    digest = hashlib.sha256(DOMAIN_V2)
+    digest.update(prev_hash)
+    for value in (writer, stamp(at), request_id, client_id, subject, purpose, consent_id, nik):
+        digest.update(_text(value))
+    _texts(digest, sources, fields)
+    return digest.digest()
+
+
+def stored_row_hash(row: Record) -> bytes:
+    """The hash a stored row (a ``disclosures`` record) should have, by its encoding:
+    v1 for the rows without a writer, v2 for the rest."""
+    if row["writer"] is None:
+        return row_hash(
+            bytes(row["prev_hash"]),
+            row["at"],
+            row["request_id"],
+            row["client_id"],
+            row["subject"],
+            row["purpose"],
+            row["nik"],
+            row["sources"],
+            row["fields"],
+        )
+    return row_hash_v2(
+        bytes(row["prev_hash"]),
+        row["writer"],
+        row["at"],
+        row["request_id"],
+        row["client_id"],
+        row["subject"],
+        row["purpose"],
+        row["consent_id"],
+        row["nik"],
+        row["sources"],
+        row["fields"],
+    )
+
+
+def stamp(at: datetime) -> str:
+    """``at`` as the encodings write it: UTC, microseconds, ``Z``."""
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _texts(digest: Any, *lists: Sequence[str]) -> None:
+    for values in lists:
         digest.update(len(values).to_bytes(4, "big"))
         for value in values:
             digest.update(_text(value))
-    return digest.digest()
 
 
 def _text(value: str | None) -> bytes:

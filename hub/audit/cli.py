@@ -1,5 +1,5 @@
-"""``citizen-hub audit verify|checkpoint``: check the disclosure log against its chain and
-its signed checkpoints (exit 1 naming each problem); checkpoint its head now."""
+"""``citizen-hub audit verify|checkpoint``: check the disclosure log against its chains and
+their signed checkpoints (exit 1 naming each problem); checkpoint every chain's head now."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from pathlib import Path
 
 import asyncpg
 
-from hub.audit.checkpoint import FileSink, checkpoint_path, take_checkpoint
+from hub.audit.checkpoint import FileSink, checkpoint_path, take_checkpoints
 from hub.audit.log import DB_ERRORS
-from hub.audit.verify import VerifyResult, verify_chain
+from hub.audit.verify import VerifyResult, chain_name, verify_chain
 from hub.auth.errors import KeyStoreError
 from hub.databases import hub_dsn
 from hub.settings import Settings, redact
@@ -29,10 +29,12 @@ def add_audit_parser(commands: argparse._SubParsersAction[argparse.ArgumentParse
     actions = audit.add_subparsers(dest="audit_command", required=True)
     verify = actions.add_parser(
         "verify",
-        help="check the hash chain and the signed checkpoints; exit 1 naming each problem",
+        help="check every writer's hash chain and the signed checkpoints;"
+        " exit 1 naming each problem",
     )
     checkpoint = actions.add_parser(
-        "checkpoint", help="sign the chain's head now and append it to the checkpoint file"
+        "checkpoint",
+        help="sign each chain's head now and append them to the checkpoint file",
     )
     for action in (verify, checkpoint):
         action.add_argument("--data-dir", type=Path, help="embedded server folder (default .data)")
@@ -84,14 +86,14 @@ async def _checkpoint(settings: Settings, sink: FileSink) -> int:
         async with hub_dsn(settings) as dsn:
             conn = await asyncpg.connect(dsn, timeout=10)
             try:
-                taken = await take_checkpoint(conn, settings.auth)
+                taken = await take_checkpoints(conn, settings.auth)
             finally:
                 await conn.close()
-        if taken is None:
+        if not taken:
             print("the disclosure log is empty: nothing to checkpoint")
             return 0
-        checkpoint, line = taken
-        await asyncio.to_thread(sink.append, line)
+        for _, line in taken:
+            await asyncio.to_thread(sink.append, line)
     except asyncpg.UndefinedTableError:
         print(NO_LOG_YET, file=sys.stderr)
         return 2
@@ -104,23 +106,30 @@ async def _checkpoint(settings: Settings, sink: FileSink) -> int:
     except DB_ERRORS as exc:
         print(f"citizen-hub: cannot read {redact(dsn)} ({type(exc).__name__})", file=sys.stderr)
         return 2
-    print(f"checkpoint: seq {checkpoint.seq} sha256 {checkpoint.head.hex()} -> {sink.name}")
+    for checkpoint, _ in taken:
+        name = chain_name(checkpoint.writer)
+        print(
+            f"checkpoint: {name} seq {checkpoint.seq} sha256 {checkpoint.head.hex()} -> {sink.name}"
+        )
     return 0
 
 
 def format_result(result: VerifyResult, sink: str | None = None, found: bool = False) -> str:
-    """The chain's line (with its head, to note down, when intact), a line per problem,
+    """The chains' line (with each head, to note down, when intact), a line per problem,
     and, for checkpoints read from ``sink`` (``found``: it held any), their summary."""
-    lines = [f"seq {p.seq}: {p.kind}: {p.detail}" for p in result.problems]
+    lines = [f"{chain_name(p.writer)} seq {p.seq}: {p.kind}: {p.detail}" for p in result.problems]
     lines += [f"checkpoint line {p.line}: {p.kind}: {p.detail}" for p in result.checkpoint_problems]
     if result.problems:
-        bad = len({p.seq for p in result.problems})
-        lines.append(f"chain broken: {bad} bad rows of {result.rows}")
+        bad = len({(p.writer, p.seq) for p in result.problems})
+        lines.append(f"chains broken: {bad} bad rows of {result.rows}")
     else:
-        head = ""
-        if result.head_hash is not None:
-            head = f"; head seq {result.head_seq} sha256 {result.head_hash.hex()}"
-        lines.insert(0, f"chain intact: {result.rows} rows{head}")
+        chains = len(result.chains)
+        heads = [
+            f"  {chain_name(c.writer)}: {c.rows} rows, head seq {c.seq} sha256 {c.head.hex()}"
+            for c in result.chains
+        ]
+        noun = "chain" if chains == 1 else "chains"
+        lines[:0] = [f"chains intact: {result.rows} rows in {chains} {noun}", *heads]
     if sink is None:
         return "\n".join(lines)
     if not found:
@@ -133,6 +142,10 @@ def format_result(result: VerifyResult, sink: str | None = None, found: bool = F
         lines.append(f"checkpoints: {bad_lines} bad lines in {sink}")
     else:
         last = result.last_checkpoint
-        latest = f", the latest at seq {last.seq} ({last.claims()['at']})" if last else ""
+        latest = ""
+        if last is not None:
+            latest = (
+                f", the latest at {chain_name(last.writer)} seq {last.seq} ({last.claims()['at']})"
+            )
         lines.append(f"checkpoints: {result.checkpoints} hold in {sink}{latest}")
     return "\n".join(lines)

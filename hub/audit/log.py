@@ -5,13 +5,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import TYPE_CHECKING
 
-import orjson
-
 from connectors.base import DATABASE_ERRORS
+from hub.audit.reading import ACCESS_READ, NEWEST, AccessRead, DisclosureEntry, fold
 from hub.audit.verify import VerifyResult, verify_chain
+from hub.audit.writer import FlushObserver, GroupWriter, Row
 from schema.errors import AuditUnavailable
 
 if TYPE_CHECKING:
@@ -22,20 +21,6 @@ log = logging.getLogger(__name__)
 # What "cannot write" means (the server refused or failed, the connection is gone
 # or never came, the pool is closed, the time ran out): the connectors' definition.
 DB_ERRORS = DATABASE_ERRORS
-
-# One statement per request, whatever its number of citizens: the function takes
-# the chain's lock, reads the head, sets seq and time and inserts every row. It is the
-# writer's only way in (004_audit_append_only.sql: no INSERT on the table).
-_APPEND = "SELECT disclosures_append($1, $2, $3, $4, $5::jsonb)"
-
-_ACCESS_LOG = """
-SELECT n.nik, d.seq, d.at, d.request_id, d.client_id, d.subject, d.purpose, d.sources, d.fields
-FROM unnest($1::text[]) AS n(nik)
-CROSS JOIN LATERAL (
-    SELECT * FROM disclosures d WHERE d.nik = n.nik ORDER BY d.seq DESC LIMIT $2
-) d
-ORDER BY n.nik, d.seq DESC
-"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,40 +34,46 @@ class Disclosure:
 
 @dataclass(frozen=True, slots=True)
 class DisclosureRequest:
-    """One request's disclosures and who made it (``purpose`` is None for a citizen's own)."""
+    """One request's disclosures and who made it (``purpose`` is None for a citizen's own).
+
+    ``consent_id``: the citizen's consent an app's token was bought under; None for a
+    partner (client credentials), the city's own apps and the operator's tokens.
+    """
 
     request_id: str
     client_id: str | None
     subject: str | None
     purpose: str | None
     disclosures: Sequence[Disclosure]
-
-
-@dataclass(frozen=True, slots=True)
-class DisclosureEntry:
-    """One line of a citizen's access log: who saw their data, when and why."""
-
-    seq: int
-    at: datetime
-    request_id: str
-    client_id: str | None
-    subject: str | None
-    purpose: str | None
-    sources: tuple[str, ...]
-    fields: tuple[str, ...]
+    consent_id: str | None = None
 
 
 class DisclosureLog:
     """The append-only, hash-chained ``disclosures`` table of the hub database.
 
-    ``statements`` counts the statements sent by ``record`` and ``access_log``
-    (as ``SourceDB.statements`` does for a product), for statement-count tests.
+    Its rows are written by one :class:`GroupWriter` (``writer``: this log's chain,
+    ``writer_id`` to continue an existing one; ``on_flush`` observes each batch).
+    ``statements`` counts the statements sent by ``record`` (through the writer, a
+    batch of concurrent requests in one) and ``access_log``, as ``SourceDB.statements``
+    does for a product, for statement-count tests.
     """
 
-    def __init__(self, pool: HubPool, *, timeout: float = 5.0) -> None:
+    def __init__(
+        self,
+        pool: HubPool,
+        *,
+        timeout: float = 5.0,
+        writer_id: str | None = None,
+        on_flush: FlushObserver | None = None,
+    ) -> None:
         self._pool = pool
         self._timeout = timeout
-        self.statements = 0
+        self.writer = GroupWriter(pool, writer_id=writer_id, timeout=timeout, on_flush=on_flush)
+        self._reads = 0
+
+    @property
+    def statements(self) -> int:
+        return self._reads + self.writer.statements
 
     @property
     def pool(self) -> HubPool:
@@ -90,10 +81,11 @@ class DisclosureLog:
         return self._pool
 
     async def record(self, request: DisclosureRequest) -> None:
-        """Append a row per distinct NIK of ``request``, in one statement, chained.
+        """Append a row per distinct NIK of ``request`` to this log's chain.
 
-        Repeated NIKs are merged (their sources and fields united). Raises
-        :class:`AuditUnavailable` when the rows are not durably written; then the
+        Repeated NIKs are merged (their sources and fields united). Returns once the
+        rows are durable, written in one statement with those of the requests that
+        came meanwhile. Raises :class:`AuditUnavailable` when they are not; then the
         caller must return no citizen data.
         """
         merged: dict[str, tuple[set[str], set[str]]] = {}
@@ -103,62 +95,73 @@ class DisclosureLog:
             fields.update(d.fields)
         if not merged:
             return
-        rows = [[nik, sorted(s), sorted(f)] for nik, (s, f) in merged.items()]
-        try:
-            async with self._pool.acquire(timeout=self._timeout) as conn:
-                self.statements += 1
-                await conn.fetchval(
-                    _APPEND,
-                    request.request_id,
-                    request.client_id,
-                    request.subject,
-                    request.purpose,
-                    orjson.dumps(rows).decode(),
-                    timeout=self._timeout,
-                )
-        except DB_ERRORS as exc:
-            log.error(
-                "request %s: disclosure log not written (%s)", request.request_id, _reason(exc)
+        rows = [
+            Row(
+                request.request_id,
+                request.client_id,
+                request.subject,
+                request.purpose,
+                request.consent_id,
+                nik,
+                tuple(sorted(s)),
+                tuple(sorted(f)),
             )
-            raise AuditUnavailable(
-                "the disclosure log could not be written, so no citizen data is returned;"
-                " try again later"
-            ) from exc
+            for nik, (s, f) in merged.items()
+        ]
+        try:
+            await self.writer.append(rows)
+        except AuditUnavailable:
+            log.error("request %s: disclosure log not written", request.request_id)
+            raise
 
-    async def access_log(self, niks: Sequence[str], last: int) -> dict[str, list[DisclosureEntry]]:
-        """The ``last`` disclosures of each NIK, newest first, in one statement.
+    async def close(self) -> None:
+        """Write what is queued, then refuse new rows: call before closing the pool."""
+        await self.writer.close()
+
+    async def access_log(
+        self, niks: Sequence[str], last: int, *, before: int | None = None
+    ) -> dict[str, list[DisclosureEntry]]:
+        """The ``last`` disclosures of each NIK (older than the row ``before`` when
+        given), newest first, in one statement.
 
         Every NIK asked for is a key (an empty list when nobody saw its data).
         Raises :class:`AuditUnavailable` when the log cannot be read.
         """
+        read = await self.access_read(niks, last, before=before)
+        return {nik: r.entries for nik, r in read.items()}
+
+    async def access_read(
+        self,
+        niks: Sequence[str],
+        last: int,
+        *,
+        before: int | None = None,
+        summary: bool = False,
+    ) -> dict[str, AccessRead]:
+        """A page of each NIK's disclosures and, with ``summary``, all of them folded by
+        (client, purpose): one statement however many NIKs (:mod:`hub.audit.reading`).
+
+        Every NIK asked for is a key. Raises :class:`AuditUnavailable` when the log
+        cannot be read.
+        """
         wanted = list(dict.fromkeys(niks))
-        result: dict[str, list[DisclosureEntry]] = {nik: [] for nik in wanted}
-        if not wanted or last <= 0:
-            return result
+        last = max(last, 0)
+        if not wanted or (last == 0 and not summary):
+            return {nik: AccessRead(groups=[] if summary else None) for nik in wanted}
+        cursor = NEWEST if before is None else before
         try:
             async with self._pool.acquire(timeout=self._timeout) as conn:
-                self.statements += 1
-                records = await conn.fetch(_ACCESS_LOG, wanted, last, timeout=self._timeout)
+                self._reads += 1
+                records = await conn.fetch(
+                    ACCESS_READ, wanted, last, cursor, summary, timeout=self._timeout
+                )
         except DB_ERRORS as exc:
             log.error("disclosure log not read (%s)", _reason(exc))
             raise AuditUnavailable("the access log cannot be read now; try again later") from exc
-        for r in records:
-            result[r["nik"]].append(
-                DisclosureEntry(
-                    seq=r["seq"],
-                    at=r["at"],
-                    request_id=r["request_id"],
-                    client_id=r["client_id"],
-                    subject=r["subject"],
-                    purpose=r["purpose"],
-                    sources=tuple(r["sources"]),
-                    fields=tuple(r["fields"]),
-                )
-            )
-        return result
+        return fold(records, wanted, summary)
 
     async def verify(self, batch: int = 10_000) -> VerifyResult:
-        """Walk the whole chain and name every altered, removed or reordered row."""
+        """Walk every writer's chain and name every altered, removed or reordered row."""
         async with self._pool.acquire() as conn:
             return await verify_chain(conn, batch)
 

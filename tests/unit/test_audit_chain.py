@@ -1,4 +1,4 @@
-"""The chain's canonical encoding: every field counts, and no two rows encode alike."""
+"""The chains' canonical encodings (v1, v2): every field counts, and no two rows encode alike."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from hub.audit.chain import GENESIS, row_hash
+from hub.audit.chain import GENESIS, row_hash, row_hash_v2, stored_row_hash
 
 AT = datetime(2024, 7, 1, 8, 30, 15, 123456, tzinfo=UTC)
 ROW: dict[str, Any] = {
@@ -57,3 +57,38 @@ def test_different_rows_never_encode_alike(a: dict[str, Any], b: dict[str, Any])
 def test_the_same_instant_in_another_zone_hashes_the_same() -> None:
     wib = AT.astimezone(timezone(timedelta(hours=7)))
     assert row_hash(**{**ROW, "at": wib}) == row_hash(**ROW)
+
+
+ROW_V2: dict[str, Any] = {
+    **ROW,
+    "writer": "hub-1/4242/0a1b2c3d",
+    "consent_id": "consent-1",
+}
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("writer", "hub-1/4242/0a1b2c3e"),
+        ("consent_id", None),
+        ("consent_id", "consent-2"),
+        ("purpose", None),
+        ("at", AT + timedelta(microseconds=1)),
+        ("prev_hash", b"\x01" * 32),
+    ],
+)
+def test_each_field_changes_the_v2_hash_the_consent_and_the_writer_included(
+    key: str, value: object
+) -> None:
+    assert row_hash_v2(**{**ROW_V2, key: value}) != row_hash_v2(**ROW_V2)
+
+
+def test_the_two_encodings_never_agree() -> None:
+    v1 = {k: v for k, v in ROW_V2.items() if k not in ("writer", "consent_id")}
+    assert row_hash(**v1) != row_hash_v2(**{**ROW_V2, "consent_id": None})
+
+
+def test_a_stored_row_is_hashed_by_its_chains_encoding() -> None:
+    v1 = {**ROW, "writer": None, "consent_id": None}
+    assert stored_row_hash(v1) == row_hash(**ROW)  # type: ignore[arg-type]
+    assert stored_row_hash(ROW_V2) == row_hash_v2(**ROW_V2)  # type: ignore[arg-type]
