@@ -2,7 +2,8 @@
 plain HTML, CSS and JavaScript, no build step, nothing from outside.
 
 With the development sign-in on (the demo), the hub also registers the page as a public
-client ("Super-app contoh") once, and serves its settings at
+client ("Super-app contoh") and its operations as trusted documents (the page sends
+their ids only, never GraphQL text) once, and serves its settings at
 ``/examples/super-app/config.json``; elsewhere the page takes them from its query
 (``?client_id=...&purpose=...&scope=...&hub=...``).
 """
@@ -18,6 +19,8 @@ from aiohttp import web
 
 from hub.auth.clients import Client, add_client, add_purpose, list_clients
 from hub.auth.scopes import format_scope
+from hub.documents.files import super_app_operations
+from hub.documents.store import register
 from hub.oauth.runtime import SignIn
 
 log = logging.getLogger("citizen_hub.sign_in")
@@ -114,6 +117,9 @@ def demo_app_context(sign_in: SignIn) -> object:
                     public=True,
                     redirect_uris=DEMO_REDIRECT_URIS,
                 )
+            # The page asks by id only (trusted documents): its operations are
+            # registered here, once (registering again changes nothing).
+            await register(conn, super_app_operations())
         app[DEMO_CLIENT] = client
         log.info("the reference super-app is client %s at %s", client.client_id, PREFIX)
         yield

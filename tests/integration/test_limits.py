@@ -47,13 +47,16 @@ async def shared(redis_url: str) -> AsyncIterator[MakeLimits]:
     prefix = f"chtest-{secrets.token_hex(4)}"
     made: list[ClientLimits] = []
 
-    async def make(rate: int = 100, budget: int = 100, window: float = 3600) -> ClientLimits:
+    async def make(
+        rate: int = 100, budget: int = 100, window: float = 3600, cost: int | None = None
+    ) -> ClientLimits:
         limits = ClientLimits(
             RateLimitItemPerMinute(rate),
             budget,
             redis_url=redis_url,
             key_prefix=prefix,
             nik_window=window,
+            cost_per_minute=cost,
         )
         made.append(limits)
         return limits
@@ -76,8 +79,12 @@ async def shared(redis_url: str) -> AsyncIterator[MakeLimits]:
 async def local() -> AsyncIterator[MakeLimits]:
     made: list[ClientLimits] = []
 
-    async def make(rate: int = 100, budget: int = 100, window: float = 3600) -> ClientLimits:
-        limits = ClientLimits(RateLimitItemPerMinute(rate), budget, nik_window=window)
+    async def make(
+        rate: int = 100, budget: int = 100, window: float = 3600, cost: int | None = None
+    ) -> ClientLimits:
+        limits = ClientLimits(
+            RateLimitItemPerMinute(rate), budget, nik_window=window, cost_per_minute=cost
+        )
         made.append(limits)
         return limits
 
@@ -156,6 +163,31 @@ async def test_two_instances_share_the_rate_and_the_budget_through_redis(
         await second.charge_niks("sekolah-01", NIKS[4:5])  # alone, the second holds only two
 
 
+async def test_the_cost_budget_spends_each_operations_cost_and_refuses_past_it(
+    make: MakeLimits,
+) -> None:
+    limits = await make(cost=500)
+    await limits.charge_cost("client:sekolah-01", 200)
+    await limits.charge_cost("client:sekolah-01", 200)
+    with pytest.raises(LimitExceeded) as caught:
+        await limits.charge_cost("client:sekolah-01", 200)
+    ext = caught.value.extensions
+    assert (ext["limit"], ext["value"], ext["figure"]) == ("cost_per_minute", 500, 600)
+    assert 1 <= ext["retryAfter"] <= 60
+    assert "costs 200" in str(caught.value) and "400 of the budget of 500" in str(caught.value)
+    await limits.charge_cost("client:sekolah-01", 100)  # the refused one spent nothing
+    await limits.charge_cost("client:bkpsdm", 500)  # another client has its own budget
+    # The cost budget and the request rate are counted apart, even at the same amount.
+    await limits.check_request("client:sekolah-01")
+
+
+async def test_two_instances_share_the_cost_budget_through_redis(shared: MakeLimits) -> None:
+    first, second = await shared(cost=300), await shared(cost=300)
+    await first.charge_cost("client:sekolah-01", 200)
+    with pytest.raises(LimitExceeded, match="per minute"):
+        await second.charge_cost("client:sekolah-01", 200)
+
+
 async def test_limits_in_memory_are_per_process(local: MakeLimits) -> None:
     first, second = await local(rate=1), await local(rate=1)
     await first.check_request("sekolah-01")
@@ -208,3 +240,24 @@ async def test_a_hung_redis_is_not_waited_for_on_every_request() -> None:
         server.close()
         await server.wait_closed()
     assert connections == 1
+
+
+async def test_counting_in_memory_hands_no_work_to_a_thread(
+    local: MakeLimits, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # limits' own in-memory sweep sends every key to a thread on every hit; the hub's
+    # sweeps inline, so a thread pool busy elsewhere never delays a request's count.
+    handed: list[object] = []
+
+    async def to_thread(func: Callable[..., object], /, *args: object) -> object:
+        handed.append(func)
+        return func(*args)
+
+    monkeypatch.setattr(asyncio, "to_thread", to_thread)
+    limits = await local(rate=3)
+    for _ in range(3):
+        await limits.check_request("sekolah-01")
+    with pytest.raises(LimitExceeded, match="requests per"):
+        await limits.check_request("sekolah-01")
+    await asyncio.sleep(0.05)  # a sweep task limits would have started gets to run
+    assert handed == []

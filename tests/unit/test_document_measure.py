@@ -18,7 +18,7 @@ def fan_out(levels: int) -> str:
 
 @pytest.mark.parametrize("levels", [10, 40, 400])
 def test_a_fragment_fan_out_is_measured_in_work_linear_in_the_document(levels: int) -> None:
-    figures = measure(parse(fan_out(levels)), None)
+    figures = measure(parse(fan_out(levels)))
     assert figures is not None
     # Expanded, the operation has 2**levels fields; reading it takes one visit per
     # selection set written: the operation's two and one per fragment.
@@ -28,7 +28,7 @@ def test_a_fragment_fan_out_is_measured_in_work_linear_in_the_document(levels: i
 
 def test_aliases_count_as_the_fields_they_answer_with() -> None:
     aliases = " ".join(f"a{i}: sources {{ system reachable }}" for i in range(30))
-    figures = measure(parse(f"{{ {aliases} }}"), None)
+    figures = measure(parse(f"{{ {aliases} }}"))
     assert figures is not None
     assert (figures.root_fields, figures.fields, figures.depth) == (30, 90, 2)
 
@@ -37,9 +37,7 @@ def test_introspection_is_bounded_by_its_fields_not_its_depth() -> None:
     deep = "name"
     for _ in range(12):
         deep = f"ofType {{ {deep} }}"
-    figures = measure(
-        parse(f"{{ __schema {{ types {{ fields {{ type {{ {deep} }} }} }} }} }}"), None
-    )
+    figures = measure(parse(f"{{ __schema {{ types {{ fields {{ type {{ {deep} }} }} }} }} }}"))
     assert figures is not None
     assert figures.depth == 0 and figures.fields == 17
 

@@ -28,12 +28,14 @@ from hub.http_input import (
     MAX_JSON_DEPTH,
     JSONTooDeep,
     decode_request_json,
+    document_message,
     json_depth,
     loads,
     read_graphql_request,
     request_from_query,
 )
 from hub.settings import Settings
+from schema.execution.trusted import DocumentRef
 
 NIK = "3671014107900003"
 NOT_AN_OBJECT = (
@@ -115,12 +117,22 @@ def test_json_is_read_strictly() -> None:
         ("1", "a number"),
         ('"x"', "a string"),
         ("true", "a boolean"),
-        ("[]", "an array (batches of several operations are not accepted)"),
-        ('[{"query": "{ a }"}]', "an array (batches of several operations are not accepted)"),
     ],
 )
 def test_a_body_that_is_not_an_object_is_refused_saying_what_it_is(body: str, kind: str) -> None:
     assert refusal(body) == f"{NOT_AN_OBJECT} {kind}"
+
+
+@pytest.mark.parametrize(
+    ("body", "count"), [("[]", 0), ('[{"query": "{ a }"}, {"query": "{ b }"}]', 2)]
+)
+def test_a_batch_is_refused_whole_saying_to_send_each_operation_alone(
+    body: str, count: int
+) -> None:
+    assert refusal(body) == (
+        f"a batch (a JSON array of {count} operations) is not accepted: send each operation"
+        ' in a request of its own, as a JSON object like {"query": "{ ... }"}'
+    )
 
 
 @pytest.mark.parametrize(
@@ -370,10 +382,31 @@ async def test_the_access_log_writes_the_path_and_request_id_never_the_query_str
 
 def test_the_hub_serves_with_the_access_logger(monkeypatch: pytest.MonkeyPatch) -> None:
     served: dict[str, Any] = {}
+
+    async def serve(app: object, **kwargs: Any) -> None:
+        served.update(app=app, **kwargs)
+
     monkeypatch.setattr(workers, "create_app", lambda settings: "app")
-    monkeypatch.setattr(
-        workers.web, "run_app", lambda app, **kwargs: served.update(app=app, **kwargs)
-    )
+    monkeypatch.setattr(workers, "serve_until_stopped", serve)
     workers.run_worker(Settings(), reuse_port=False)
     assert served["app"] == "app"
     assert served["access_log_class"] is HubAccessLogger
+
+
+# --- Registered documents named by id on a websocket ---------------------------------------
+
+
+def test_a_subscribe_naming_a_document_carries_its_id_where_the_query_would_be() -> None:
+    digest = "ab" * 32
+    for payload in (
+        {"documentId": f"sha256:{digest}"},
+        {"query": None, "extensions": {"persistedQuery": {"version": 1, "sha256Hash": digest}}},
+    ):
+        message = document_message({"id": "1", "type": "subscribe", "payload": dict(payload)})
+        assert isinstance(message, dict)
+        query = message["payload"]["query"]
+        assert isinstance(query, DocumentRef) and query.digest == digest
+    text = {"id": "1", "type": "subscribe", "payload": {"query": "{ a }", "extensions": {}}}
+    assert document_message(text) == text
+    with pytest.raises(json.JSONDecodeError, match="documentId must be"):
+        document_message({"id": "1", "type": "subscribe", "payload": {"documentId": "x"}})

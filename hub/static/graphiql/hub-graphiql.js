@@ -40,7 +40,10 @@
   var subscriptions = new URL(endpoint.href);
   subscriptions.protocol = endpoint.protocol === "https:" ? "wss:" : "ws:";
 
-  var overHttp = GraphiQL.createFetcher({ url: endpoint.href });
+  // Says the operations come from this page: a hub that takes registered documents only
+  // may still let GraphiQL send text ([graphql] graphiql_free_text).
+  var PAGE = { "X-Citizen-Hub-Page": "graphiql" };
+  var overHttp = GraphiQL.createFetcher({ url: endpoint.href, headers: PAGE });
 
   // Subscriptions go over graphql-transport-ws, with the Headers tab (the bearer token)
   // sent in connection_init: a browser cannot set headers on a websocket, and
@@ -62,7 +65,8 @@
       }
     }
     socket.onopen = function () {
-      socket.send(JSON.stringify({ type: "connection_init", payload: headers || {} }));
+      var payload = Object.assign({}, headers || {}, PAGE);
+      socket.send(JSON.stringify({ type: "connection_init", payload: payload }));
     };
     socket.onmessage = function (event) {
       var message = JSON.parse(event.data);

@@ -161,25 +161,16 @@ async function finishSignIn(config, meta, query) {
 
 // --- 3. the citizen's data through /graphql ---
 
-const QUERY = `query SuperApp {
-  me {
-    fullName
-    birthDate
-    address { street rt rw kelurahan kecamatan }
-    family {
-      familyCardNumber
-      members {
-        relationship
-        citizen {
-          fullName
-          schoolAdmissions { academicYear level status acceptedSchool { name } }
-        }
-      }
-    }
-  }
-}`;
+// The page sends registered documents only, by id (trusted documents): their text is in
+// super-app.graphql and withdraw.graphql beside this file, registered with
+// `citizen-hub documents add` (the demo registers them at start). A test keeps these ids
+// in step with those files.
+const DOCUMENTS = {
+  SuperApp: "sha256:78a12faf3689f66ff71280666993fe23f247758ab5fe931436b1ac785b9058e3",
+  Withdraw: "sha256:26e6143061e6f5cb84a26d32946040b03c52b48b9d44d553f8b6aa69cd3b16fd",
+};
 
-async function graphql(config, query, variables) {
+async function graphql(config, documentId, variables) {
   const saved = tokens();
   const response = await fetch(config.hub + "/graphql", {
     method: "POST",
@@ -187,7 +178,7 @@ async function graphql(config, query, variables) {
       "Content-Type": "application/json",
       Authorization: "Bearer " + saved.access_token,
     },
-    body: JSON.stringify({ query, variables: variables || {} }),
+    body: JSON.stringify({ documentId, variables: variables || {} }),
   });
   const body = await response.json();
   if (response.status === 401) {
@@ -275,7 +266,7 @@ function render(body) {
 async function loadData(config) {
   const saved = tokens();
   $("granted").textContent = saved.scope;
-  render(await graphql(config, QUERY));
+  render(await graphql(config, DOCUMENTS.SuperApp));
 }
 
 // --- 4. refresh (the refresh token rotates), withdraw, sign out (RFC 7009) ---
@@ -295,7 +286,7 @@ async function refresh(config, meta) {
 async function withdraw(config) {
   const body = await graphql(
     config,
-    "mutation Withdraw($app: ID!) { revokeConsent(appId: $app) { appId withdrawn } }",
+    DOCUMENTS.Withdraw,
     { app: config.client_id },
   );
   if (body.errors) throw new Error(body.errors[0].message);
