@@ -5,8 +5,10 @@ aiohttp's default access log writes the request line, query string included, and
 the method, the path without its query string, the status, the bytes sent (headers
 included, as aiohttp counts them), the time taken and the request id (the
 ``X-Request-Id`` the hub answered with), so a log line can be matched with the error a
-client quotes. It never writes the query string, a header of the request
-(``Authorization`` least of all) or the client's address; in the path, runs of ten
+client quotes; for a GraphQL request also its operation's name, client and outcome as
+:mod:`hub.observe` bounded them for the metrics. It never writes the query string, a
+header of the request (``Authorization`` least of all) or the client's address; in the
+path, runs of ten
 digits or more (a NIK, a family card or phone number pasted into the URL by mistake)
 are written as ``<digits>``.
 
@@ -24,6 +26,8 @@ from aiohttp.abc import AbstractAccessLogger
 from aiohttp.web_request import BaseRequest
 from aiohttp.web_response import StreamResponse
 
+from hub.observe import OPERATION_FACTS
+
 REQUEST_ID_HEADER: Final = "X-Request-Id"
 MAX_PATH_LENGTH: Final = 200
 MAX_REQUEST_ID_LENGTH: Final = 64
@@ -32,10 +36,12 @@ _UNPRINTABLE = re.compile(r"[^\x21-\x7e]")
 
 
 class HubAccessLogger(AbstractAccessLogger):
-    """``METHOD /path STATUS SIZE DURATION request=<id>``, at INFO on aiohttp.access.
+    """``METHOD /path STATUS SIZE DURATION request=<id>``, at INFO on aiohttp.access
+    (with `` operation=<name> client=<id> outcome=<outcome>`` for a GraphQL operation).
 
     The same values are on the log record as ``extra`` (``method``, ``path``, ``status``,
-    ``size``, ``duration_ms``, ``request_id``) for structured handlers.
+    ``size``, ``duration_ms``, ``request_id``, and ``operation``, ``client``, ``outcome``)
+    for structured handlers (the JSON lines of :mod:`hub.logs`).
     """
 
     def log(self, request: BaseRequest, response: StreamResponse, time: float) -> None:
@@ -50,16 +56,15 @@ class HubAccessLogger(AbstractAccessLogger):
                     response.headers.get(REQUEST_ID_HEADER, "-"), MAX_REQUEST_ID_LENGTH
                 ),
             }
-            self.logger.info(
-                "%s %s %s %sB %.1fms request=%s",
-                fields["method"],
-                fields["path"],
-                fields["status"],
-                fields["size"],
-                fields["duration_ms"],
-                fields["request_id"],
-                extra=fields,
-            )
+            message = "%s %s %s %sB %.1fms request=%s"
+            values = [fields[k] for k in ("method", "path", "status", "size", "duration_ms")]
+            values.append(fields["request_id"])
+            facts = request.get(OPERATION_FACTS)
+            if facts is not None and facts.operation is not None:
+                fields.update(facts.as_log_fields())
+                message += " operation=%s client=%s outcome=%s"
+                values += [fields["operation"], fields["client"], fields["outcome"]]
+            self.logger.info(message, *values, extra=fields)
         except Exception:
             # Never the request itself: its repr would carry the URL.
             self.logger.exception("the access log line of a request could not be written")

@@ -9,6 +9,11 @@ closes the socket (4403) before it is acknowledged. After that:
   own request (the pipeline gives it its own context and request id);
 - the socket is closed (4401) when the token expires, and (4403) within
   ``auth.revocation_cache_seconds`` of its client being revoked, even while idle.
+
+A socket that closes while an answer is on its way (the client left, or the hub
+closed it with 4400/4401/4403) is the client's doing, not a failure: it is logged
+at DEBUG, without a traceback. An operation that fails in the hub is logged at ERROR
+with where it failed, never the exception's message (it may quote a citizen's data).
 """
 
 from __future__ import annotations
@@ -18,12 +23,19 @@ import contextlib
 import json
 import logging
 import time
+import traceback
 from typing import TYPE_CHECKING
 
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http.exceptions import WebSocketDisconnected
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+)
+from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 
 from hub.access import PURPOSE_HEADER, authenticate
 from hub.auth import AuthError
+from schema.context import Context
 from schema.execution.ports import Refusal, Viewer
 
 if TYPE_CHECKING:
@@ -119,6 +131,46 @@ class SocketSession:
     def stop(self) -> None:
         if self._watch is not None:
             self._watch.cancel()
+
+
+def log_operation_failure(error: BaseException) -> None:
+    """A websocket operation ended by ``error``: DEBUG if the socket had closed, else ERROR.
+
+    strawberry logs either as ``Exception in worker task`` with the whole traceback,
+    message included; a client leaving is routine and a message may hold values."""
+    if isinstance(error, WebSocketDisconnected):
+        log.debug("websocket closed before an operation's answer was sent")
+        return
+    log.error(
+        "websocket operation failed: unexpected %s\n%s",
+        type(error).__name__,
+        "".join(traceback.format_tb(error.__traceback__)),
+    )
+
+
+class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
+    """graphql-transport-ws, logging an operation's end as :func:`log_operation_failure`."""
+
+    async def handle_task_exception(self, error: Exception) -> None:
+        log_operation_failure(error)
+
+
+class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
+    """The older graphql-ws, whose operation tasks strawberry leaves unwatched: an
+    exception ended one silently until the garbage collector logged it as ``Task
+    exception was never retrieved``."""
+
+    async def handle_async_results(
+        self,
+        operation_id: str,
+        query: str,
+        operation_name: str | None,
+        variables: dict[str, object] | None,
+    ) -> None:
+        try:
+            await super().handle_async_results(operation_id, query, operation_name, variables)
+        except Exception as error:  # the task's end; no one else would see it
+            log_operation_failure(error)
 
 
 _OPERATION_TYPES = ("subscribe", "start")  # graphql-transport-ws, and the older graphql-ws

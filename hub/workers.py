@@ -4,24 +4,32 @@ graphql-core's execution is CPU-bound Python, so one process per core is how the
 hub uses a machine; the kernel spreads incoming connections across the workers.
 Nothing a worker keeps in memory is needed by another: per-client limits are
 shared through Redis when ``[redis] url`` is set (per process otherwise), and
-each worker keeps its own circuit breakers.
+each worker keeps its own circuit breakers. Their metrics meet in a folder the
+parent makes (prometheus-client's multiprocess mode, :mod:`hub.metrics`).
+
+SIGTERM (to the parent or to one worker) is a graceful stop: see :mod:`hub.shutdown`.
+The parent passes it on to every worker and waits for them a little longer than
+``[server] shutdown_seconds``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import logging
 import multiprocessing
+import os
 import signal
 import socket
+import tempfile
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from aiohttp import web
-
+from hub import metrics
 from hub.access_log import HubAccessLogger
 from hub.app import create_app
 from hub.logs import configure_logging
+from hub.shutdown import serve_until_stopped
 
 if TYPE_CHECKING:
     from hub.settings import Settings
@@ -78,16 +86,25 @@ def _other_port(port: int) -> int:
     return port + 1 if 0 < port < 65535 else 8092
 
 
+SERVER_OPTIONS: dict[str, Any] = {
+    "access_log_class": HubAccessLogger,  # no query strings (NIKs) in the access log
+}
+
+
 def run_worker(settings: Settings, reuse_port: bool) -> None:
-    """One worker: the whole app, its own pools, serving until told to stop."""
-    configure_logging()
-    web.run_app(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        reuse_port=reuse_port,
-        print=None,
-        access_log_class=HubAccessLogger,  # no query strings (NIKs) in the access log
+    """One worker: the whole app, its own pools, serving until told to stop (SIGTERM:
+    a graceful stop within ``[server] shutdown_seconds``, :mod:`hub.shutdown`)."""
+    configure_logging(log_format=settings.log_format)
+    app = create_app(settings)
+    asyncio.run(
+        serve_until_stopped(
+            app,
+            host=settings.host,
+            port=settings.port,
+            reuse_port=reuse_port,
+            shutdown_seconds=settings.shutdown_seconds,
+            **SERVER_OPTIONS,
+        )
     )
 
 
@@ -106,8 +123,17 @@ def serve(settings: Settings, workers: int) -> None:
         return
     if settings.port == 0:
         raise ValueError("several workers need a fixed port to share")
+    with tempfile.TemporaryDirectory(prefix="citizen-hub-metrics-") as folder:
+        metrics.prepare_multiprocess(folder)
+        try:
+            _serve_workers(settings, workers)
+        finally:
+            os.environ.pop(metrics.MULTIPROCESS_ENV, None)
+
+
+def _serve_workers(settings: Settings, workers: int) -> None:
     # spawn: each worker starts a fresh interpreter, with no event loop, pool or
-    # lock inherited from this one.
+    # lock inherited from this one (and reads PROMETHEUS_MULTIPROC_DIR as it starts).
     context = multiprocessing.get_context("spawn")
     children = [
         context.Process(target=run_worker, args=(settings, True), name=f"hub-worker-{i}")
@@ -132,6 +158,8 @@ def serve(settings: Settings, workers: int) -> None:
             if child.is_alive():
                 child.terminate()  # SIGTERM: aiohttp shuts down gracefully
         for child in children:
-            child.join(timeout=10)
+            child.join(timeout=settings.shutdown_seconds + 10)
+            if child.pid is not None:
+                metrics.worker_exited(child.pid)
         for s, handler in previous.items():
             signal.signal(s, handler)

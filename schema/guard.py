@@ -26,6 +26,13 @@ from schema.errors import BadUserInput, SourceError, SourceTimeout, SourceUnavai
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
+# Told of every call once it ended: the source, its seconds, its status (as in
+# ``SourceCall``) and the circuit's state; the hub's metrics and traces listen here.
+SourceObserver = Callable[[Source | Store, float, str, str], None]
+# What a reachability answer is kept under: a source, the hub's store, or another
+# dependency the hub probes the same way (the audit writer, Redis).
+ProbeKey = Source | Store | str
+
 # What counts as the source failing (and so towards opening its circuit). A bug
 # in our own code is not the source's fault and must not open its circuit; it
 # surfaces as INTERNAL instead.
@@ -70,16 +77,20 @@ class SourceGuard:
         self.breakers = AsyncCircuitBreakerFactory(
             default_threshold=failures,
             default_ttl=reset_seconds,
-            exclude=[(Exception, _not_a_source_failure)],
+            # A cancelled call is the caller going away (a client that left, a shutdown),
+            # not the source failing: counted, three clients leaving mid-query would open
+            # the circuit for everyone. A timeout reaches the breaker as TimeoutError.
+            exclude=[(Exception, _not_a_source_failure), (asyncio.CancelledError, _always)],
         )
         # Reachability answers shared by every caller for PROBE_TTL seconds, and one
         # ping in flight per source: a request asking ``sources`` under 450 aliases,
         # or ten such requests at once, costs at most one ping per source.
-        self._probed: dict[Source | Store, tuple[float, float | None]] = {}
-        self._probing: dict[Source | Store, asyncio.Future[float | None]] = {}
+        self._probed: dict[ProbeKey, tuple[float, float | None]] = {}
+        self._probing: dict[ProbeKey, asyncio.Future[float | None]] = {}
+        self.observer: SourceObserver | None = None
 
     async def reachability(
-        self, source: Source | Store, ping: Callable[[], Awaitable[object]]
+        self, source: ProbeKey, ping: Callable[[], Awaitable[object]]
     ) -> float | None:
         """Milliseconds a ``SELECT 1`` took on ``source`` lately, or None: unreachable."""
         probed = self._probed.get(source)
@@ -92,7 +103,7 @@ class SourceGuard:
             pending.add_done_callback(lambda done: self._remember(source, done))
         return await asyncio.shield(pending)
 
-    def _remember(self, source: Source | Store, done: asyncio.Future[float | None]) -> None:
+    def _remember(self, source: ProbeKey, done: asyncio.Future[float | None]) -> None:
         self._probing.pop(source, None)
         if not done.cancelled():
             self._probed[source] = (time.monotonic(), done.result())
@@ -112,31 +123,38 @@ class SourceGuard:
         record.calls += 1
         started = time.perf_counter()
         breaker = await self.breakers.get_breaker(source.value)
+        outcome = "error"  # until it returns or fails in a way named below
         try:
             async with breaker:
                 async with asyncio.timeout(self.timeout):
-                    return await read()
+                    result = await read()
+                    outcome = "ok"
+                    return result
         except asyncpg.DataError as exc:
             # SQLSTATE class 22: a value the database cannot take (NUL in text, an
             # out-of-range number). The caller's input, not the source failing: it
             # must not count toward opening the circuit for everyone.
+            outcome = "bad_input"
             raise BadUserInput(
                 f"{source.name} cannot take a value of this request ({_reason(exc)})",
                 rule="invalid_value",
             ) from None
         except OpenedState:
-            record.status = "circuit_open"
+            record.status = outcome = "circuit_open"
             raise SourceUnavailable(source, "circuit open after repeated failures") from None
         except TimeoutError:
-            record.status = "timeout"
+            record.status = outcome = "timeout"
             raise SourceTimeout(source, f"no answer within {self.timeout * 1000:.0f} ms") from None
         except SOURCE_FAILURES as exc:
-            record.status = "unavailable"
+            record.status = outcome = "unavailable"
             log.warning("source %s failed: %s", source.name, type(exc).__name__)
             raise SourceUnavailable(source, _reason(exc)) from None
         finally:
-            record.ms += (time.perf_counter() - started) * 1000
+            elapsed = time.perf_counter() - started
+            record.ms += elapsed * 1000
             record.circuit = str(breaker.context.state)
+            if self.observer is not None:
+                self.observer(source, elapsed, outcome, record.circuit)
 
 
 async def _ping(ping: Callable[[], Awaitable[object]]) -> float | None:
@@ -147,6 +165,10 @@ async def _ping(ping: Callable[[], Awaitable[object]]) -> float | None:
     except Exception:  # unreachable, whatever the reason: that is the answer
         return None
     return round((time.perf_counter() - started) * 1000, 2)
+
+
+def _always(exc: BaseException) -> bool:
+    return True
 
 
 def _not_a_source_failure(exc: BaseException) -> bool:

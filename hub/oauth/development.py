@@ -25,6 +25,7 @@ from aiohttp import web
 from connectors.base import DATABASE_ERRORS
 from connectors.siak.reads import profiles_by_nik
 from hub.auth.clients import get_client
+from hub.client_address import client_address
 from hub.oauth import store
 from hub.oauth.pages import (
     SESSION_COOKIE,
@@ -314,7 +315,7 @@ class _Window:
     def of(cls, sign_in: SignIn, request: web.Request) -> _Window:
         now = sign_in.now()
         seconds = sign_in.auth.sign_in_window_seconds
-        address = sign_in.address_key(request.remote)
+        address = sign_in.address_key(client_address(request))
         return cls(sign_in, now, now - seconds, max(1, seconds // 60), address)
 
     async def exceeded(self, key: str, limit: int) -> bool:

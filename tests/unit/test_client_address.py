@@ -1,0 +1,55 @@
+"""``[server] trusted_proxies`` and ``[limits]`` websocket settings as read from a file,
+and the rule for a partner's own operation names."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hub.metrics import partner_name_allowed
+from hub.settings import Settings, SettingsError, load_settings
+
+PRODUCTION = Path(__file__).parents[2] / "deploy" / "production.toml"
+
+
+def settings_of(tmp_path: Path, text: str) -> Settings:
+    path = tmp_path / "hub.toml"
+    path.write_text(text, encoding="utf-8")
+    return load_settings(path, environ={})
+
+
+def test_trusted_proxies_are_none_by_default_and_read_as_cidrs(tmp_path: Path) -> None:
+    assert settings_of(tmp_path, "[server]\n").trusted_proxies == ()
+    settings = settings_of(tmp_path, '[server]\ntrusted_proxies = ["10.20.40.5/32", "::1"]\n')
+    assert settings.trusted_proxies == ("10.20.40.5/32", "::1")
+
+
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [('"10.0.0.0/8"', "must be a list of CIDRs"), ('["nginx"]', "'nginx' is not a network")],
+)
+def test_a_bad_trusted_proxy_is_named(tmp_path: Path, value: str, said: str) -> None:
+    with pytest.raises(SettingsError, match=r"server\.trusted_proxies") as error:
+        settings_of(tmp_path, f"[server]\ntrusted_proxies = {value}\n")
+    assert said in str(error.value)
+
+
+def test_the_production_file_lists_its_proxy_and_caps_websockets() -> None:
+    settings = load_settings(PRODUCTION, environ={})
+    assert settings.trusted_proxies
+    assert settings.limits.websockets_per_address == 20
+    assert settings.limits.websocket_idle_seconds == 60
+
+
+@pytest.mark.parametrize("name", ["CitizenName", "familyMembers", "get_citizen", "Report2"])
+def test_a_partners_plain_names_are_labels(name: str) -> None:
+    assert partner_name_allowed(name)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["CATUR_TAMBA", "SITI", "nik_3671_04260_28100_01", "kk3671x", "a_1_2_3_4", "name with space"],
+)
+def test_names_like_a_person_or_a_number_are_not(name: str) -> None:
+    assert not partner_name_allowed(name)
