@@ -43,10 +43,44 @@ _PRODUCT_OF_PREFIX: Final = {s.value: s.name for s in Source} | {
 
 
 def schema_sdl() -> str:
-    """The SDL of the schema the code serves, as ``schema.graphql`` holds it."""
+    """The SDL of the schema the code serves, as ``schema.graphql`` holds it: the
+    subgraph SDL a Federation gateway reads from ``_service { sdl }``, followed by the
+    definitions of the Federation directives it applies."""
     from schema.build import build_schema  # the whole graph: imported only when asked
 
-    return str(build_schema()).rstrip("\n") + "\n"
+    sdl = str(build_schema()).rstrip("\n")
+    return sdl + _federation_definitions(sdl) + "\n"
+
+
+# The Federation 2 spec's definitions of the directives a subgraph SDL applies without
+# defining them (gateways know them); composition checks any given definition against
+# these, so they are written as the spec has them, not as strawberry names its own types.
+_FEDERATION_DEFINITIONS: Final = {
+    "link": (
+        "directive @link(url: String, as: String, for: link__Purpose, import: [link__Import])"
+        " repeatable on SCHEMA",
+        "scalar link__Import",
+        "enum link__Purpose {\n  SECURITY\n  EXECUTION\n}",
+    ),
+    "key": (
+        "directive @key(fields: federation__FieldSet!, resolvable: Boolean = true)"
+        " repeatable on OBJECT | INTERFACE",
+        "scalar federation__FieldSet",
+    ),
+}
+
+
+def _federation_definitions(sdl: str) -> str:
+    """The definitions of the Federation directives ``sdl`` applies: with them the file
+    stands alone, so graphql-core (``schema diff``) and code generators read it, and a
+    composition tool still accepts it as the hub's subgraph SDL."""
+    printed = [
+        definition
+        for name, definitions in _FEDERATION_DEFINITIONS.items()
+        if f"@{name}(" in sdl
+        for definition in definitions
+    ]
+    return "".join(f"\n\n{d}" for d in printed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,8 +152,8 @@ def format_scopes(rows: list[tuple[str, str, str]], markdown: bool = False) -> s
     lines.append(
         "A field not listed needs no scope of its own. A partner's token gets the scopes of its"
     )
-    lines.append("client within its purpose's; a citizen's token every scope but identity:resolve,")
-    lines.append("for its own data (docs/partners.md, docs/access.md).")
+    lines.append("client within its purpose's; a citizen's token every scope but identity:resolve")
+    lines.append("and identity:steward, for its own data (docs/partners.md, docs/access.md).")
     return "\n".join(lines)
 
 

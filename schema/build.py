@@ -1,15 +1,22 @@
-"""The strawberry schema with its request machinery (the operation pipeline, source report)."""
+"""The strawberry schema with its request machinery (the operation pipeline, source report).
+
+The schema is an Apollo Federation v2 subgraph (``_service``, ``_entities``, ``Citizen
+@key(fields: "nik")``): see :mod:`schema.entities`.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 import strawberry
+import strawberry.federation
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
+from strawberry.federation.schema import FederationAny
 from strawberry.schema.config import StrawberryConfig
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, Info
 
+from schema.entities import FEDERATION_VERSION, resolve_entities
 from schema.execution.pipeline import OperationPipeline
 from schema.mutation import Mutation
 from schema.query import Query
@@ -25,7 +32,14 @@ class SourcesReport(SchemaExtension):
         return {"sources": seen.as_extension() if seen is not None else {}}
 
 
-class HubSchema(strawberry.Schema):
+class HubSchema(strawberry.federation.Schema):
+    async def entities_resolver(  # type: ignore[override]
+        self, info: Info, representations: list[FederationAny]
+    ) -> list[FederationAny]:
+        # strawberry's own resolver reads one representation at a time with no access
+        # decision; the hub's loads them together, through the gate.
+        return await resolve_entities(info, representations)  # type: ignore[return-value]
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
@@ -44,4 +58,5 @@ def build_schema() -> strawberry.Schema:
         # Classes: strawberry builds each extension per operation. The pipeline
         # parses, measures, validates (both cached), decides, executes and records.
         extensions=[OperationPipeline, SourcesReport],
+        federation_version=FEDERATION_VERSION,
     )

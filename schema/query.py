@@ -10,8 +10,10 @@ import strawberry
 from connectors.base import Source
 from schema.citizen.types import Citizen, Family
 from schema.context import Info
+from schema.entities import Service, service
 from schema.errors import BadUserInput, HubError
 from schema.identity import loading as identity
+from schema.identity import review
 from schema.scalars import NIK
 from schema.selection import Plan
 from schema.sources import PRODUCTS, CircuitState, SourceStatus, SourceSystem
@@ -19,6 +21,7 @@ from schema.sources import PRODUCTS, CircuitState, SourceStatus, SourceSystem
 if TYPE_CHECKING:
     from schema.antrian.types import ServiceCentre
     from schema.apk.types import DistrictServiceType
+    from schema.identity.review import ReviewCase, ReviewQueue
     from schema.identity.types import IdentityMatch
 
 T = TypeVar("T")
@@ -75,6 +78,23 @@ class Query:
             info.context.federation, system, identifier, Plan.of(info)
         )
 
+    identity_review_queue: (
+        Annotated[ReviewQueue, strawberry.lazy("schema.identity.review")] | None
+    ) = strawberry.field(
+        resolver=review.review_queue,
+        description="The data steward's queue (identity:steward): CONFLICTED and SUGGESTED"
+        " links no one has decided, by product and record; narrowed to one product or"
+        " one citizen; `first` (default 50) at most the NIK cap. Every NIK shown is"
+        " logged and charged like any citizen read.",
+    )
+    identity_review_item: (
+        Annotated[ReviewCase, strawberry.lazy("schema.identity.review")] | None
+    ) = strawberry.field(
+        resolver=review.review_item,
+        description="A link of the crosswalk by its id (identity:steward) and every other"
+        " link of its record, with their evidence and any decision taken",
+    )
+
     @strawberry.field(description="Each connector's reachability and circuit-breaker state.")
     async def sources(self, info: Info) -> list[SourceStatus]:
         return list(await asyncio.gather(*(_status(info, s) for s in Source)))
@@ -90,6 +110,14 @@ class Query:
         self, info: Info
     ) -> list[Annotated[DistrictServiceType, strawberry.lazy("schema.apk.types")]]:
         return await info.context.federation.district_service_types()
+
+    # Apollo Federation's _service, printed once per schema (strawberry's prints per call).
+    service_sdl: Service = strawberry.field(
+        name="_service",
+        resolver=service,
+        description="Apollo Federation v2: the SDL a gateway composes; switched off with"
+        " introspection",
+    )
 
 
 def _answer(value: T | HubError) -> T:
