@@ -25,6 +25,7 @@ from typing import Any
 import aiohttp
 from aiohttp.test_utils import TestServer
 
+from bench.shapes import HUB_SELECTION
 from connectors.antrian import reads as antrian_reads
 from connectors.base import Source, SourceDBs
 from connectors.city import build_city
@@ -43,21 +44,7 @@ from schema.context import Context
 from schema.execution.ports import Disclosed, Viewer
 from schema.products import BY_NIK, MATCHED_TICKETS
 
-QUERY = """
-query Bench($niks: [NIK!]!) {
-  citizens(niks: $niks) {
-    nik fullName birthDate sex occupation
-    address { street rt rw kelurahan kecamatan }
-    schoolAdmissions { registrationNumber level route status score }
-    civilServiceApplications { registrationNumber year finalStatus skd { total passed } }
-    employment { nip rank golongan position unit status }
-    assetsHeld { assetCode name category value condition }
-    procurementRoles { role vendor { npwp name } tenders { tenderCode ownerEstimate won } }
-    districtRequests { number serviceName status submittedAt }
-    queueTickets { number date status service { name } }
-  }
-}
-"""
+QUERY = "query Bench($niks: [NIK!]!) { citizens(niks: $niks) {" + HUB_SELECTION + "} }"
 
 
 BENCH_VIEWER = Viewer(scopes=SCOPES, client_id="bench", purpose=DEMO_PURPOSE)

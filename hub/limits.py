@@ -6,16 +6,21 @@ anonymous caller (rate only: it is shown no NIK). ``create_app`` builds one::
 
     limiter = ClientLimits.from_settings(settings)   # no I/O yet; Redis is reached lazily
     await limiter.check_request(key) -> None         # before the operation is parsed
+    await limiter.charge_cost(key, cost) -> None     # its cost, before any SQL runs
     await limiter.charge_niks(key, niks) -> None     # the NIKs the answer contains
     await limiter.close()                            # in the app's cleanup
 
-Both raise :class:`schema.errors.LimitExceeded` with ``extensions``
-``limit`` (``"rate"`` or ``"subject_budget"``), ``maximum`` and ``retryAfter``
-(whole seconds until a retry can pass; absent when one request alone names
-more new NIKs than the whole budget, which no wait cures).
+Each raises :class:`schema.errors.LimitExceeded` with ``extensions``
+``limit`` (``"rate"``, ``"cost_per_minute"`` or ``"subject_budget"``), ``maximum``
+and ``retryAfter`` (whole seconds until a retry can pass; absent when one request
+alone names more new NIKs than the whole budget, which no wait cures); the cost
+budget's also ``value`` (the budget) and ``figure`` (what it would have come to).
 
 - The rate is ``[limits] requests_per_minute`` requests in any 60 seconds
   (moving window, the ``limits`` package).
+- The cost budget is ``[limits] cost_per_minute`` in any 60 seconds: each operation
+  spends its cost (``schema.execution.cost``), counted in the same moving window
+  and storage as the rate; one that would pass it is refused whole and spends nothing.
 - The budget is ``[limits] distinct_niks_per_hour`` distinct NIKs in any hour:
   a NIK charged again within the hour costs nothing; a request whose new NIKs
   would pass the budget is refused whole and charges nothing.
@@ -30,6 +35,7 @@ tries Redis again only every few seconds (``REDIS_RETRY_SECONDS``).
 from __future__ import annotations
 
 import asyncio
+import bisect
 import hashlib
 import logging
 import math
@@ -129,6 +135,49 @@ class MemoryNikBudget:
         return None
 
 
+class _InProcessStorage(MemoryStorage):
+    """``limits``' in-process storage with its expiry sweep run inline, at most once a second.
+
+    Written by hand because ``limits`` (5.x) starts a sweep task on every hit and hands
+    each key's bisect to a thread (``asyncio.to_thread``): a thread hand-off per request
+    for microseconds of work, and the largest cost of counting in memory. Counting is
+    unchanged: ``acquire_entry`` and ``get_moving_window`` read each entry's own time and
+    never rely on the sweep, which only frees expired entries. The sweep runs in one
+    synchronous pass (no ``await`` inside, so no hit interleaves with it), exactly as
+    ``limits`` sweeps, only less often. Overrides ``limits``' private scheduling method:
+    pyproject keeps ``limits`` below 6, and tests/integration/test_limits.py checks that no
+    thread is used and that the window still slides.
+    """
+
+    SWEEP_SECONDS = 1.0
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._swept_at = -math.inf
+
+    async def _MemoryStorage__schedule_expiry(self) -> None:
+        now = time.monotonic()
+        if now - self._swept_at >= self.SWEEP_SECONDS:
+            self._swept_at = now
+            self._sweep()
+
+    def _sweep(self) -> None:
+        now = time.time()
+        for key, events in list(self.events.items()):
+            # Newest first: the entries still alive are the prefix before the cutoff.
+            cutoff = bisect.bisect_left(events, -now, key=lambda event: -event.expiry)
+            if cutoff:
+                self.events[key] = events[:cutoff]
+            else:
+                self.events.pop(key, None)
+                self.locks.pop(key, None)
+        for key, expiry in list(self.expirations.items()):
+            if expiry <= now:
+                self.storage.pop(key, None)
+                self.expirations.pop(key, None)
+                self.locks.pop(key, None)
+
+
 class _Counts:
     """A rate limiter and a NIK budget kept in one place (Redis or this process)."""
 
@@ -148,11 +197,18 @@ class ClientLimits:
         redis_url: str | None = None,
         key_prefix: str = "citizen-hub",
         nik_window: float = HOUR,
+        cost_per_minute: int | None = None,
     ) -> None:
         self._item = requests
+        # None: no cost budget (a limiter built for the rate and NIK budget alone).
+        self._cost_item = (
+            RateLimitItemPerMinute(cost_per_minute, namespace="COST")
+            if cost_per_minute is not None
+            else None
+        )
         self._nik_budget = nik_budget
         self._local = _Counts(
-            MovingWindowRateLimiter(MemoryStorage()), MemoryNikBudget(nik_budget, nik_window)
+            MovingWindowRateLimiter(_InProcessStorage()), MemoryNikBudget(nik_budget, nik_window)
         )
         self._redis: aioredis.Redis | None = None
         self._shared: _Counts | None = None
@@ -185,6 +241,7 @@ class ClientLimits:
             limits.distinct_niks_per_hour,
             redis_url=settings.redis_url,
             key_prefix=key_prefix,
+            cost_per_minute=limits.cost_per_minute,
         )
 
     async def check_request(self, key: str) -> None:
@@ -194,6 +251,33 @@ class ClientLimits:
         except (StorageError, RedisError, OSError) as exc:
             self._fall_back(exc)
             await self._hit(self._local, key)
+
+    async def charge_cost(self, key: str, cost: int) -> None:
+        """Spend ``cost`` of the caller's budget per minute; LimitExceeded past it."""
+        if self._cost_item is None or cost <= 0:
+            return
+        try:
+            await self._spend(self._counts(), key, cost)
+        except (StorageError, RedisError, OSError) as exc:
+            self._fall_back(exc)
+            await self._spend(self._local, key, cost)
+
+    async def _spend(self, counts: _Counts, key: str, cost: int) -> None:
+        item = self._cost_item
+        assert item is not None
+        if await counts.rate.hit(item, key, cost=cost):
+            return
+        stats = await counts.rate.get_window_stats(item, key)
+        spent = item.amount - stats.remaining
+        raise LimitExceeded(
+            f"this operation costs {cost} and {spent} of the budget of {item.amount} per"
+            f" minute is spent; ask for less at a time, or wait",
+            limit="cost_per_minute",
+            value=item.amount,
+            figure=spent + cost,
+            maximum=item.amount,
+            retry_after=max(1, math.ceil(stats.reset_time - time.time())),
+        )
 
     async def charge_niks(self, key: str, niks: Sequence[str]) -> None:
         """Charge the distinct NIKs shown to the caller ``key``; LimitExceeded past the
@@ -216,14 +300,27 @@ class ClientLimits:
                 " distinct NIKs per hour: ask for fewer at a time",
                 limit="subject_budget",
                 maximum=self._nik_budget,
+                value=self._nik_budget,
+                figure=len(digests),
             )
         raise LimitExceeded(
             f"the budget of {self._nik_budget} distinct NIKs per hour is spent;"
             " NIKs already asked for this hour remain free",
             limit="subject_budget",
             maximum=self._nik_budget,
+            value=self._nik_budget,
             retry_after=max(1, math.ceil(wait)),
         )
+
+    @property
+    def shared(self) -> bool:
+        """Whether the counts are meant to live in Redis (``[redis] url`` is set)."""
+        return self._redis is not None
+
+    async def redis_ping(self) -> None:
+        """PING Redis (for ``/readyz``); raises when it does not answer."""
+        if self._redis is not None:
+            await self._redis.ping()  # type: ignore[misc]
 
     async def close(self) -> None:
         timer = getattr(self._local.rate.storage, "timer", None)
@@ -240,6 +337,8 @@ class ClientLimits:
             f"at most {self._item.amount} requests per {_per(self._item)}; slow down",
             limit="rate",
             maximum=self._item.amount,
+            value=self._item.amount,
+            figure=self._item.amount + 1,  # this request would have been one more
             retry_after=max(1, math.ceil(stats.reset_time - time.time())),
         )
 

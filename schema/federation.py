@@ -30,6 +30,7 @@ from connectors.base import Source, SourceDB, SourceDBs, Store
 from connectors.siak import reads as siak_reads
 from connectors.sipbd import reads as sipbd_reads
 from identity.opaque import KEY_BYTES, CitizenIds
+from schema.audit.types import ACCESS_LOG_FIELDS, log_read_of
 from schema.citizen.types import Citizen, Family, FamilyMember
 from schema.errors import AuditUnavailable, BadUserInput, Forbidden, SourceUnavailable
 from schema.execution.gate import CLOSED, Gate
@@ -37,6 +38,7 @@ from schema.execution.ports import Disclosed, DisclosureSink, Relation, Viewer
 from schema.guard import RequestSources, SourceGuard
 from schema.identity import loading as identity
 from schema.products import BY_NIK, MATCHED_TICKETS
+from schema.projection import projected
 from schema.selection import Plan
 from schema.viewing import disclose, member_relation, show
 
@@ -53,8 +55,6 @@ def _refused() -> Forbidden:
     )
 
 
-ACCESS_LOG_DEFAULT = 20
-ACCESS_LOG_MAX = 200
 MAX_CAPACITY_DAYS = 60
 _FAMILY_CITIZEN_PATHS = (("head",), ("members", "citizen"))
 
@@ -138,45 +138,52 @@ class Federation:
         wants_matches = plan.wants("queueTickets") and self.store is not None
         if wants_matches and not plan.wants("identifiers"):
             wanted.append(MATCHED_TICKETS)
-        wants_log = plan.wants("accessLog")
-        results = await asyncio.gather(
-            self.read(Source.SIAK, siak_reads.profiles_by_nik, keys),
-            *(self.read(p.source, p.read, keys) for p in wanted),
-            *([self._access_log(keys, plan)] if wants_log else []),
-            return_exceptions=True,
+        wants_log = plan.wants_any(ACCESS_LOG_FIELDS)
+        # Each read starts as soon as what it needs is in, not when the whole first
+        # level is: SIPBD waits on SIKDa's NIPs only, the family cards on SIAK only,
+        # the matched walk-in tickets on the crosswalk only.
+        first = {
+            p.field: asyncio.ensure_future(self.read(p.source, projected(p, plan), keys))
+            for p in wanted
+        }
+        profiles_read = asyncio.ensure_future(
+            self.read(Source.SIAK, siak_reads.profiles_by_nik, keys)
         )
-        access_log = _failure_or(results.pop()) if wants_log else None
-        profiles = results[0]
+        family_plan = plan.child("family")
+        later: dict[str, Awaitable[Any]] = {}
+        if wants_assets:
+            later["assets"] = self._assets(first["employment"])
+        if plan.wants("family"):
+            later["family"] = self._families_of(profiles_read, family_plan)
+        if wants_matches:
+            links = first["identifiers" if plan.wants("identifiers") else MATCHED_TICKETS.field]
+            later["matches"] = self._matches(links)
+        if wants_log:
+            later["accessLog"] = self._access_log(keys, plan)
+        settled = await asyncio.gather(
+            profiles_read, *first.values(), *later.values(), return_exceptions=True
+        )
+        profiles = settled[0]
         if isinstance(profiles, BaseException):
             raise profiles
         found: dict[str, Any] = {
-            p.field: _failure_or(r) for p, r in zip(wanted, results[1:], strict=True)
+            field: _failure_or(r)
+            for field, r in zip(first, settled[1 : 1 + len(first)], strict=True)
         }
-
-        next_level: list[Awaitable[Any]] = []
-        if wants_assets:
-            next_level.append(self._assets(found["employment"]))
-        family_plan = plan.child("family")
-        if plan.wants("family"):
-            cards = [p.family_card_number for p in profiles.values()]
-            next_level.append(self.families(cards, family_plan))
-        if wants_matches:
-            links = found["identifiers" if plan.wants("identifiers") else MATCHED_TICKETS.field]
-            next_level.append(identity.matched_tickets(self, links))
-        later = iter(await asyncio.gather(*next_level, return_exceptions=True))
-        assets = _failure_or(next(later)) if wants_assets else None
+        after = {
+            name: _failure_or(r) for name, r in zip(later, settled[1 + len(first) :], strict=True)
+        }
+        access_log = after.get("accessLog")
+        assets = after.get("assets")
         families: dict[str, Family | None] = {}
+        family_error: Exception | None = None
         if plan.wants("family"):
-            loaded = _failure_or(next(later))
+            loaded = after["family"]
             if isinstance(loaded, Exception):
-                families = {}
-                family_error: Exception | None = loaded
+                family_error = loaded
             else:
-                family_error = None
                 families = {f.family_card_number: f for f in loaded if f is not None}
-        else:
-            family_error = None
-        matched = _failure_or(next(later)) if wants_matches else {}
+        matched = after.get("matches", {})
 
         out: dict[str, Citizen] = {}
         for nik, profile in profiles.items():
@@ -202,9 +209,7 @@ class Federation:
                 )
             if wants_log:
                 values["accessLog"] = (
-                    access_log
-                    if isinstance(access_log, Exception)
-                    else (access_log or {}).get(nik, [])
+                    access_log if isinstance(access_log, Exception) else (access_log or {}).get(nik)
                 )
             citizen = Citizen.from_profile(profile, values)
             show(
@@ -220,21 +225,35 @@ class Federation:
         return [_refused() if n in refused else out.get(n) for n in niks]
 
     async def _access_log(self, niks: Sequence[str], plan: Plan) -> dict[str, Any]:
-        """Who saw each citizen's data: the disclosure log, newest first, one statement."""
+        """Who saw each citizen's data: a page of the disclosure log, newest first, and
+        the summary when asked, in one statement."""
         if self.audit is None:
             raise AuditUnavailable("the disclosure log is not connected")
-        # One read for every alias: the most any of them asks for (each slices its own).
-        wanted = [n for n in plan.arguments("accessLog", "last") if isinstance(n, int)]
-        last = max(wanted, default=ACCESS_LOG_DEFAULT)
-        return await self.audit.access_log(niks, min(max(last, 0), ACCESS_LOG_MAX))
+        last, before, summary = log_read_of(plan)
+        return await self.audit.access_read(niks, last, before=before, summary=summary)
 
-    async def _assets(self, servants: dict[str, Any] | Exception) -> dict[str, Any]:
-        if isinstance(servants, Exception):
+    async def _assets(self, employment: Awaitable[dict[str, Any]]) -> dict[str, Any]:
+        try:
+            servants = await employment
+        except Exception:  # the employment field carries that failure; assetsHeld too
             return {}
         nips = [s.nip for s in servants.values()]
         if not nips:
             return {}
         return await self.read(Source.SIPBD, sipbd_reads.assets_by_nip, nips)
+
+    async def _families_of(
+        self, profiles: Awaitable[dict[str, Any]], plan: Plan
+    ) -> list[Family | Forbidden | None]:
+        cards = [p.family_card_number for p in (await profiles).values()]
+        return await self.families(cards, plan)
+
+    async def _matches(self, links: Awaitable[Any]) -> Any:
+        try:
+            found = await links
+        except Exception as exc:  # kept as the value: the fields it feeds raise it
+            found = exc
+        return await identity.matched_tickets(self, found)
 
     async def families(self, cards: Sequence[str], plan: Plan) -> list[Family | Forbidden | None]:
         """One Family per card number, in order; member citizens loaded as one next level.

@@ -39,7 +39,23 @@ SELECT p.nomor_permohonan, {_CLEAN_NIK} AS nik_bersih, {_CLEAN_PHONE} AS no_hp_b
  GROUP BY p.id, j.kode
  ORDER BY p.tgl_pengajuan DESC, p.id DESC
 """
-_BY_NIK = _REQUESTS.format(where=f"{_CLEAN_NIK} = ANY($1::text[])")
+# The same requests without their status history: no join, no grouping.
+_REQUESTS_ONLY = f"""
+SELECT p.nomor_permohonan, {_CLEAN_NIK} AS nik_bersih, {_CLEAN_PHONE} AS no_hp_bersih,
+       p.kode_layanan, j.nama AS nama_layanan, p.kode_kecamatan, p.keperluan,
+       p.tgl_pengajuan, p.status_terakhir,
+       NULL::text[] AS riwayat, NULL::timestamp[] AS waktu, NULL::text[] AS catatan
+  FROM permohonan p
+  JOIN jenis_layanan j ON j.kode = p.kode_layanan
+ WHERE {{where}}
+ ORDER BY p.tgl_pengajuan DESC, p.id DESC
+"""
+_BY_NIK = {
+    wanted: (_REQUESTS if wanted else _REQUESTS_ONLY).format(
+        where=f"{_CLEAN_NIK} = ANY($1::text[])"
+    )
+    for wanted in (True, False)
+}
 _BY_PHONE = _REQUESTS.format(where=f"{_CLEAN_PHONE} = ANY($1::text[])")
 _BY_NUMBER = _REQUESTS.format(where="p.nomor_permohonan = ANY($1::text[])")
 _SERVICE_TYPES = "SELECT kode, nama, lama_proses_hari, persyaratan FROM jenis_layanan ORDER BY kode"
@@ -49,9 +65,14 @@ SELECT nomor_permohonan, nik_pemohon, nama_pemohon, no_hp FROM permohonan ORDER 
 """
 
 
-async def requests_by_nik(db: SourceDB, niks: Sequence[str]) -> dict[str, list[DistrictRequest]]:
-    """Each applicant's requests, newest first, keyed by clean NIK (absent if none)."""
-    rows = await db.fetch(_BY_NIK, digit_keys(niks))
+async def requests_by_nik(
+    db: SourceDB, niks: Sequence[str], *, history: bool = True
+) -> dict[str, list[DistrictRequest]]:
+    """Each applicant's requests, newest first, keyed by clean NIK (absent if none).
+
+    ``history=False``: the status history is not read (left empty).
+    """
+    rows = await db.fetch(_BY_NIK[history], digit_keys(niks))
     return group((_request(row) for row in rows), "nik")
 
 

@@ -41,13 +41,8 @@ _VENDOR_COLUMNS = """
        p.telepon, p.tgl_daftar"""
 
 # The tenders of each vendor as one JSON array; money travels as text so the
-# Decimal keeps every digit.
-_ROLES = f"""
-SELECT regexp_replace(g.nik, '[^0-9]', '', 'g') AS nik_bersih, g.jabatan, g.persen_saham,
-       {_VENDOR_COLUMNS},
-       COALESCE(t.paket, '[]') AS paket
-  FROM pengurus g
-  JOIN penyedia p ON p.id_penyedia = g.id_penyedia
+# Decimal keeps every digit. An operation that selects no tender reads none.
+_TENDERS = """
   LEFT JOIN LATERAL (
        SELECT json_agg(json_build_object(
                   'kode', k.kode_tender, 'nama', k.nama_paket, 'satker', k.satker,
@@ -62,10 +57,21 @@ SELECT regexp_replace(g.nik, '[^0-9]', '', 'g') AS nik_bersih, g.jabatan, g.pers
          JOIN paket k ON k.kode_tender = s.kode_tender
          LEFT JOIN pemenang w ON w.kode_tender = s.kode_tender
         WHERE s.id_penyedia = p.id_penyedia
-       ) t ON true
+       ) t ON true"""
+_NO_TENDERS = """
+  CROSS JOIN (SELECT NULL::json AS paket) t"""
+_ROLES = f"""
+SELECT regexp_replace(g.nik, '[^0-9]', '', 'g') AS nik_bersih, g.jabatan, g.persen_saham,
+       {_VENDOR_COLUMNS},
+       COALESCE(t.paket, '[]') AS paket
+  FROM pengurus g
+  JOIN penyedia p ON p.id_penyedia = g.id_penyedia{{tenders}}
  WHERE regexp_replace(g.nik, '[^0-9]', '', 'g') = ANY($1::text[])
  ORDER BY g.id_pengurus
 """
+_ROLES_BY_NIK = {
+    wanted: _ROLES.format(tenders=_TENDERS if wanted else _NO_TENDERS) for wanted in (True, False)
+}
 
 _VENDORS = f"""
 SELECT regexp_replace(p.npwp, '[^0-9]', '', 'g') AS npwp_bersih, {_VENDOR_COLUMNS}
@@ -104,12 +110,15 @@ ANSWERING = frozenset(
 _NOT_DIGITS = re.compile(r"\D")
 
 
-async def roles_by_nik(db: SourceDB, niks: Sequence[str]) -> dict[str, list[VendorRole]]:
+async def roles_by_nik(
+    db: SourceDB, niks: Sequence[str], *, tenders: bool = True
+) -> dict[str, list[VendorRole]]:
     """Every vendor role of each NIK found, with the vendor and all its tenders (newest first).
 
     Keys are clean 16-digit NIKs; rows stored with separators are found too.
+    ``tenders=False``: the vendors' tenders are not read (left empty).
     """
-    rows = await db.fetch(_ROLES, digit_keys(niks))
+    rows = await db.fetch(_ROLES_BY_NIK[tenders], digit_keys(niks))
     return group((_role(row) for row in rows), "nik")
 
 

@@ -28,12 +28,9 @@ if TYPE_CHECKING:
 _CLEAN_NIK = "regexp_replace(p.nik, '[^0-9]', '', 'g')"
 
 # The choices are gathered per applicant (LATERAL) so each costs an index probe on
-# pilihan_sekolah's key rather than a scan of every choice in the city.
-_ADMISSIONS = f"""
-SELECT {_CLEAN_NIK} AS nik_bersih, p.no_pendaftaran, p.tahun_ajaran, p.tgl_daftar,
-       p.jenjang, p.jalur, p.nisn, p.no_kk, p.jarak_meter, p.nilai, p.status_seleksi,
-       k.urutan, k.npsn, k.nama_sekolah, k.jenjang_sekolah, k.kecamatan, k.status
-  FROM pendaftar p
+# pilihan_sekolah's key rather than a scan of every choice in the city. An operation
+# that selects neither the choices nor the accepted school reads no choice at all.
+_CHOICES = """
   LEFT JOIN LATERAL (
         SELECT array_agg(c.urutan ORDER BY c.urutan) AS urutan,
                array_agg(c.npsn ORDER BY c.urutan) AS npsn,
@@ -44,24 +41,43 @@ SELECT {_CLEAN_NIK} AS nik_bersih, p.no_pendaftaran, p.tahun_ajaran, p.tgl_dafta
           FROM pilihan_sekolah c
           JOIN sekolah s ON s.npsn = c.npsn
          WHERE c.pendaftar_id = p.id
-       ) k ON true
+       ) k ON true"""
+_NO_CHOICES = """
+  CROSS JOIN (
+        SELECT NULL::int[] AS urutan, NULL::text[] AS npsn, NULL::text[] AS nama_sekolah,
+               NULL::text[] AS jenjang_sekolah, NULL::text[] AS kecamatan,
+               NULL::text[] AS status
+       ) k"""
+_ADMISSIONS = f"""
+SELECT {_CLEAN_NIK} AS nik_bersih, p.no_pendaftaran, p.tahun_ajaran, p.tgl_daftar,
+       p.jenjang, p.jalur, p.nisn, p.no_kk, p.jarak_meter, p.nilai, p.status_seleksi,
+       k.urutan, k.npsn, k.nama_sekolah, k.jenjang_sekolah, k.kecamatan, k.status
+  FROM pendaftar p{{choices}}
  WHERE {{where}}
  ORDER BY p.tahun_ajaran DESC, p.id
 """
-_BY_NIK = _ADMISSIONS.format(where=f"{_CLEAN_NIK} = ANY($1::text[])")
-_BY_FAMILY_CARD = _ADMISSIONS.format(where="p.no_kk = ANY($1::text[])")
+_BY_NIK = {
+    wanted: _ADMISSIONS.format(
+        where=f"{_CLEAN_NIK} = ANY($1::text[])", choices=_CHOICES if wanted else _NO_CHOICES
+    )
+    for wanted in (True, False)
+}
+_BY_FAMILY_CARD = _ADMISSIONS.format(where="p.no_kk = ANY($1::text[])", choices=_CHOICES)
 _REFERENCED = f"SELECT {_CLEAN_NIK} AS nik_bersih FROM pendaftar p ORDER BY p.id"
 _SIGHTINGS = """
 SELECT no_pendaftaran, nik, nama, nisn, no_kk, nama_ortu, no_hp_ortu FROM pendaftar ORDER BY id
 """
 
 
-async def admissions_by_nik(db: SourceDB, niks: Sequence[str]) -> dict[str, list[SchoolAdmission]]:
+async def admissions_by_nik(
+    db: SourceDB, niks: Sequence[str], *, choices: bool = True
+) -> dict[str, list[SchoolAdmission]]:
     """Each applicant's applications, newest admission year first, keyed by clean NIK.
 
-    NIKs with no application are absent from the result.
+    NIKs with no application are absent from the result. ``choices=False``: the school
+    choices are not read (no choices, no accepted school).
     """
-    rows = await db.fetch(_BY_NIK, digit_keys(niks))
+    rows = await db.fetch(_BY_NIK[choices], digit_keys(niks))
     return group((_admission(row) for row in rows), "nik")
 
 

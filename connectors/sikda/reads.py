@@ -29,31 +29,48 @@ if TYPE_CHECKING:
 _CLEAN_NIK = "regexp_replace(p.nik, '[^0-9]', '', 'g')"
 
 # The histories come back as arrays of anonymous rows, each gathered through the
-# histories' primary keys (nip first), so a batch stays one statement.
-_SERVANTS = f"""
-SELECT p.nip, {_CLEAN_NIK} AS nik_bersih, p.nama, p.gelar_depan, p.gelar_belakang,
-       p.status_pegawai, p.golongan, p.tmt_golongan, p.jabatan, p.jenis_jabatan,
-       p.kode_unit, u.nama_unit, p.tmt_jabatan, p.tmt_cpns, p.tmt_pns, p.tmt_pppk, p.no_hp,
+# histories' primary keys (nip first), so a batch stays one statement. An operation
+# that selects neither history reads the same rows without them (two subqueries
+# per servant fewer).
+_HISTORIES = """
        ARRAY(SELECT ROW(r.golongan, r.tmt_golongan, r.nomor_sk)
                FROM riwayat_pangkat r WHERE r.nip = p.nip
               ORDER BY r.tmt_golongan) AS pangkat,
        ARRAY(SELECT ROW(j.jabatan, j.jenis_jabatan, ju.nama_unit, j.tmt_jabatan)
                FROM riwayat_jabatan j JOIN unit_kerja ju ON ju.kode_unit = j.kode_unit
               WHERE j.nip = p.nip
-              ORDER BY j.urutan) AS jabatan_lalu
+              ORDER BY j.urutan) AS jabatan_lalu"""
+_NO_HISTORIES = """
+       NULL AS pangkat, NULL AS jabatan_lalu"""
+_SERVANTS = f"""
+SELECT p.nip, {_CLEAN_NIK} AS nik_bersih, p.nama, p.gelar_depan, p.gelar_belakang,
+       p.status_pegawai, p.golongan, p.tmt_golongan, p.jabatan, p.jenis_jabatan,
+       p.kode_unit, u.nama_unit, p.tmt_jabatan, p.tmt_cpns, p.tmt_pns, p.tmt_pppk, p.no_hp,
+       {{histories}}
   FROM pegawai p
   JOIN unit_kerja u ON u.kode_unit = p.kode_unit
  WHERE {{where}}
 """
-_BY_NIK = _SERVANTS.format(where=f"{_CLEAN_NIK} = ANY($1::text[])")
-_BY_NIP = _SERVANTS.format(where="p.nip = ANY($1::text[])")
+_BY_NIK = {
+    wanted: _SERVANTS.format(
+        where=f"{_CLEAN_NIK} = ANY($1::text[])",
+        histories=(_HISTORIES if wanted else _NO_HISTORIES).strip(),
+    )
+    for wanted in (True, False)
+}
+_BY_NIP = _SERVANTS.format(where="p.nip = ANY($1::text[])", histories=_HISTORIES.strip())
 _REFERENCED = f"SELECT {_CLEAN_NIK} AS nik_bersih FROM pegawai p ORDER BY p.nip"
 _SIGHTINGS = "SELECT nip, nik, nama, no_hp FROM pegawai ORDER BY nip"
 
 
-async def civil_servants_by_nik(db: SourceDB, niks: Sequence[str]) -> dict[str, CivilServant]:
-    """The civil servant each clean NIK belongs to, keyed by clean NIK; absent if none."""
-    rows = await db.fetch(_BY_NIK, digit_keys(niks))
+async def civil_servants_by_nik(
+    db: SourceDB, niks: Sequence[str], *, histories: bool = True
+) -> dict[str, CivilServant]:
+    """The civil servant each clean NIK belongs to, keyed by clean NIK; absent if none.
+
+    ``histories=False``: rank and position histories are not read (left empty).
+    """
+    rows = await db.fetch(_BY_NIK[histories], digit_keys(niks))
     return {row["nik_bersih"]: _servant(row) for row in rows}
 
 
@@ -107,12 +124,12 @@ def _servant(row: asyncpg.Record) -> CivilServant:
         phone=canonical_phone(row["no_hp"]),
         rank_history=tuple(
             RankHistoryEntry(rank=Rank(golongan), since=since, decree_number=decree)
-            for golongan, since, decree in row["pangkat"]
+            for golongan, since, decree in row["pangkat"] or ()
         ),
         position_history=tuple(
             PositionHistoryEntry(
                 position=title, position_type=PositionType(kind), unit=unit, since=since
             )
-            for title, kind, unit, since in row["jabatan_lalu"]
+            for title, kind, unit, since in row["jabatan_lalu"] or ()
         ),
     )

@@ -15,6 +15,12 @@ Authentication is a pipeline, each step with its own precise error (RFC 6750 §3
    of a citizen's sign-in into an app (claim ``sid``) only while that sign-in is not
    revoked: consent withdrawn, refresh token replayed, revoked by the app (cached briefly)
 
+A token whose signature verified is remembered, bounded, by the SHA-256 of the token:
+its claims are not verified again while the issuer still publishes the same key object
+for its ``kid``, but the time claims are checked at every request (an expired token is
+refused however recently it verified) and so is step 9's revocation. A key rotated out
+or refetched makes the next request verify the signature again.
+
 The clock is injectable (``clock=`` and ``authenticate(..., now=)``): expiry, key caching
 and refetch limits are tested by moving ``now``, without sleeping.
 
@@ -26,12 +32,14 @@ checks of the claims (nesting, NumericDates, lifetime; steps 7 and 8) in
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Final
 
+from cachetools import LRUCache
 from joserfc import jws, jwt
 from joserfc.errors import BadSignatureError, JoseError
 
@@ -88,6 +96,18 @@ ALGORITHMS: Final = ("ES256", "RS256")
 MAX_TOKEN_LENGTH: Final = 8192
 _ACCESS_TOKEN_TYPES: Final = ("at+jwt", "application/at+jwt")
 _B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
+#: Verified tokens remembered at once; a token lives minutes, the cache only saves the
+#: signature check of a token seen again, so a few thousand callers' tokens suffice.
+VERIFIED_TOKENS: Final = 4096
+
+
+class _Verified:
+    """What the signature check of one token established, and under which key."""
+
+    __slots__ = ("alg", "claims", "issuer", "key", "kid")
+
+    def __init__(self, issuer: Issuer, key: Key, alg: str, kid: str, claims: dict[str, Any]):
+        self.issuer, self.key, self.alg, self.kid, self.claims = issuer, key, alg, kid, claims
 
 
 class TokenValidator:
@@ -115,6 +135,8 @@ class TokenValidator:
             raise ValueError("only asymmetric algorithms may be allowed (no 'none', no HS*)")
         self._clock = clock
         self._on_close = on_close
+        # Keyed by the token's SHA-256, never the token itself.
+        self._verified: LRUCache[bytes, _Verified] = LRUCache(maxsize=VERIFIED_TOKENS)
 
     @classmethod
     def from_settings(
@@ -155,11 +177,17 @@ class TokenValidator:
         """The principal of a valid ``Authorization: Bearer`` value, else :class:`AuthError`."""
         at = self._clock() if now is None else now
         token = bearer_token(authorization)
-        header, unverified = read_unverified(token)
-        alg, kid = self._check_header(header)
-        issuer = find_issuer(self.issuers, unverified)
-        key = await find_key(issuer, kid, alg, at)
-        claims = verify(token, key, alg, kid)
+        digest = hashlib.sha256(token.encode("ascii")).digest()
+        seen = self._verified.get(digest)
+        if seen is not None and await find_key(seen.issuer, seen.kid, seen.alg, at) is seen.key:
+            issuer, claims = seen.issuer, seen.claims
+        else:
+            header, unverified = read_unverified(token)
+            alg, kid = self._check_header(header)
+            issuer = find_issuer(self.issuers, unverified)
+            key = await find_key(issuer, kid, alg, at)
+            claims = verify(token, key, alg, kid)
+            self._verified[digest] = _Verified(issuer, key, alg, kid, claims)
         check_claims(
             claims,
             issuer=issuer.issuer,
