@@ -3,6 +3,11 @@
 Each database is rebuilt whole: its legacy DDL, then its rows, then its indexes
 (building indexes after the load is several times faster for the whole city).
 A database that holds tables this command did not make is never touched.
+
+With ``realistic`` mess, :mod:`connectors.planting` dirties the rows as real
+registers are dirty. Either way the truth (whom each record is about, and the
+mess it carries: :mod:`connectors.truth`) is written into the ``truth`` schema of
+SIAK's database, which no connector and no linker reads.
 """
 
 from __future__ import annotations
@@ -17,7 +22,11 @@ import asyncpg
 
 from connectors.base import SeedRows, Source
 from connectors.city import build_city
+from connectors.planting import Planted, name_muhammads, plant
 from connectors.registry import CONNECTORS, SEED_ORDER
+from connectors.siak.events import record_events
+from connectors.truth import Truth, record_truth
+from connectors.truth_store import store_truth
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -49,15 +58,35 @@ class SeedReport:
     load_seconds: float
     sources: dict[Source, SourceReport] = field(default_factory=dict)
     city: City | None = None
+    # The realistic mess planted (records per source and class); empty without it.
+    planted: dict[tuple[Source, str], int] = field(default_factory=dict)
+    truth: Truth | None = None
 
 
-def generate(citizens: int, seed: int) -> tuple[City, dict[Source, SeedRows]]:
-    """Build the city and every product's rows, in seed order (pure, no database)."""
+@dataclass(slots=True)
+class Generated:
+    """The city, every product's rows, the truth beside them and what was planted."""
+
+    city: City
+    produced: dict[Source, SeedRows]
+    truth: Truth
+    planted: Planted
+
+
+def generate(citizens: int, seed: int, *, realistic: bool = False) -> Generated:
+    """Build the city and every product's rows, in seed order (pure, no database);
+    ``realistic``: then plant the mess real registers have."""
     city = build_city(citizens, seed)
+    if realistic:
+        name_muhammads(city)
     produced: dict[Source, SeedRows] = {}
     for source in SEED_ORDER:
         produced[source] = CONNECTORS[source].seeder(city, produced)
-    return city, produced
+    truth = record_truth(city, produced)
+    planted = plant(city, produced, truth) if realistic else Planted()
+    record_events(produced[Source.SIAK], planted)
+    truth.duplicates = sorted(planted.duplicates.items())
+    return Generated(city, produced, truth, planted)
 
 
 def split_ddl(ddl: str) -> tuple[list[str], list[str]]:
@@ -130,21 +159,28 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-async def seed_city(dsns: Mapping[Source, str], citizens: int, seed: int) -> SeedReport:
-    """Generate the city and load every product database, the loads running concurrently."""
+async def seed_city(
+    dsns: Mapping[Source, str], citizens: int, seed: int, *, realistic: bool = False
+) -> SeedReport:
+    """Generate the city and load every product database, the loads running concurrently,
+    then the truth beside SIAK's register."""
     started = time.perf_counter()
-    city, produced = generate(citizens, seed)
+    made = generate(citizens, seed, realistic=realistic)
     generated = time.perf_counter()
-    marker = f"{MARKER} citizens={citizens} seed={seed}"
+    mess = " mess=realistic" if realistic else ""
+    marker = f"{MARKER} citizens={citizens} seed={seed}{mess}"
     reports = await asyncio.gather(
-        *(load_source(dsns[s], s, produced[s], marker) for s in SEED_ORDER)
+        *(load_source(dsns[s], s, made.produced[s], marker) for s in SEED_ORDER)
     )
+    await store_truth(dsns[Source.SIAK], made.truth, made.planted)
     report = SeedReport(
         citizens=citizens,
         seed=seed,
         generate_seconds=generated - started,
         load_seconds=time.perf_counter() - generated,
-        city=city,
+        city=made.city,
+        planted=dict(made.planted.counts),
+        truth=made.truth,
     )
     report.sources = {r.source: r for r in reports}
     return report

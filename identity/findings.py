@@ -32,6 +32,9 @@ class Rule(enum.StrEnum):
     PHONE_SHARED = "phone_shared"  # a walk-in's phone several people give: several candidates
     PARENT_NOT_ON_CARD = "parent_not_on_card"  # a parent's name not on the family card
     NOTHING_TO_LINK = "nothing_to_link"  # a record with neither NIK nor phone
+    NIK_MISTYPED = "nik_likely_mistyped"  # the record likely meant another NIK: suggested
+    POSSIBLE_DUPLICATE = "possible_duplicate"  # two NIKs in SIAK that look like one person
+    PHONE_OF_DECEASED = "phone_of_deceased"  # a walk-in's phone whose owner SIAK records dead
 
 
 # The rules under which a record links to no one (the rest are contradictions).
@@ -43,6 +46,7 @@ UNLINKED = frozenset(
         Rule.PHONE_UNMATCHED,
         Rule.PARENT_NOT_ON_CARD,
         Rule.NOTHING_TO_LINK,
+        Rule.PHONE_OF_DECEASED,
     }
 )
 

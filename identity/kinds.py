@@ -48,6 +48,21 @@ class LinkMethod(enum.StrEnum):
     MATCHED = "MATCHED"
 
 
+class LinkStatus(enum.StrEnum):
+    """How far a link may be trusted.
+
+    CERTAIN: served as the citizen's. CONFLICTED: the record carries the NIK, but
+    what it says of the person (the name) is not what SIAK says of the NIK's
+    holder; kept, with the evidence, for a steward, never served as certain.
+    SUGGESTED: not what the record says but what it likely means (a NIK one typo
+    from a registered one whose holder's name agrees); a candidate to review.
+    """
+
+    CERTAIN = "CERTAIN"
+    CONFLICTED = "CONFLICTED"
+    SUGGESTED = "SUGGESTED"
+
+
 # Strongest first: a candidate found several ways is reported by its strongest.
 METHOD_STRENGTH = {LinkMethod.EXACT: 3, LinkMethod.DERIVED: 2, LinkMethod.MATCHED: 1}
 

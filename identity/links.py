@@ -13,27 +13,37 @@ Links are made in three passes, each using what the passes before it found:
 3. MATCHED: records with only a phone (walk-ins), to everyone who gave that phone
    elsewhere. One such person: confidence 0.8; several: every one of them, each
    with less, never silently one of two; a name on the ticket raises or lowers it.
+   The dead give no phone: SIAK's deaths end their matches.
+
+A record's NIK is weighed against its name (:mod:`identity.evidence`): where SIAK
+says the NIK is clearly someone else's, its links are CONFLICTED, not certain;
+the NIKs the record likely meant become SUGGESTED links, each with its evidence.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 
-from connectors.base import Source
-from identity.errors import InvalidIdentifier
-from identity.findings import Finding, Rule, nip_findings, region_detail
-from identity.kinds import METHOD_STRENGTH, IdentifierKind, LinkMethod, canonical
+from identity import evidence
+from identity.crosswalk import (
+    Crosswalk,
+    Link,
+    Register,
+    Registered,
+    digits,
+    named_niks,
+    wanted,
+)
+from identity.findings import Rule, nip_findings
+from identity.kinds import IdentifierKind, LinkMethod, LinkStatus
+from identity.linking import EXACT, Bookkeeping, valid_nik
 from identity.names import (
     CLEARLY_DIFFERENT,
     SAME_NAME,
-    clearly_different,
     name_similarity,
     normalised,
 )
-from identity.nik import NIK
 from identity.nip import NIP
-from identity.npwp import NPWP, NPWPForm
 from identity.sightings import (
     ByPhoneOnly,
     CarriesNIK,
@@ -44,8 +54,19 @@ from identity.sightings import (
     ThroughNIP,
 )
 
-# Confidence of each way of linking.
-EXACT = 1.0
+__all__ = [
+    "CEILING",
+    "Crosswalk",
+    "Link",
+    "Register",
+    "Registered",
+    "link",
+    "match_confidence",
+    "named_niks",
+    "wanted",
+]
+
+# Confidence of each way of linking (EXACT, a record carrying the NIK, is 1: identity.linking).
 THROUGH_NIP = 0.95  # SIKDa's NIP → NIK is exact; the NIP was typed on another form
 VENDOR_LEAD = 0.9  # the first director or owner answers for the vendor's NPWP
 VENDOR_OTHER = 0.8  # another director
@@ -55,74 +76,6 @@ PHONE_ONE = 0.8  # a walk-in's phone that one person gives elsewhere
 NAME_BONUS = 0.15  # the walk-in's name is that person's
 NAME_PENALTY = 0.5  # the walk-in's name is clearly someone else's: confidence halved
 CEILING = 0.95  # a match by rule is never as sure as a record carrying the NIK
-
-
-@dataclass(frozen=True, slots=True)
-class Link:
-    """One identifier tied to one NIK, with its provenance.
-
-    ``record`` is the source row it was found in; ``via`` how a DERIVED or MATCHED
-    link was made; ``in_register`` whether SIAK knows the NIK (a citizen of the city).
-    """
-
-    kind: IdentifierKind
-    value: str
-    system: Source
-    record: str
-    nik: str
-    method: LinkMethod
-    confidence: float
-    via: str | None
-    in_register: bool
-
-    @property
-    def key(self) -> tuple[str, str, str, str, str]:
-        """What identifies a link across syncs; the rest is its content."""
-        # StrEnum members are str: no .value lookups, on the sync's hottest path.
-        return (self.kind, self.value, self.system, self.record, self.nik)
-
-
-@dataclass(frozen=True, slots=True)
-class Registered:
-    """What SIAK holds of a NIK that the linker needs: the name and family card."""
-
-    name: str
-    family_card: str
-
-
-@dataclass(slots=True)
-class Register:
-    """SIAK's answers: ``people`` by NIK (only NIKs SIAK knows), ``cards`` by KK: (nik, name)."""
-
-    people: Mapping[str, Registered] = field(default_factory=dict)
-    cards: Mapping[str, Sequence[tuple[str, str]]] = field(default_factory=dict)
-
-
-@dataclass(slots=True)
-class Crosswalk:
-    """What :func:`link` found: every link, and every finding met on the way."""
-
-    links: list[Link]
-    findings: list[Finding]
-
-
-def wanted(sightings: Iterable[Sighting]) -> tuple[set[str], set[str]]:
-    """The NIKs and family cards :func:`link` will look up in the register, clean."""
-    niks: set[str] = set()
-    cards: set[str] = set()
-    for s in sightings:
-        holder = s.holder
-        if isinstance(holder, CarriesNIK):
-            niks.add(_digits(holder.nik))
-        elif isinstance(holder, ThroughManagers):
-            niks.update(_digits(m.nik) for m in holder.managers)
-        elif isinstance(holder, ThroughFamilyCard):
-            cards.add(_digits(holder.kk))
-        for h in s.holds:
-            digits = _digits(h.raw)
-            if h.kind is IdentifierKind.NPWP and len(digits) == 16 and digits[0] != "0":
-                niks.add(digits)  # an individual's NPWP is their NIK
-    return niks, cards
 
 
 def link(sightings: Sequence[Sighting], register: Register) -> Crosswalk:
@@ -160,42 +113,111 @@ def match_confidence(candidates: int, name_similarity: float | None) -> float:
     return round(min(confidence, CEILING), 3)
 
 
-class _Linker:
-    def __init__(self, register: Register) -> None:
-        self.people = register.people
-        self.cards = register.cards
-        # Everyone SIAK told of, by NIK: the people asked for and the members of the cards.
-        self.names = {nik: r.name for nik, r in register.people.items()}
-        for members in register.cards.values():
-            self.names.update(members)
-        self.links: dict[tuple[str, str, str, str, str], Link] = {}
-        self.findings: dict[tuple[str, str, str, str | None], Finding] = {}
-        # Filled by the EXACT and DERIVED passes, used by the later ones.
-        self.nip_owners: dict[str, dict[str, Source]] = {}
-        self.phone_owners: dict[str, set[str]] = {}
+class _Linker(Bookkeeping):
+    """The three passes, over the bookkeeping of :class:`Bookkeeping`."""
 
     def exact(self, s: Sighting, holder: CarriesNIK) -> None:
-        """Link what a record carrying a NIK holds; check its name and NIPs against the NIK."""
+        """Link what a record carrying a NIK holds, weighed against SIAK: the name the
+        record gives, and the NIPs it holds."""
         nik = self._nik(s, holder.nik)
         if nik is None:
+            self._suggest_for_invalid(s, digits(holder.nik))
             return
-        registered = self._check_registered(s, nik.value)
-        if registered is not None and s.name and clearly_different(s.name, registered.name):
-            similarity = name_similarity(s.name, registered.name)
-            self._find(
-                s, Rule.NAME_MISMATCH, nik.value, f"name similarity {similarity:.2f} to SIAK's"
-            )
-        for h in s.holds:
+        status, said, suggested = self._weigh(s, nik.value)
+        confidence = EXACT if status is LinkStatus.CERTAIN else evidence.CONFLICTED
+        # A director's or owner's record holds nothing but the NIK: that is its link.
+        holds = s.holds or (Held(IdentifierKind.NIK, nik.value),)
+        for h in holds:
             value = self._value(s, h)
             if value is None:
                 continue
             if self._npwp_of_individual(s, h, value):
                 continue
-            self._add(s, h.kind, value, nik.value, LinkMethod.EXACT, EXACT, None)
+            self._add(s, h.kind, value, nik.value, LinkMethod.EXACT, confidence, None, status, said)
+            for suggestion in suggested:
+                share = round(evidence.SUGGESTED / len(suggested), 3)
+                self._add(
+                    s,
+                    h.kind,
+                    value,
+                    suggestion.nik,
+                    LinkMethod.MATCHED,
+                    share,
+                    "a NIK near the one typed",
+                    LinkStatus.SUGGESTED,
+                    suggestion.evidence,
+                )
             if h.kind is IdentifierKind.NIP:
-                self.nip_owners.setdefault(value, {})[nik.value] = s.system
+                self.nip_owners.setdefault(value, {})[nik.value] = (s.system, status)
                 for finding in nip_findings(s.system, s.record, NIP(value), nik):
                     self._keep(finding)
+
+    def _suggest_for_invalid(self, s: Sighting, typed: str) -> None:
+        """A NIK that breaks the rules, one typo from a registered NIK with the record's
+        name: what the record holds is suggested as that citizen's."""
+        if len(typed) != 16:
+            return
+        found = evidence.suggestions(
+            typed, s.name, names=self.names, cards=self.cards, holder_card=None
+        )
+        if not found:
+            return
+        self._find(
+            s, Rule.NIK_MISTYPED, None, f"{len(found)} NIK(s) likely meant: {found[0].evidence}"
+        )
+        share = round(evidence.SUGGESTED / len(found), 3)
+        for suggestion in found:
+            self._add_held(
+                s,
+                suggestion.nik,
+                LinkMethod.MATCHED,
+                share,
+                "a NIK near the one typed",
+                status=LinkStatus.SUGGESTED,
+                said=suggestion.evidence,
+            )
+
+    def _weigh(
+        self, s: Sighting, nik: str
+    ) -> tuple[LinkStatus, str | None, list[evidence.Suggestion]]:
+        """The status of a record's NIK, the evidence against it, and the NIKs it likely
+        meant; the findings that go with them."""
+        registered = self._check_registered(s, nik)
+        clash, said = False, None
+        if registered is not None:
+            clash, said = evidence.name_evidence(s.name, registered.name)
+            if clash and said is not None:
+                self._find(s, Rule.NAME_MISMATCH, nik, said)
+        doubtful = registered is None or (
+            s.name and not evidence.same_person_name(s.name, registered.name)
+        )
+        suggested: list[evidence.Suggestion] = []
+        if doubtful:
+            suggested = evidence.suggestions(
+                nik,
+                s.name,
+                names=self.names,
+                cards=self.cards,
+                holder_card=registered.family_card if registered else None,
+            )
+        status = LinkStatus.CERTAIN
+        if clash or suggested:
+            status = LinkStatus.CONFLICTED
+        if suggested and said is None:
+            said = (
+                "SIAK does not know the NIK typed"
+                if registered is None
+                else "the name is not that of the NIK's holder in SIAK"
+            )
+        if suggested:
+            self._find(
+                s,
+                Rule.NIK_MISTYPED,
+                nik,
+                f"{len(suggested)} NIK(s) likely meant: {suggested[0].evidence}",
+            )
+        self.verdicts[s.record] = (status, suggested)
+        return status, said, suggested
 
     def through_nip(self, s: Sighting, holder: ThroughNIP) -> None:
         """Link a record knowing its person by NIP to whoever SIKDa says holds the NIP."""
@@ -206,13 +228,23 @@ class _Linker:
         if not owners:
             self._find(s, Rule.NIP_UNKNOWN, None, "no civil servant in SIKDa has this NIP")
             return
-        for nik, where in sorted(owners.items()):
-            self._add_held(s, nik, LinkMethod.DERIVED, THROUGH_NIP, f"{where.name} NIP")
+        for nik, (where, status) in sorted(owners.items()):
+            # Through a NIK in doubt, the link is in doubt too: a steward decides.
+            certain = status is LinkStatus.CERTAIN
+            confidence = THROUGH_NIP if certain else evidence.CONFLICTED
+            self._add_held(
+                s, nik, LinkMethod.DERIVED, confidence, f"{where.name} NIP", status=status
+            )
 
     def through_managers(self, s: Sighting, holder: ThroughManagers) -> None:
         """Link a vendor's NPWP to its directors or owner, its phone to the first of them."""
         answering = [m for m in holder.managers if m.answers_for_vendor]
-        niks = [n for n in (_valid_nik(m.nik) for m in answering) if n is not None]
+        niks: list[tuple[str, LinkStatus]] = []
+        for m in answering:
+            nik = valid_nik(m.nik)
+            if nik is not None:
+                # A director whose NIK is in doubt brings the doubt to the vendor's links.
+                niks.append((nik, self.verdicts.get(m.record, (LinkStatus.CERTAIN, []))[0]))
         for h in s.holds:
             value = self._value(s, h)
             if value is None or self._npwp_of_individual(s, h, value):
@@ -220,13 +252,16 @@ class _Linker:
             if not niks:
                 self._find(s, Rule.NOTHING_TO_LINK, None, "no director or owner with a valid NIK")
                 continue
-            if h.kind is IdentifierKind.PHONE:
-                self._add(s, h.kind, value, niks[0], LinkMethod.DERIVED, VENDOR_PHONE, "LPSE lead")
-                continue
-            for index, nik in enumerate(niks):
+            for index, (nik, status) in enumerate(niks):
+                if h.kind is IdentifierKind.PHONE and index > 0:
+                    break
                 confidence = VENDOR_LEAD if index == 0 else VENDOR_OTHER
                 via = "LPSE director or owner"
-                self._add(s, h.kind, value, nik, LinkMethod.DERIVED, confidence, via)
+                if h.kind is IdentifierKind.PHONE:
+                    confidence, via = VENDOR_PHONE, "LPSE lead"
+                if status is not LinkStatus.CERTAIN:
+                    confidence = evidence.CONFLICTED
+                self._add(s, h.kind, value, nik, LinkMethod.DERIVED, confidence, via, status)
 
     def through_card(self, s: Sighting, holder: ThroughFamilyCard) -> None:
         """Link a parent's phone to the member of the family card with the parent's name."""
@@ -261,7 +296,14 @@ class _Linker:
         phone = self._value(s, Held(IdentifierKind.PHONE, holder.phone))
         if phone is None:
             return
-        owners = sorted(self.phone_owners.get(phone, ()))
+        given = sorted(self.phone_owners.get(phone, ()))
+        # The dead walk in nowhere: their number has gone to someone else.
+        owners = [nik for nik in given if nik not in self.deaths]
+        if given and not owners:
+            self._find(
+                s, Rule.PHONE_OF_DECEASED, None, "everyone who gave this phone has since died"
+            )
+            return
         if not owners:
             self._find(s, Rule.PHONE_UNMATCHED, None, "no record with a NIK gives this phone")
             return
@@ -275,88 +317,3 @@ class _Linker:
             confidence = match_confidence(len(owners), similarity)
             via = "phone and name" if similarity is not None else "phone"
             self._add_held(s, nik, LinkMethod.MATCHED, confidence, via)
-
-    def _npwp_of_individual(self, s: Sighting, h: Held, value: str) -> bool:
-        """An individual's NPWP is their NIK: linked EXACT to it, whatever the record says."""
-        if h.kind is not IdentifierKind.NPWP or not value or value[0] == "0":
-            return False
-        npwp = NPWP(value, NPWPForm.NIK)
-        assert npwp.nik is not None
-        self._check_registered(s, npwp.nik.value)
-        self._add(s, h.kind, value, npwp.nik.value, LinkMethod.EXACT, EXACT, None)
-        return True
-
-    def _check_registered(self, s: Sighting, nik: str) -> Registered | None:
-        registered = self.people.get(nik)
-        if registered is None:
-            detail = f"NIK of {region_detail(NIK(nik))}, not in SIAK"
-            self._find(s, Rule.NOT_IN_REGISTER, nik, detail)
-        return registered
-
-    def _nik(self, s: Sighting, raw: str) -> NIK | None:
-        try:
-            return NIK.parse(raw)
-        except InvalidIdentifier as exc:
-            self._find(s, Rule.INVALID_IDENTIFIER, None, f"NIK: {exc.rule}")
-            return None
-
-    def _value(self, s: Sighting, h: Held) -> str | None:
-        try:
-            return canonical(h.kind, h.raw)
-        except InvalidIdentifier as exc:
-            self._find(s, Rule.INVALID_IDENTIFIER, None, f"{h.kind.value}: {exc.rule}")
-            return None
-
-    def _add_held(
-        self, s: Sighting, nik: str, method: LinkMethod, confidence: float, via: str
-    ) -> None:
-        """Link every identifier the record holds (those that parse) to ``nik``."""
-        for h in s.holds:
-            value = self._value(s, h)
-            if value is not None:
-                self._add(s, h.kind, value, nik, method, confidence, via)
-
-    def _add(
-        self,
-        s: Sighting,
-        kind: IdentifierKind,
-        value: str,
-        nik: str,
-        method: LinkMethod,
-        confidence: float,
-        via: str | None,
-    ) -> None:
-        new = Link(kind, value, s.system, s.record, nik, method, confidence, via, nik in self.names)
-        key = new.key
-        old = self.links.get(key)
-        if old is None or _stronger(new, old):
-            self.links[key] = new
-        # Whoever gives a phone with a NIK (or through one) may be the walk-in who gives
-        # it; a MATCHED link is itself such a guess, so it makes no one an owner.
-        if kind is IdentifierKind.PHONE and method is not LinkMethod.MATCHED:
-            self.phone_owners.setdefault(value, set()).add(nik)
-
-    def _find(self, s: Sighting, rule: Rule, nik: str | None, detail: str) -> None:
-        self._keep(Finding(s.system, rule, s.record, nik, detail))
-
-    def _keep(self, finding: Finding) -> None:
-        key = (finding.system.value, finding.rule.value, finding.record, finding.nik)
-        self.findings[key] = finding
-
-
-def _stronger(new: Link, old: Link) -> bool:
-    return (METHOD_STRENGTH[new.method], new.confidence) > (
-        METHOD_STRENGTH[old.method],
-        old.confidence,
-    )
-
-
-def _digits(raw: str) -> str:
-    return "".join(c for c in raw if c.isdigit())
-
-
-def _valid_nik(raw: str) -> str | None:
-    try:
-        return NIK.parse(raw).value
-    except InvalidIdentifier:
-        return None

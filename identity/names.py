@@ -5,6 +5,12 @@ SIKDa, "Hj. Siti Aminah, S.Pd." on a form. :func:`name_similarity` ignores case,
 punctuation, honorifics and academic titles and the order of the words, and
 tolerates a typo; two names below :data:`CLEARLY_DIFFERENT` are taken to be two
 people.
+
+Indonesian registers also write one name in ways a typo measure calls different,
+and these are read as the same: the spellings of Muhammad (Muhamad, Mochammad,
+Moh., M.), a patronymic added or dropped ("bin Ahmad", "binti Ahmad"), a first
+name cut to its initial ("S. Aminah"), and words run together or apart ("Nur
+Aini", "Nuraini").
 """
 
 from __future__ import annotations
@@ -24,20 +30,70 @@ _TITLES = frozenset(
     {"H", "HJ", "DR", "DRS", "DRA", "IR", "PROF", "ST", "SE", "SH", "SPD", "SKOM", "SKM", "SSOS"}
     | {"SIP", "SAP", "SPSI", "SKED", "SKEP", "AMD", "MM", "MSI", "MPD", "MH", "MT", "MKES"}
 )
+# The ways registers spell Muhammad, the commonest first name, and its abbreviations.
+_MUHAMMAD = frozenset(
+    {"MUHAMMAD", "MUHAMAD", "MUHAMMED", "MOHAMMAD", "MOHAMAD", "MOHAMMED", "MOCHAMMAD"}
+    | {"MOCHAMAD", "MUCHAMMAD", "MUCHAMAD", "MUHAMMAT", "MOCH", "MOH", "MUH", "MHD", "MUHD"}
+)
+# "bin X" / "binti X": the father's name after the person's, which some records keep.
+_PATRONYMIC = frozenset({"BIN", "BINTI", "BT", "BINT"})
 
 
 @lru_cache(maxsize=1 << 16)
 def normalised(name: str) -> str:
-    """Upper case, letters only, titles dropped, words sorted: the name's comparable form."""
+    """Upper case, letters only, titles and patronymic dropped, Muhammad spelled one way,
+    words sorted: the name's comparable form."""
+    return " ".join(sorted(_words(name)))
+
+
+@lru_cache(maxsize=1 << 16)
+def _words(name: str) -> tuple[str, ...]:
+    """The name's words in written order, as :func:`normalised` compares them."""
     text = name.upper().replace(".", "").replace(",", " ")
-    words = [w for w in _NOT_LETTERS.sub(" ", text).split() if w not in _TITLES]
-    return " ".join(sorted(words))
+    words: list[str] = []
+    for word in _NOT_LETTERS.sub(" ", text).split():
+        if word in _PATRONYMIC and words:
+            break  # what follows is the father's name
+        if word in _TITLES:
+            continue
+        words.append("MUHAMMAD" if word in _MUHAMMAD else word)
+    # A leading "M" is Muhammad cut short, the way forms abbreviate it.
+    if len(words) > 1 and words[0] == "M":
+        words[0] = "MUHAMMAD"
+    return tuple(words)
 
 
 def name_similarity(a: str, b: str) -> float:
     """0 (nothing alike) to 1 (the same name, however written)."""
     matcher = _matcher(a, b)
-    return matcher if isinstance(matcher, float) else matcher.ratio()
+    if isinstance(matcher, float):
+        return matcher
+    return max(matcher.ratio(), _run_together(a, b))
+
+
+def at_least(a: str, b: str, threshold: float) -> bool:
+    """Whether ``name_similarity(a, b) >= threshold``, settled by the cheap upper bounds
+    first: most pairs of different names never need the full ratio."""
+    matcher = _matcher(a, b)
+    if isinstance(matcher, float):
+        return matcher >= threshold
+    if _reaches(matcher, threshold):
+        return True
+    left, right = "".join(_words(a)), "".join(_words(b))
+    if not left or not right:
+        return False
+    first, second = sorted((left, right))
+    return first == second or _reaches(
+        SequenceMatcher(None, first, second, autojunk=False), threshold
+    )
+
+
+def _reaches(matcher: SequenceMatcher[str], threshold: float) -> bool:
+    return (
+        matcher.real_quick_ratio() >= threshold
+        and matcher.quick_ratio() >= threshold
+        and matcher.ratio() >= threshold
+    )
 
 
 def clearly_different(a: str, b: str) -> bool:
@@ -46,22 +102,52 @@ def clearly_different(a: str, b: str) -> bool:
     if isinstance(matcher, float):
         return matcher < CLEARLY_DIFFERENT
     # The cheap upper bounds settle most pairs of different names without the full ratio.
-    return (
+    if not (
         matcher.real_quick_ratio() < CLEARLY_DIFFERENT
         or matcher.quick_ratio() < CLEARLY_DIFFERENT
         or matcher.ratio() < CLEARLY_DIFFERENT
-    )
+    ):
+        return False
+    return _run_together(a, b) < CLEARLY_DIFFERENT
 
 
 def _matcher(a: str, b: str) -> SequenceMatcher[str] | float:
     """The similarity when it is plain (same or empty names), else a matcher to compute it."""
     if a == b:
         return 1.0 if a.strip() else 0.0
-    left, right = normalised(a), normalised(b)
-    if left == right:
-        return 1.0 if left else 0.0
-    if not left or not right:
+    left, right = _with_initials(_words(a), _words(b)), _with_initials(_words(b), _words(a))
+    left_text, right_text = " ".join(sorted(left)), " ".join(sorted(right))
+    if left_text == right_text:
+        return 1.0 if left_text else 0.0
+    if not left_text or not right_text:
         return 0.0
     # SequenceMatcher is not symmetric; a fixed order makes the similarity so.
-    first, second = sorted((left, right))
+    first, second = sorted((left_text, right_text))
     return SequenceMatcher(None, first, second, autojunk=False)
+
+
+def _with_initials(words: tuple[str, ...], other: tuple[str, ...]) -> tuple[str, ...]:
+    """``words`` with each initial ("S") spelled as the word of ``other`` it abbreviates."""
+    if all(len(w) > 1 for w in words):
+        return words
+    spelled = list(words)
+    unused = [w for w in other if len(w) > 1 and w not in words]
+    for i, word in enumerate(words):
+        if len(word) == 1:
+            full = next((w for w in unused if w[0] == word), None)
+            if full is not None:
+                spelled[i] = full
+                unused.remove(full)
+    return tuple(spelled)
+
+
+def _run_together(a: str, b: str) -> float:
+    """The similarity of the names with their words run together, in written order:
+    "NUR AINI" and "NURAINI" are one name; sorting the words would hide it."""
+    left, right = "".join(_words(a)), "".join(_words(b))
+    if not left or not right:
+        return 0.0
+    if left == right:
+        return 1.0
+    first, second = sorted((left, right))
+    return SequenceMatcher(None, first, second, autojunk=False).ratio()

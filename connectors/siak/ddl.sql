@@ -40,3 +40,21 @@ CREATE TABLE anggota_keluarga (
     PRIMARY KEY (no_kk, nik)
 );
 CREATE INDEX anggota_keluarga_nik_idx ON anggota_keluarga (nik);
+
+-- Deaths as the civil registry records them (akta kematian).
+CREATE TABLE kematian (
+    nik               varchar(16) PRIMARY KEY REFERENCES penduduk (nik),
+    tanggal_meninggal date NOT NULL,
+    no_akta           varchar(40)
+);
+
+-- A person who left one family card for another (divorce, remarriage, a card of their own).
+CREATE TABLE riwayat_kk (
+    nik               varchar(16) NOT NULL REFERENCES penduduk (nik),
+    no_kk_lama        varchar(16) NOT NULL,
+    no_kk_baru        varchar(16) NOT NULL REFERENCES keluarga (no_kk),
+    tgl_pindah        date NOT NULL,
+    alasan            varchar(30),
+    PRIMARY KEY (nik, no_kk_baru)
+);
+CREATE INDEX riwayat_kk_lama_idx ON riwayat_kk (no_kk_lama);

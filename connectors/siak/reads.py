@@ -23,12 +23,14 @@ if TYPE_CHECKING:
 
     from connectors.base import SourceDB
 
+# A registered death (kematian, at most one per NIK) is read with the profile: one statement.
 _PROFILES = """
-SELECT nik, no_kk, nama_lengkap, tempat_lahir, tanggal_lahir, jenis_kelamin, agama,
-       status_kawin, pekerjaan, pendidikan_akhir, alamat, no_rt, no_rw,
-       kode_kecamatan, nama_kelurahan
-  FROM penduduk
- WHERE nik = ANY($1::text[])
+SELECT p.nik, p.no_kk, p.nama_lengkap, p.tempat_lahir, p.tanggal_lahir, p.jenis_kelamin,
+       p.agama, p.status_kawin, p.pekerjaan, p.pendidikan_akhir, p.alamat, p.no_rt, p.no_rw,
+       p.kode_kecamatan, p.nama_kelurahan, m.tanggal_meninggal
+  FROM penduduk p
+  LEFT JOIN kematian m ON m.nik = p.nik
+ WHERE p.nik = ANY($1::text[])
 """
 
 _FAMILIES = """
@@ -128,6 +130,7 @@ def _profile(row: asyncpg.Record) -> Profile:
         occupation=row["pekerjaan"],
         education=row["pendidikan_akhir"],
         address=_address(row),
+        died_on=row["tanggal_meninggal"],
     )
 
 

@@ -57,6 +57,7 @@ class Profile:
     occupation: str | None
     education: str | None
     address: Address
+    died_on: date | None = None  # the date on the death certificate (kematian), if registered
 
 
 @dataclass(frozen=True, slots=True)

@@ -82,8 +82,17 @@ def seed(city: City, earlier: dict[Source, SeedRows]) -> SeedRows:
         )
         for order, m in enumerate(f.members, start=1):
             anggota.rows.append((f.kk, m.nik, m.relationship, order))
+    # Deaths and card changes: none in the seeders' city; connectors.planting adds them.
+    kematian = TableRows(("nik", "tanggal_meninggal", "no_akta"))
+    riwayat = TableRows(("nik", "no_kk_lama", "no_kk_baru", "tgl_pindah", "alasan"))
     return SeedRows(
-        tables={"penduduk": penduduk, "keluarga": keluarga, "anggota_keluarga": anggota},
+        tables={
+            "penduduk": penduduk,
+            "keluarga": keluarga,
+            "anggota_keluarga": anggota,
+            "kematian": kematian,
+            "riwayat_kk": riwayat,
+        },
         messy={"nik_birth_date_differs": len(born_differs), "nik_sex_differs": len(sex_differs)},
     )
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from connectors.base import Source
-from identity.kinds import IdentifierKind, LinkMethod
+from identity.kinds import IdentifierKind, LinkMethod, LinkStatus
 from identity.links import Link
 
 if TYPE_CHECKING:
@@ -23,14 +23,18 @@ if TYPE_CHECKING:
 
 _COLUMNS = """
 SELECT l.kind, l.value, l.system, l.record, l.nik, l.method, l.confidence, l.via,
-       l.in_register, l.first_seen, s.finished_at AS last_seen
+       l.in_register, CASE WHEN d.link_key IS NULL THEN l.status ELSE 'CERTAIN' END AS status,
+       l.evidence, l.first_seen, s.finished_at AS last_seen
   FROM identity_links l
   LEFT JOIN LATERAL (SELECT finished_at FROM identity_syncs ORDER BY id DESC LIMIT 1) s ON true
+  -- A link a steward accepted, as it was when accepted, is served as certain.
+  LEFT JOIN identity_decisions d ON d.link_key = l.link_key AND d.fingerprint = l.fingerprint
+   AND d.decision = 'ACCEPTED'
 """
 _BY_NIK = (
     _COLUMNS
     + """
- WHERE l.nik = ANY($1::text[])
+ WHERE l.nik = ANY($1::text[]) AND (l.status = 'CERTAIN' OR d.link_key IS NOT NULL)
  ORDER BY l.nik, l.kind, l.value, l.system, l.record
 """
 )
@@ -38,6 +42,7 @@ _MATCHED_TICKETS = (
     _COLUMNS
     + """
  WHERE l.nik = ANY($1::text[]) AND l.kind = 'QUEUE_TICKET' AND l.method = 'MATCHED'
+   AND (l.status = 'CERTAIN' OR d.link_key IS NOT NULL)
  ORDER BY l.nik, l.value
 """
 )
@@ -52,7 +57,7 @@ _BY_IDENTIFIER = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class StoredLink(Link):
     """A link as the crosswalk holds it, with its times.
 
@@ -65,7 +70,12 @@ class StoredLink(Link):
 
 
 async def links_by_nik(db: SourceDB, niks: Sequence[str]) -> dict[str, list[StoredLink]]:
-    """Every link of each NIK, by kind and value; NIKs with none are absent."""
+    """Every CERTAIN link of each NIK (or accepted by a steward), by kind and value; NIKs
+    with none are absent.
+
+    A CONFLICTED or SUGGESTED link is not the citizen's until a steward says so: it
+    shows only among the candidates of ``resolveIdentity``, with its confidence.
+    """
     return _grouped(await db.fetch(_BY_NIK, list(niks)))
 
 
@@ -101,6 +111,8 @@ def _link(row: asyncpg.Record) -> StoredLink:
         confidence=round(row["confidence"], 3),
         via=row["via"],
         in_register=row["in_register"],
+        status=LinkStatus(row["status"]),
+        evidence=row["evidence"],
         linked_at=row["first_seen"],
         last_seen=row["last_seen"],
     )

@@ -49,7 +49,19 @@ class _Table:
 LINKS = _Table(
     "identity_links",
     "link_key",
-    ("kind", "value", "system", "record", "nik", "method", "confidence", "via", "in_register"),
+    (
+        "kind",
+        "value",
+        "system",
+        "record",
+        "nik",
+        "method",
+        "confidence",
+        "via",
+        "in_register",
+        "status",
+        "evidence",
+    ),
 )
 FINDINGS = _Table("identity_findings", "finding_key", ("system", "rule", "record", "nik", "detail"))
 
@@ -68,7 +80,16 @@ def link_rows(links: Iterable[Link]) -> list[tuple[Any, ...]]:
             link.confidence,
             link.via,
             link.in_register,
-            _digest(link.method.value, f"{link.confidence:.3f}", link.via, link.in_register),
+            link.status.value,
+            link.evidence,
+            _digest(
+                link.method.value,
+                f"{link.confidence:.3f}",
+                link.via,
+                link.in_register,
+                link.status.value,
+                link.evidence,
+            ),
         )
         for link in links
     ]

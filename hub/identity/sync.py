@@ -1,8 +1,9 @@
 """``identity sync``: read every product's records and SIAK, link them, store the differences.
 
-Reading is one statement per product (concurrently), then two SIAK statements
-for the NIKs and family cards those records name; linking is pure
-(:func:`identity.links.link`); writing is set-based (:mod:`hub.identity.store`).
+Reading is one statement per product (concurrently), then a few SIAK statements
+for the NIKs and family cards those records name and those they likely meant
+(:mod:`hub.identity.register`); linking is pure (:func:`identity.links.link`);
+writing is set-based (:mod:`hub.identity.store`).
 """
 
 from __future__ import annotations
@@ -27,9 +28,10 @@ from connectors.siak import reads as siak_reads
 from connectors.sikda import reads as sikda_reads
 from connectors.sipbd import reads as sipbd_reads
 from hub.identity import store
+from hub.identity.register import possible_duplicates, read_register
 from hub.migrate import migrate
-from identity.findings import RegisterEntry, register_findings
-from identity.links import Register, link, wanted
+from identity.findings import Finding, RegisterEntry, Rule, register_findings
+from identity.links import Register, link
 
 if TYPE_CHECKING:
     from hub.migrate import Connection
@@ -46,6 +48,9 @@ SIGHTINGS: dict[Source, Callable[[SourceDB], Awaitable[list[Sighting]]]] = {
     Source.APK: apk_reads.sightings,
     Source.ANTRIAN: antrian_reads.sightings,
 }
+
+
+_REJECTED = "SELECT link_key FROM identity_decisions WHERE decision = 'REJECTED'"
 
 
 @dataclass(slots=True)
@@ -68,20 +73,20 @@ async def sync(sources: Mapping[Source, SourceDB], hub: Connection) -> SyncResul
     started = datetime.now(UTC)
     clock = _Clock()
     siak = sources[Source.SIAK]
-    read, mismatches = await asyncio.gather(
+    read, mismatches, twins = await asyncio.gather(
         asyncio.gather(*(fetch(sources[s]) for s, fetch in SIGHTINGS.items())),
         siak_reads.encoding_mismatches(siak),
+        possible_duplicates(siak),
     )
     sightings = [s for batch in read for s in batch]
-    niks, cards = wanted(sightings)
-    people, members = await asyncio.gather(
-        siak_reads.registered(siak, sorted(niks)), siak_reads.card_members(siak, sorted(cards))
-    )
+    register = await read_register(siak, sightings)
+    rejected = {r["link_key"] for r in await hub.fetch(_REJECTED)}
     clock.lap("read")
     # Linking is CPU work: in a thread, so a hub serving requests in the same loop answers.
-    link_rows, finding_rows = await asyncio.to_thread(
-        _rows, sightings, Register(people, members), mismatches
-    )
+    link_rows, finding_rows = await asyncio.to_thread(_rows, sightings, register, mismatches, twins)
+    # A link a steward rejected never comes back.
+    if rejected:
+        link_rows = [row for row in link_rows if row[0] not in rejected]
     clock.lap("link")
     links, found = await store.apply_sync(hub, link_rows, finding_rows, started, datetime.now(UTC))
     clock.lap("write")
@@ -93,11 +98,25 @@ async def sync(sources: Mapping[Source, SourceDB], hub: Connection) -> SyncResul
 
 
 def _rows(
-    sightings: list[Sighting], register: Register, mismatches: list[RegisterEntry]
+    sightings: list[Sighting],
+    register: Register,
+    mismatches: list[RegisterEntry],
+    twins: list[tuple[str, str]],
 ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
     """The rows of both tables, digests and all: what the sync will make the store hold."""
     crosswalk = link(sightings, register)
     findings = crosswalk.findings + register_findings(mismatches)
+    # Never merged: a steward decides whether two NIKs are one person.
+    findings += [
+        Finding(
+            Source.SIAK,
+            Rule.POSSIBLE_DUPLICATE,
+            f"penduduk:{second}",
+            first,
+            "same name, birth date, sex and birthplace as another NIK in SIAK",
+        )
+        for first, second in twins
+    ]
     return store.link_rows(crosswalk.links), store.finding_rows(findings)
 
 

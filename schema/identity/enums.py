@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from identity.kinds import IdentifierKind, LinkMethod
+from identity.kinds import IdentifierKind, LinkMethod, LinkStatus
 
 strawberry.enum(
     IdentifierKind,
@@ -19,4 +19,13 @@ strawberry.enum(
     " walk-in's phone given elsewhere with a NIK.",
 )
 
-__all__ = ["IdentifierKind", "LinkMethod"]
+strawberry.enum(
+    LinkStatus,
+    description="How far a link may be trusted. CERTAIN: served as the citizen's."
+    " CONFLICTED: the record carries the NIK, but the name it gives is clearly not that of"
+    " the NIK's holder in SIAK; kept for a data steward, never the citizen's until one"
+    " accepts it. SUGGESTED: what the record likely meant (a NIK one typo from a"
+    " registered one whose holder has the record's name), a candidate to review.",
+)
+
+__all__ = ["IdentifierKind", "LinkMethod", "LinkStatus"]

@@ -19,7 +19,14 @@ from connectors.base import Source, Store
 from connectors.siak import reads as siak_reads
 from hub.identity import lookups
 from identity.errors import InvalidIdentifier
-from identity.kinds import HELD_BY, METHOD_STRENGTH, IdentifierKind, LinkMethod, canonical
+from identity.kinds import (
+    HELD_BY,
+    METHOD_STRENGTH,
+    IdentifierKind,
+    LinkMethod,
+    LinkStatus,
+    canonical,
+)
 from schema.antrian.types import MatchedTicket
 from schema.errors import BadUserInput, Forbidden, SourceError
 from schema.identity.types import IdentityCandidate, IdentityMatch
@@ -171,7 +178,14 @@ def _from_links(links: Sequence[StoredLink]) -> list[IdentityCandidate]:
         by_nik.setdefault(link.nik, []).append(link)
     out: list[IdentityCandidate] = []
     for nik, found in by_nik.items():
-        best = max(found, key=lambda link: (METHOD_STRENGTH[link.method], link.confidence))
+        best = max(
+            found,
+            key=lambda link: (
+                link.status is LinkStatus.CERTAIN,
+                METHOD_STRENGTH[link.method],
+                link.confidence,
+            ),
+        )
         out.append(
             IdentityCandidate(
                 nik=nik,  # type: ignore[arg-type]
@@ -180,6 +194,8 @@ def _from_links(links: Sequence[StoredLink]) -> list[IdentityCandidate]:
                 confidence=best.confidence,
                 via=best.via,
                 source_records=sorted({link.record for link in found}),
+                status=best.status,
+                evidence=best.evidence,
             )
         )
     out.sort(key=lambda c: (-c.confidence, -METHOD_STRENGTH[c.method], c.nik))
@@ -194,4 +210,6 @@ def _exact(nik: str, record: str | None) -> IdentityCandidate:
         confidence=1.0,
         via=None,
         source_records=[record] if record else [],
+        status=LinkStatus.CERTAIN,
+        evidence=None,
     )

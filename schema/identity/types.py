@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from schema.identity.enums import IdentifierKind, LinkMethod
+from schema.identity.enums import IdentifierKind, LinkMethod, LinkStatus
 from schema.scalars import NIK
 from schema.sources import SourceSystem
 
@@ -51,6 +51,12 @@ class IdentityCandidate:
     method: LinkMethod = strawberry.field(description="the strongest way it was linked")
     confidence: float
     via: str | None
+    status: LinkStatus = strawberry.field(
+        description="CERTAIN, or a candidate for a data steward (CONFLICTED, SUGGESTED)"
+    )
+    evidence: str | None = strawberry.field(
+        description="why a link is not certain: what agreed and what did not (no personal data)"
+    )
     source_records: list[str] = strawberry.field(
         description="the rows of the system that link the identifier to this NIK"
     )
@@ -58,8 +64,9 @@ class IdentityCandidate:
 
 @strawberry.type(
     description="Whom an identifier of one system belongs to. Several candidates, each with"
-    " its confidence, where it is not certain (a phone two people give): never one of them"
-    " silently. No candidate: the system holds no record linking it to anyone."
+    " its confidence, where it is not certain (a phone two people give, a NIK typed with"
+    " a wrong digit): never one of them silently. No candidate: the system holds no"
+    " record linking it to anyone."
 )
 class IdentityMatch:
     identifier: str = strawberry.field(description="as given")

@@ -52,3 +52,14 @@ def test_an_unreachable_hub_database_is_one_line(
     assert main(["identity", "sync"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "hub.dsn" in err and "Traceback" not in err
+
+
+@pytest.mark.usefixtures("configured")
+def test_evaluate_measures_the_test_city_against_its_truth(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # The test city has only the seeders' own mess: every link served is right.
+    assert main(["identity", "evaluate", "--no-floors"]) == 0
+    out = capsys.readouterr().out
+    assert "precision:" in out and "recall:" in out
+    assert "wrong links served as certain: 0" in out

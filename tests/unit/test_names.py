@@ -41,3 +41,31 @@ def test_similarity_is_symmetric_and_bounded(a: list[str], b: list[str]) -> None
 def test_clearly_different_names(a: str, b: str, different: bool) -> None:
     assert clearly_different(a, b) is different
     assert (name_similarity(a, b) < CLEARLY_DIFFERENT) is different
+
+
+@pytest.mark.parametrize(
+    ("register", "written"),
+    [
+        ("MUHAMMAD FAJAR", "M. Fajar"),
+        ("MUHAMMAD FAJAR", "Mochammad Fajar"),
+        ("MUHAMMAD FAJAR", "MOH. FAJAR"),
+        ("MUHAMMAD FAJAR", "Muhamad Fajar"),
+        ("NUR AINI", "NURAINI"),
+        ("SITI AMINAH", "Siti Aminah binti Ahmad"),
+        ("AHMAD FAUZI", "Ahmad Fauzi bin Hasan"),
+        ("SITI AMINAH", "S. Aminah"),
+        ("BUDI SANTOSO", "H. Budi Santoso, S.Pd."),
+        ("DEWI LESTARI", "Hj. Dr. Dewi Lestari"),
+    ],
+)
+def test_indonesian_ways_of_writing_one_name_are_the_same_name(register: str, written: str) -> None:
+    assert name_similarity(register, written) >= 0.85
+    assert not clearly_different(register, written)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [("MUHAMMAD FAJAR", "MUHAMMAD RIZKI"), ("SITI AMINAH", "SRI WAHYUNI"), ("M. FAJAR", "DEWI")],
+)
+def test_a_shared_first_name_or_initial_does_not_make_two_people_one(a: str, b: str) -> None:
+    assert name_similarity(a, b) < 0.85

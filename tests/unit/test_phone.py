@@ -110,3 +110,23 @@ def test_masked_example() -> None:
 @pytest.mark.parametrize("raw", [None, "", "not a phone", "021-5551234", "+1 202 555 0100", "0812"])
 def test_canonical_phone_is_none_for_what_does_not_parse(raw: str | None) -> None:
     assert canonical_phone(raw) is None
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "(0812) 3456-7890",
+        "+62 0812-3456-7890",
+        "+62 (0)812 3456 7890",
+        "+62 (812) 3456-7890",
+        "62 0812 3456 7890",
+    ],
+)
+def test_brackets_and_a_kept_trunk_zero_are_read_too(written: str) -> None:
+    assert str(Phone.parse(written)) == "081234567890"
+
+
+@pytest.mark.parametrize("written", ["(021) 555-1234", "+1 (202) 555-0100", "(0812 3456-7890"])
+def test_landlines_foreign_numbers_and_stray_brackets_are_still_refused(written: str) -> None:
+    with pytest.raises(InvalidPhone):
+        Phone.parse(written)

@@ -1,0 +1,124 @@
+"""Whether a record's NIK is the person the record is about, and whom it likely meant.
+
+A NIK is typed by hand: one digit goes wrong, two are swapped, the family card's
+number goes in the NIK field, a parent's NIK in the child's. The result is often a
+valid NIK, sometimes another citizen's. The record's name is the evidence: SIAK
+says whose the NIK is, and when that is clearly not the person the record names,
+the link is CONFLICTED rather than certain.
+
+Where the NIK is doubtful (unknown to SIAK, or its holder's name is not the
+record's) the likely intended NIKs are sought, each needing the record's name to
+be its holder's however written: a NIK one substitution or one transposition away,
+a family card of that number, a member of the NIK holder's own card. Each becomes
+a SUGGESTED link with its evidence, for a steward to accept or reject.
+
+Pure, like :mod:`identity.links`: the sync first asks :func:`doubtful` which NIKs
+need looking into, fetches from SIAK what :func:`near_misses` lists, then links.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+from identity.names import SAME_NAME, at_least, clearly_different, name_similarity
+
+DIGITS = "0123456789"
+# Confidence of a link the record does not make but likely means, before review.
+SUGGESTED = 0.7
+# Confidence left to a NIK link whose evidence disagrees: shown as a candidate, never sure.
+CONFLICTED = 0.3
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """A NIK the record likely meant, and why (no personal data in ``evidence``)."""
+
+    nik: str
+    evidence: str
+
+
+def near_misses(nik: str) -> Iterator[tuple[str, str]]:
+    """Every 16-digit string one substitution or one adjacent transposition from ``nik``,
+    with how it differs."""
+    for at in range(len(nik)):
+        for digit in DIGITS:
+            if digit != nik[at]:
+                yield nik[:at] + digit + nik[at + 1 :], f"digit {at + 1} differs"
+    for at in range(len(nik) - 1):
+        if nik[at] != nik[at + 1]:
+            swapped = nik[:at] + nik[at + 1] + nik[at] + nik[at + 2 :]
+            yield swapped, f"digits {at + 1} and {at + 2} swapped"
+
+
+def plausible(nik: str, regencies: frozenset[str] | set[str]) -> bool:
+    """Whether a near miss could be a registered NIK at all: of a regency the register
+    holds, with a day (40 added for women) and a month that exist. The rest are never
+    asked of SIAK."""
+    if nik[:4] not in regencies:
+        return False
+    day, month = int(nik[6:8]), int(nik[8:10])
+    return (1 <= day <= 31 or 41 <= day <= 71) and 1 <= month <= 12 and nik[12:] != "0000"
+
+
+def same_person_name(record_name: str | None, registered_name: str) -> bool:
+    """Whether the record's name is the registered holder's, however written."""
+    return bool(record_name) and at_least(record_name or "", registered_name, SAME_NAME)
+
+
+def doubtful(
+    named: Iterable[tuple[str, str | None]], names: Mapping[str, str]
+) -> tuple[set[str], set[str]]:
+    """Of the (NIK, record's name) pairs, the NIKs SIAK does not know and those whose holder
+    is not the person named (a record without a name is taken at its NIK): the NIKs to
+    look for the intended one near. Returns (unknown, disagreeing)."""
+    unknown: set[str] = set()
+    disagreeing: set[str] = set()
+    for nik, name in named:
+        held_by = names.get(nik)
+        if held_by is None:
+            unknown.add(nik)
+        elif name and not same_person_name(name, held_by):
+            disagreeing.add(nik)
+    return unknown, disagreeing
+
+
+def suggestions(
+    typed: str,
+    name: str | None,
+    *,
+    names: Mapping[str, str],
+    cards: Mapping[str, Sequence[tuple[str, str]]],
+    holder_card: str | None,
+) -> list[Suggestion]:
+    """The NIKs the record likely meant, each held by someone with the record's name.
+
+    ``names``: SIAK's name of each NIK it was asked about (the near misses included);
+    ``cards``: the members of the family cards asked about; ``holder_card``: the card
+    of the NIK's holder, when SIAK knows the NIK.
+    """
+    if not name:
+        return []
+    found: dict[str, str] = {}
+    for nik, how in near_misses(typed):
+        registered = names.get(nik)
+        if registered is not None and same_person_name(name, registered):
+            found.setdefault(nik, f"the NIK typed is one typo from this one ({how}); names agree")
+    for nik, member in cards.get(typed, ()):
+        if same_person_name(name, member):
+            found.setdefault(nik, "the NIK typed is a family card's number; a member has the name")
+    if holder_card is not None:
+        for nik, member in cards.get(holder_card, ()):
+            if nik != typed and same_person_name(name, member):
+                found.setdefault(
+                    nik, "the NIK typed is a family member's; this member has the name"
+                )
+    return [Suggestion(nik, why) for nik, why in sorted(found.items())]
+
+
+def name_evidence(name: str | None, registered: str) -> tuple[bool, str | None]:
+    """(clearly another person's name, the evidence) for a record's name against SIAK's;
+    no evidence where the name does not tell against the NIK."""
+    if not name or not clearly_different(name, registered):
+        return False, None
+    return True, f"name similarity {name_similarity(name, registered):.2f} to SIAK's"

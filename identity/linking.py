@@ -1,0 +1,137 @@
+"""The linker's bookkeeping: the links and findings met so far, and the parsing they share.
+
+:class:`Bookkeeping` keeps one link per key (the strongest) and one finding per
+record and rule; :mod:`identity.links` runs its passes over it.
+"""
+
+from __future__ import annotations
+
+from connectors.base import Source
+from identity import evidence
+from identity.crosswalk import Link, Register, Registered
+from identity.errors import InvalidIdentifier
+from identity.findings import Finding, Rule, region_detail
+from identity.kinds import METHOD_STRENGTH, IdentifierKind, LinkMethod, LinkStatus, canonical
+from identity.nik import NIK
+from identity.npwp import NPWP, NPWPForm
+from identity.sightings import Held, Sighting
+
+EXACT = 1.0
+
+
+class Bookkeeping:
+    def __init__(self, register: Register) -> None:
+        self.people = register.people
+        self.cards = register.cards
+        self.deaths = register.deaths
+        # Everyone SIAK told of, by NIK: the people asked for and the members of the cards.
+        self.names = {nik: r.name for nik, r in register.people.items()}
+        for members in register.cards.values():
+            self.names.update(members)
+        self.links: dict[tuple[str, str, str, str, str], Link] = {}
+        self.findings: dict[tuple[str, str, str, str | None], Finding] = {}
+        # Filled by the EXACT and DERIVED passes, used by the later ones.
+        self.nip_owners: dict[str, dict[str, tuple[Source, LinkStatus]]] = {}
+        self.phone_owners: dict[str, set[str]] = {}
+        # Each NIK-carrying record's verdict: the status of its NIK and the NIKs it likely meant.
+        self.verdicts: dict[str, tuple[LinkStatus, list[evidence.Suggestion]]] = {}
+
+    def _npwp_of_individual(self, s: Sighting, h: Held, value: str) -> bool:
+        """An individual's NPWP is their NIK: linked EXACT to it, whatever the record says."""
+        if h.kind is not IdentifierKind.NPWP or not value or value[0] == "0":
+            return False
+        npwp = NPWP(value, NPWPForm.NIK)
+        assert npwp.nik is not None
+        self._check_registered(s, npwp.nik.value)
+        self._add(s, h.kind, value, npwp.nik.value, LinkMethod.EXACT, EXACT, None)
+        return True
+
+    def _check_registered(self, s: Sighting, nik: str) -> Registered | None:
+        registered = self.people.get(nik)
+        if registered is None:
+            detail = f"NIK of {region_detail(NIK(nik))}, not in SIAK"
+            self._find(s, Rule.NOT_IN_REGISTER, nik, detail)
+        return registered
+
+    def _nik(self, s: Sighting, raw: str) -> NIK | None:
+        try:
+            return NIK.parse(raw)
+        except InvalidIdentifier as exc:
+            self._find(s, Rule.INVALID_IDENTIFIER, None, f"NIK: {exc.rule}")
+            return None
+
+    def _value(self, s: Sighting, h: Held) -> str | None:
+        try:
+            return canonical(h.kind, h.raw)
+        except InvalidIdentifier as exc:
+            self._find(s, Rule.INVALID_IDENTIFIER, None, f"{h.kind.value}: {exc.rule}")
+            return None
+
+    def _add_held(
+        self,
+        s: Sighting,
+        nik: str,
+        method: LinkMethod,
+        confidence: float,
+        via: str,
+        status: LinkStatus = LinkStatus.CERTAIN,
+        said: str | None = None,
+    ) -> None:
+        """Link every identifier the record holds (those that parse) to ``nik``."""
+        for h in s.holds:
+            value = self._value(s, h)
+            if value is not None:
+                self._add(s, h.kind, value, nik, method, confidence, via, status, said)
+
+    def _add(
+        self,
+        s: Sighting,
+        kind: IdentifierKind,
+        value: str,
+        nik: str,
+        method: LinkMethod,
+        confidence: float,
+        via: str | None,
+        status: LinkStatus = LinkStatus.CERTAIN,
+        said: str | None = None,
+    ) -> None:
+        in_register = nik in self.names
+        new = Link(
+            kind, value, s.system, s.record, nik, method, confidence, via, in_register, status, said
+        )
+        key = new.key
+        old = self.links.get(key)
+        if old is None or _stronger(new, old):
+            self.links[key] = new
+        # Whoever gives a phone with a NIK (or through one) may be the walk-in who gives
+        # it; a MATCHED link is itself such a guess, and a link in doubt is no one's yet,
+        # so neither makes anyone an owner.
+        if (
+            kind is IdentifierKind.PHONE
+            and method is not LinkMethod.MATCHED
+            and status is LinkStatus.CERTAIN
+        ):
+            self.phone_owners.setdefault(value, set()).add(nik)
+
+    def _find(self, s: Sighting, rule: Rule, nik: str | None, detail: str) -> None:
+        self._keep(Finding(s.system, rule, s.record, nik, detail))
+
+    def _keep(self, finding: Finding) -> None:
+        key = (finding.system.value, finding.rule.value, finding.record, finding.nik)
+        self.findings[key] = finding
+
+
+def _stronger(new: Link, old: Link) -> bool:
+    certain_new, certain_old = new.status is LinkStatus.CERTAIN, old.status is LinkStatus.CERTAIN
+    return (certain_new, METHOD_STRENGTH[new.method], new.confidence) > (
+        certain_old,
+        METHOD_STRENGTH[old.method],
+        old.confidence,
+    )
+
+
+def valid_nik(raw: str) -> str | None:
+    try:
+        return NIK.parse(raw).value
+    except InvalidIdentifier:
+        return None
