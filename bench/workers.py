@@ -11,19 +11,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
 import os
 import secrets
-import signal
-import socket
-import sys
 import tempfile
 from dataclasses import replace
+from pathlib import Path
 
-import aiohttp
 import asyncpg
 
 from bench.graph import over_http
+from bench.serving import start_hub
 from connectors.base import Source
 from connectors.city import build_city
 from connectors.seeding import seeded_marker
@@ -34,32 +31,12 @@ from hub.migrate import migrate_dsn
 from hub.settings import load_settings
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 def unlimited_settings() -> str:
     """A settings file lifting the per-client rate: the benchmark is one client asking fast."""
     fd, path = tempfile.mkstemp(suffix=".toml", prefix="citizen-hub-bench-")
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         f.write("[limits]\nrequests_per_minute = 1000000000\n")
     return path
-
-
-async def wait_healthy(url: str) -> None:
-    async with aiohttp.ClientSession() as session:
-        for _ in range(300):
-            try:
-                async with session.get(url + "/healthz") as r:
-                    if r.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.2)
-    raise RuntimeError("the hub did not start")
 
 
 async def main(rounds: int, clients: int) -> None:
@@ -92,7 +69,6 @@ async def main(rounds: int, clients: int) -> None:
         )
         _, headers = await demo_partner_headers(settings)
         env = {**os.environ, "CITIZEN_HUB_HUB_DSN": hub_dsn}
-        env["CITIZEN_HUB_KEY_ENCRYPTION_KEY"] = base64.urlsafe_b64encode(kek).decode()
         env.pop("CITIZEN_HUB_AUDIT_DSN", None)
         env.update({f"CITIZEN_HUB_{s.name}_DSN": settings.source_dsns[s] for s in Source})
         cores = os.cpu_count() or 1
@@ -100,22 +76,16 @@ async def main(rounds: int, clients: int) -> None:
         print(f"{'workers':>8} {'median ms':>10} {'p99 ms':>8} {'req/s':>8}")
         results = {}
         for workers in sorted({1, cores}):
-            port = free_port()
             toml = unlimited_settings()
-            server = await asyncio.create_subprocess_exec(
-                *(sys.executable, "-m", "hub", "--config", toml, "serve"),
-                *("--port", str(port), "--workers", str(workers)),
-                env=env,
-                stdout=asyncio.subprocess.DEVNULL,
-                stderr=asyncio.subprocess.DEVNULL,
-            )
-            url = f"http://127.0.0.1:{port}"
             try:
-                await wait_healthy(url)
-                median, p99, rps = await over_http(url + "/graphql", headers, niks, rounds, clients)
+                hub = await start_hub(env, config=Path(toml), kek=kek, workers=workers)
+                try:
+                    median, p99, rps = await over_http(
+                        hub.url + "/graphql", headers, niks, rounds, clients
+                    )
+                finally:
+                    await hub.stop()
             finally:
-                server.send_signal(signal.SIGTERM)
-                await server.wait()
                 os.unlink(toml)
             results[workers] = rps
             print(f"{workers:>8} {median:10.2f} {p99:8.2f} {rps:8.0f}")

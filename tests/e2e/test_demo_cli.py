@@ -18,11 +18,11 @@ from pathlib import Path
 
 import pytest
 
+from bench.serving import answers, free_port
 from connectors.base import Source
 from connectors.seeding import SeedReport
 from hub.embedded import postmaster_pid, stop_server
 from tests.conftest import ScratchDatabases
-from tests.e2e.test_workers import wait_healthy
 
 ROOT = Path(__file__).parents[2]
 
@@ -54,13 +54,6 @@ def run_cli(cwd: Path, *argv: str, **env: str) -> subprocess.CompletedProcess[st
         timeout=120,
         check=False,
     )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def assert_one_line(done: subprocess.CompletedProcess[str], starts: str) -> None:
@@ -148,7 +141,7 @@ async def test_the_demo_prints_the_api_names_and_stops_its_postgresql(folder: Pa
         assert "bin/citizen-hub token --client ch_" in printed
         assert "bin/citizen-hub token --citizen 3671" in printed
         assert "Ctrl-C stops the hub and its embedded PostgreSQL." in printed
-        await wait_healthy(f"http://127.0.0.1:{port}", time.monotonic() + 60)
+        await answers(f"http://127.0.0.1:{port}", seconds=60, process=demo)
         assert postmaster_pid(pgdata) is not None
     finally:
         await stop_demo(demo)
