@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?=
 
-.PHONY: install demo serve seed test check format bench clean
+.PHONY: install demo serve seed test check format bench clean node-deps
 
 install: $(VENV)/.installed
 
@@ -22,8 +22,19 @@ demo: install  ## install, start the embedded PostgreSQL, seed when empty, serve
 seed: install
 	$(BIN)/citizen-hub seed
 
-test: install  ## unit, integration (real PostgreSQL), end-to-end (HTTP, browser)
+test: install node-deps  ## unit, integration (real PostgreSQL), end-to-end (HTTP, browser)
 	$(BIN)/pytest
+
+# The suites that drive the hub from Node keep their npm packages in their own folder,
+# pinned by its package-lock.json: `npm ci` there when node_modules is missing or older
+# than the lockfile. Without npm this says so, and those suites skip saying why.
+NODE_SUITES := tests/federation tests/interop
+node-deps: $(addsuffix /node_modules/.package-lock.json,$(NODE_SUITES))
+
+%/node_modules/.package-lock.json: %/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  echo "npm ci in $* ..."; npm ci --prefix $* --no-audit --no-fund --loglevel=error; \
+	else echo "npm is not installed: the suites in $* will skip (apt-get install nodejs npm)"; fi
 
 check: install  ## format, lint, types
 	$(BIN)/ruff format --check .
@@ -34,8 +45,11 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# The hub against its raw-SQL floor and against PostGraphile 5 on a consolidated replica
+# of the same data, interleaved in one run (bench/compare.py; installs PostGraphile and
+# Node 22 with npm on first use). BENCH_ARGS passes options, e.g. --pg URL or --citizens N.
 bench: install
-	$(BIN)/python -m bench.graph
+	$(BIN)/python -m bench.compare $(BENCH_ARGS)
 
 # Stops the embedded PostgreSQL first (refused while a demo still uses it), so no server
 # is left running on a deleted folder.

@@ -35,9 +35,11 @@ from hub.cli_parser import EPILOG as EPILOG
 from hub.cli_parser import build_parser
 from hub.counter import COUNTER_COMMANDS, run_counter
 from hub.demo import format_showcase
+from hub.documents.cli import DOCUMENTS_COMMANDS, run_documents
 from hub.identity.cli import run_identity
 from hub.logs import configure_logging
 from hub.oauth import demo_settings, refuse_development_sign_in
+from hub.production import check_production
 from hub.schema_file import SCHEMA_COMMANDS, run_schema
 from hub.settings import SettingsError, load_settings
 from hub.workers import PortUnavailable
@@ -61,23 +63,29 @@ def main(argv: list[str] | None = None) -> int:
             settings = replace(settings, host=args.host)
         command: str = args.command
         if command == "seed":
-            return asyncio.run(seed_command(settings, args.citizens, args.seed))
+            realistic = args.mess == "realistic"
+            return asyncio.run(seed_command(settings, args.citizens, args.seed, realistic))
         if command == "serve":
             # Only the demo may keep the private signing keys in clear.
             require_key_encryption_key(settings.auth)
             refuse_development_sign_in(settings)
+            check_production(settings)  # [server] production: no development choice at all
             return serve_command(settings, seed_if_empty=None, workers=parse_workers(args.workers))
         if command == "demo":
+            check_production(demo_settings(settings))  # the demo is development itself
             return serve_command(
                 demo_settings(settings),
                 seed_if_empty=(args.citizens, args.seed),
                 workers=parse_workers(args.workers),
                 keep_db=args.keep_db,
+                realistic=args.mess == "realistic",
             )
         if command == "audit":
             return run_audit(args, settings)
         if command == "identity":
             return run_identity(args, settings)
+        if command in DOCUMENTS_COMMANDS:
+            return run_documents(args, settings)
         if command in AUTH_COMMANDS:
             return auth_command(args, settings)
         if command in COUNTER_COMMANDS:

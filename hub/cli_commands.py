@@ -29,11 +29,14 @@ from hub.settings import Settings, SettingsError
 from hub.workers import check_port, serve
 
 
-async def seed_command(settings: Settings, citizens: int, seed: int) -> int:
+async def seed_command(
+    settings: Settings, citizens: int, seed: int, realistic: bool = False
+) -> int:
     """``seed``: (re)build the product databases and print the report."""
     databases = await resolve(settings)
     try:
-        report = await seed_city(databases.settings.source_dsns, citizens, seed)
+        sources = databases.settings.source_dsns
+        report = await seed_city(sources, citizens, seed, realistic=realistic)
     finally:
         databases.stop()
     print(format_report(report))
@@ -52,6 +55,9 @@ def format_report(report: SeedReport) -> str:
         if r.messy:
             mess = ", ".join(f"{k} {n}" for k, n in r.messy.items())
             lines.append(f"  {'':<8} mess: {mess}")
+        planted = sorted((k, n) for (s, k), n in report.planted.items() if s is source)
+        if planted:
+            lines.append(f"  {'':<8} planted: " + ", ".join(f"{k} {n}" for k, n in planted))
     return "\n".join(lines)
 
 
@@ -61,6 +67,7 @@ def serve_command(
     workers: int = 1,
     *,
     keep_db: bool = False,
+    realistic: bool = False,
 ) -> int:
     """``serve``, and ``demo`` when ``seed_if_empty`` is (citizens, seed): serve until
     stopped, then stop the embedded PostgreSQL it started (unless ``keep_db``)."""
@@ -75,7 +82,9 @@ def serve_command(
             citizens, seed = seed_if_empty
             marker = asyncio.run(seeded_marker(resolved.source_dsns[Source.SIAK]))
             if marker is None:
-                report = asyncio.run(seed_city(resolved.source_dsns, citizens, seed))
+                report = asyncio.run(
+                    seed_city(resolved.source_dsns, citizens, seed, realistic=realistic)
+                )
                 print(format_report(report))
                 # A new city: link its identifiers now, so the graph shows them at once.
                 assert resolved.hub_dsn is not None
@@ -90,7 +99,7 @@ def serve_command(
         processes = f" with {workers} workers" if workers > 1 else ""
         print(
             f"Citizen Hub serving on http://{url_host(resolved.host)}:{resolved.port}/graphql"
-            f"{processes} (GraphiQL in a browser; health: /healthz)",
+            f"{processes} (GraphiQL in a browser; /healthz, /readyz, /metrics)",
             flush=True,
         )
         if databases.embedded is not None:

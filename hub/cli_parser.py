@@ -12,6 +12,7 @@ from pathlib import Path
 from hub.audit.cli import add_audit_parser
 from hub.auth.cli import add_auth_parsers
 from hub.counter import add_counter_parsers
+from hub.documents.cli import add_documents_parser
 from hub.identity.cli import add_identity_parser
 from hub.schema_file import add_schema_parsers
 
@@ -82,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_audit_parser(commands)
     add_identity_parser(commands)
+    add_documents_parser(commands)
     add_auth_parsers(commands)
     add_counter_parsers(commands)
     add_schema_parsers(commands)
@@ -127,6 +129,14 @@ def _city_options(command: argparse.ArgumentParser) -> None:
         type=int,
         default=DEFAULT_SEED,
         help=f"random seed: the same seed builds the same city (default {DEFAULT_SEED})",
+    )
+    command.add_argument(
+        "--mess",
+        choices=("realistic", "legacy"),
+        default="realistic",
+        help="realistic (default): plant the mess real registers have (mistyped NIKs, name"
+        " variants, deaths, new family cards...), counted, with the truth kept beside SIAK"
+        " for `identity evaluate`; legacy: only the seeders' own mess",
     )
 
 

@@ -22,6 +22,18 @@ in the working folder, or the one ``CITIZEN_HUB_CONFIG`` names::
     max_citizens = 100          # cap of citizens(niks)
     requests_per_minute = 600   # per client, in any 60 seconds (hub.limits)
     distinct_niks_per_hour = 1000  # per client: distinct NIKs asked for in any hour
+    max_aliases = 30            # aliased fields per operation, fragments expanded
+    max_cost = 5000             # source reads one operation may make (docs/access.md)
+    cost_per_minute = 50000     # per client: the cost of its operations in any 60 seconds
+    family_size = 10            # members a family card is weighed at in the cost
+    max_body_bytes = 262144     # a POST /graphql body (413 past it)
+    max_variables_bytes = 65536 # an operation's variables, as JSON text
+    websockets_per_address = 20 # open at once from one client address (hub.socket_limits)
+    websocket_idle_seconds = 60 # a socket with no operation running is closed after this
+
+    [graphql]                   # introspection and trusted documents (hub.settings_graphql)
+    introspection = true        # false: __schema and __type are refused
+    trusted_documents = "optional"  # "required": only registered documents (documentId)
 
     [redis]                     # shares the per-client limits across hub instances
     url = "redis://127.0.0.1:6379/0"   # unset: limits are per process
@@ -63,6 +75,11 @@ in the working folder, or the one ``CITIZEN_HUB_CONFIG`` names::
     checkpoint_file = "/var/lib/citizen-hub/audit-checkpoints.jsonl"  # default <data_dir>/...
     checkpoint_seconds = 300    # how often the serving hub checkpoints the chain's head
 
+    # [server] production, shutdown_seconds, log_format, trusted_proxies; [metrics] token, networks;
+    # [telemetry] otlp_endpoint, service_name, sample_ratio: see hub.settings_operations
+    # (environment: CITIZEN_HUB_PRODUCTION, CITIZEN_HUB_LOG_FORMAT,
+    # CITIZEN_HUB_METRICS_TOKEN, CITIZEN_HUB_OTLP_ENDPOINT).
+
 Environment: ``CITIZEN_HUB_<SOURCE>_DSN`` (e.g. ``CITIZEN_HUB_SIAK_DSN``),
 ``CITIZEN_HUB_HUB_DSN``, ``CITIZEN_HUB_REDIS_URL``, ``CITIZEN_HUB_HOST``, ``CITIZEN_HUB_PORT``,
 ``CITIZEN_HUB_DATA_DIR``, ``CITIZEN_HUB_AUTH_ISSUER``, ``CITIZEN_HUB_AUDIT_DSN``,
@@ -92,6 +109,7 @@ from typing import Any
 
 from connectors.base import Source
 from hub.settings_auth import auth_settings
+from hub.settings_graphql import GRAPHQL_KEYS, graphql_settings
 from hub.settings_model import (
     SIGNING_ALGS,
     AuditSettings,
@@ -101,6 +119,14 @@ from hub.settings_model import (
     SettingsError,
     TrustedIssuer,
     UpstreamOIDC,
+)
+from hub.settings_operations import (
+    METRICS_KEYS,
+    SERVER_KEYS,
+    TELEMETRY_KEYS,
+    metrics_settings,
+    server_operations,
+    telemetry_settings,
 )
 from hub.settings_values import (
     check_cors_origins,
@@ -131,13 +157,16 @@ __all__ = [
 DEFAULT_CONFIG = Path("citizen-hub.toml")
 
 _SECTIONS: dict[str, frozenset[str]] = {
-    "server": frozenset({"host", "port", "data_dir", "cors_origins"}),
+    "server": frozenset({"host", "port", "data_dir", "cors_origins"}) | SERVER_KEYS,
     "sources": frozenset(s.value for s in Source),
     "hub": frozenset({"dsn"}),
     "redis": frozenset({"url"}),
     "limits": frozenset(Limits.__dataclass_fields__),
     "auth": frozenset(AuthSettings.__dataclass_fields__),
     "audit": frozenset(AuditSettings.__dataclass_fields__),
+    "metrics": METRICS_KEYS,
+    "telemetry": TELEMETRY_KEYS,
+    "graphql": GRAPHQL_KEYS,
 }
 
 
@@ -197,6 +226,10 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
         cors_origins=check_cors_origins(
             env.get("CITIZEN_HUB_CORS_ORIGINS"), server.get("cors_origins", [])
         ),
+        **server_operations(server, env),
+        metrics=metrics_settings(data.get("metrics", {}), env),
+        telemetry=telemetry_settings(data.get("telemetry", {}), env),
+        graphql=graphql_settings(data.get("graphql", {})),
     )
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from connectors.base import Source
+from schema.execution.trusted import DocumentRules
 
 SIGNING_ALGS = ("ES256", "RS256")
 
@@ -33,6 +34,17 @@ class Limits:
     max_citizens: int = 100
     requests_per_minute: int = 600
     distinct_niks_per_hour: int = 1000
+    # Checked before any SQL runs (schema.execution.cost, docs/access.md).
+    max_aliases: int = 30
+    max_cost: int = 5000
+    cost_per_minute: int = 50_000
+    family_size: int = 10
+    max_body_bytes: int = 262_144
+    max_variables_bytes: int = 65_536
+    # Websockets (hub.websocket): open ones per client address, and how long one with
+    # no operation running stays open.
+    websockets_per_address: int = 20
+    websocket_idle_seconds: float = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +110,23 @@ class AuditSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class MetricsSettings:
+    """Who may read ``/metrics`` (hub.metrics): both conditions hold when both are set."""
+
+    token: str | None = field(default=None, repr=False)  # Authorization: Bearer <token>
+    networks: tuple[str, ...] = ("127.0.0.0/8", "::1/128")  # CIDRs the reader must be in
+
+
+@dataclass(frozen=True, slots=True)
+class TelemetrySettings:
+    """OpenTelemetry traces (hub.telemetry): off unless an OTLP endpoint is set."""
+
+    otlp_endpoint: str | None = None  # e.g. http://otel-collector:4318/v1/traces
+    service_name: str = "citizen-hub"
+    sample_ratio: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     host: str = "127.0.0.1"
     port: int = 8080
@@ -109,6 +138,16 @@ class Settings:
     auth: AuthSettings = AuthSettings()
     audit: AuditSettings = AuditSettings()
     cors_origins: tuple[str, ...] = ()  # browser origins allowed to call the hub (hub.oauth)
+    production: bool = False  # refuse to start with a development choice (hub.production)
+    shutdown_seconds: float = 30.0  # SIGTERM: how long requests in flight may finish
+    log_format: str = "json"  # or "text": one line per record either way (hub.logs)
+    # Proxies (CIDRs) whose X-Forwarded-For names the client (hub.client_address); none.
+    trusted_proxies: tuple[str, ...] = ()
+    metrics: MetricsSettings = MetricsSettings()
+    telemetry: TelemetrySettings = TelemetrySettings()
+    # introspection, trusted documents ([graphql]); a frozen dataclass defined in another module,
+    # which ruff cannot see is immutable
+    graphql: DocumentRules = field(default_factory=DocumentRules)
 
     @property
     def needs_embedded(self) -> bool:

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from hub.settings import Limits
     from identity.opaque import CitizenIds
     from schema.execution.ports import DisclosureSink, Limiter
+    from schema.execution.trusted import TrustedDocuments
 
 REALM = "citizen-hub"
 
@@ -60,6 +61,8 @@ class Context:
     feed: TicketFeed | None = None
     transport: object | None = None  # the transport's own state (hub.websocket.SocketSession)
     connection_params: dict[str, object] | None = None  # a websocket's connection_init payload
+    documents: TrustedDocuments | None = None  # registered documents and the [graphql] rules
+    from_graphiql: bool = False  # the request says it comes from the hub's GraphiQL page
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     seen: RequestSources = field(default_factory=RequestSources)
     federation: Federation = field(init=False)

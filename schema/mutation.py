@@ -7,6 +7,7 @@ import strawberry
 from schema.antrian.mutations import book_queue_ticket, cancel_queue_ticket
 from schema.apk.mutations import submit_district_request
 from schema.consents import revoke_consent
+from schema.identity.review import accept_identity_link, reject_identity_link
 
 
 @strawberry.type
@@ -24,6 +25,18 @@ class Mutation:
     revoke_consent = strawberry.mutation(
         resolver=revoke_consent,
         description="Withdraw the citizen's consent to an app: its refresh tokens stop at once",
+    )
+    accept_identity_link = strawberry.mutation(
+        resolver=accept_identity_link,
+        description="Accept a link in doubt (identity:steward), with the record's other"
+        " identifiers for the same citizen, for a reason kept with the decision: it is served"
+        " as the citizen's while its evidence stays what the steward saw",
+    )
+    reject_identity_link = strawberry.mutation(
+        resolver=reject_identity_link,
+        description="Reject a link (identity:steward), with the record's other identifiers"
+        " for the same citizen, for a reason kept with the decision: removed now, and no"
+        " later identity sync brings it back",
     )
     submit_district_request = strawberry.mutation(
         resolver=submit_district_request,

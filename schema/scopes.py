@@ -11,18 +11,23 @@ PROFILE = "siak:profile"
 SENSITIVE = "siak:sensitive"
 FAMILY = "siak:family"
 IDENTITY = "identity:resolve"
+STEWARD = "identity:steward"
 AUDIT = "audit:read"
 
 # The catalogue of scopes itself is the authorization server's: hub.auth.scopes.SCOPES.
 FIELD_SCOPES: dict[tuple[str, str], str] = {
     ("Query", "family"): FAMILY,
     ("Query", "resolveIdentity"): IDENTITY,
+    ("Query", "identityReviewQueue"): STEWARD,
+    ("Query", "identityReviewItem"): STEWARD,
     ("Citizen", "fullName"): PROFILE,
     ("Citizen", "birthPlace"): PROFILE,
     ("Citizen", "birthDate"): PROFILE,
     ("Citizen", "sex"): PROFILE,
     ("Citizen", "occupation"): PROFILE,
     ("Citizen", "address"): PROFILE,
+    ("Citizen", "deceased"): PROFILE,
+    ("Citizen", "diedOn"): PROFILE,
     ("Citizen", "religion"): SENSITIVE,
     ("Citizen", "maritalStatus"): SENSITIVE,
     ("Citizen", "family"): FAMILY,
@@ -35,17 +40,35 @@ FIELD_SCOPES: dict[tuple[str, str], str] = {
     ("Citizen", "queueTickets"): "antrian:read",
     ("Citizen", "identifiers"): IDENTITY,
     ("Citizen", "accessLog"): AUDIT,
+    ("Citizen", "accessHistory"): AUDIT,
+    ("Citizen", "accessSummary"): AUDIT,
     ("Mutation", "bookQueueTicket"): "antrian:write",
     ("Mutation", "cancelQueueTicket"): "antrian:write",
     ("Mutation", "submitDistrictRequest"): "apk:write",
+    ("Mutation", "acceptIdentityLink"): STEWARD,
+    ("Mutation", "rejectIdentityLink"): STEWARD,
     ("Subscription", "queueTicket"): "antrian:read",
     ("Subscription", "districtRequest"): "apk:read",
 }
 
-# What an anonymous caller may ask: the schema itself (GraphiQL's docs) and the
-# public catalogues, which hold no personal data.
+# What an anonymous caller may ask: the schema itself (GraphiQL's docs; _service is
+# the same SDL as Federation gateways read it) and the public catalogues, which hold
+# no personal data.
 ANONYMOUS_ROOT_FIELDS = frozenset(
-    {"__schema", "__type", "__typename", "serviceCentres", "districtServiceTypes", "sources"}
+    {
+        "__schema",
+        "__type",
+        "__typename",
+        "_service",
+        "serviceCentres",
+        "districtServiceTypes",
+        "sources",
+    }
+)
+
+# The data steward's review queue: links in doubt, with the NIKs they point at.
+STEWARD_ROOT_FIELDS = frozenset(
+    {"identityReviewQueue", "identityReviewItem", "acceptIdentityLink", "rejectIdentityLink"}
 )
 
 # Citizen fields a citizen token may read about its own children (through its KK).

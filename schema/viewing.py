@@ -138,4 +138,6 @@ _CITIZEN_SEES: dict[Relation | None, frozenset[str]] = {
 _PYTHON_NAMES: dict[str, str] = {
     **{to_camel_case(f.name): f.name for f in fields(Citizen)},
     "accessLog": "access_log_found",  # a resolver with an argument, over this attribute
+    "accessHistory": "access_log_found",
+    "accessSummary": "access_log_found",
 }

@@ -21,13 +21,15 @@ SCOPES: Final = frozenset(
         "antrian:read",
         "antrian:write",
         "identity:resolve",
+        "identity:steward",
         "audit:read",
     }
 )
 
 #: What a citizen's own token carries: everything about themselves, and their access log.
-#: ``identity:resolve`` is a partner tool and is left out.
-CITIZEN_SCOPES: Final = frozenset(SCOPES - {"identity:resolve"})
+#: ``identity:resolve`` is a partner tool and ``identity:steward`` the city's data
+#: steward's (the review queue shows anyone's NIK): both are left out.
+CITIZEN_SCOPES: Final = frozenset(SCOPES - {"identity:resolve", "identity:steward"})
 
 _SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+")
 _PURPOSE_CODE = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")

@@ -57,6 +57,10 @@ SCOPE_WORDS: Final[dict[str, tuple[str, str]]] = {
         "Mencocokkan nomor-nomor Anda di berbagai layanan kota",
         "Matching your numbers across the city's services",
     ),
+    "identity:steward": (
+        "Memeriksa dan memutuskan kecocokan data kependudukan yang diragukan",
+        "Reviewing and deciding doubtful identity links (the city's data steward)",
+    ),
     "audit:read": (
         "Catatan siapa saja yang telah melihat data Anda",
         "The record of who has seen your data",

@@ -8,13 +8,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from connectors.siak import records
+from schema.audit import types as audit_types
 from schema.consents import Consent, consents_of
 from schema.scalars import NIK
 
 if TYPE_CHECKING:
     from schema.antrian.types import QueueTicket
     from schema.apk.types import DistrictRequest
-    from schema.audit.types import Disclosure
+    from schema.audit.types import AccessHistory, AccessSummaryLine, Disclosure
     from schema.cpns.types import CivilServiceApplication
     from schema.identity.types import LinkedIdentifier
     from schema.lpse.types import VendorRole
@@ -37,10 +38,11 @@ class Address:
     kecamatan: str | None
 
 
-@strawberry.type(
+@strawberry.federation.type(
+    keys=["nik"],
     description="A citizen of Kota Tangerang, keyed by NIK (federation key), with every"
     " product's rows about them. Product fields are null, with an error naming the"
-    " source, when that source is down or slow."
+    " source, when that source is down or slow.",
 )
 class Citizen:
     nik: NIK
@@ -59,6 +61,14 @@ class Citizen:
     )
     occupation: str | None = strawberry.field(description="pekerjaan")
     address: Address | None = strawberry.field(description="alamat")
+    deceased: bool | None = strawberry.field(
+        default=None,
+        description="true when SIAK registered the citizen's death (akta kematian), false"
+        " otherwise; null only where not allowed",
+    )
+    died_on: date | None = strawberry.field(
+        default=None, description="tanggal meninggal, from the death certificate; null if living"
+    )
     # Product fields are plain attributes, read by graphql-core without a resolver
     # call. Each holds its value, or the exception of the read that feeds it:
     # graphql-core raises an Exception found as a field's value, so that field is
@@ -124,20 +134,57 @@ class Citizen:
         description="The apps this citizen allowed to see their data (their own token only)",
     )
 
-    # The disclosure log entries loaded for this citizen (or the error reading them).
+    # The disclosure log read for this citizen (hub.audit's AccessRead: a page of
+    # rows and, when asked, the summary), or the error reading it.
     access_log_found: strawberry.Private[Any] = None
 
-    @strawberry.field(
-        description="Who saw this citizen's data, newest first: for the citizen's own token,"
-        " or with the scope audit:read"
-    )
-    def access_log(
-        self, last: int = 20
-    ) -> list[Annotated[Disclosure, strawberry.lazy("schema.audit.types")]] | None:
+    def _access_read(self) -> Any:
         found = self.access_log_found
         if isinstance(found, Exception):
             raise found
-        return None if found is None else found[: max(last, 0)]
+        return found
+
+    @strawberry.field(
+        description="Who saw this citizen's data, newest first (at most 200 rows; older ones"
+        " through `before` or accessHistory): for the citizen's own token, or with the"
+        " scope audit:read"
+    )
+    def access_log(
+        self,
+        last: int = 20,
+        before: Annotated[
+            str | None,
+            strawberry.argument(description="a Disclosure.cursor: only rows older than it"),
+        ] = None,
+    ) -> list[Annotated[Disclosure, strawberry.lazy("schema.audit.types")]] | None:
+        found = self._access_read()
+        return None if found is None else audit_types.page_of(found, last)
+
+    @strawberry.field(
+        description="Every row of who saw this citizen's data, a page at a time, newest"
+        " first: pass nextCursor as `before` while hasMore (same access as accessLog)"
+    )
+    def access_history(
+        self,
+        last: int = 20,
+        before: Annotated[
+            str | None,
+            strawberry.argument(description="an AccessHistory.nextCursor or Disclosure.cursor"),
+        ] = None,
+    ) -> Annotated[AccessHistory, strawberry.lazy("schema.audit.types")] | None:
+        found = self._access_read()
+        return None if found is None else audit_types.history_of(found, last)
+
+    @strawberry.field(
+        description="Every disclosure of this citizen's data, one line per client and"
+        " purpose with how many and when first and last, latest first (same access as"
+        " accessLog)"
+    )
+    def access_summary(
+        self,
+    ) -> list[Annotated[AccessSummaryLine, strawberry.lazy("schema.audit.types")]] | None:
+        found = self._access_read()
+        return None if found is None else audit_types.summary_of(found)
 
     @classmethod
     def from_profile(cls, profile: records.Profile, found: dict[str, Any]) -> Citizen:
@@ -152,6 +199,8 @@ class Citizen:
             marital_status=profile.marital_status,
             occupation=profile.occupation,
             address=profile.address,  # type: ignore[arg-type]
+            deceased=profile.died_on is not None,
+            died_on=profile.died_on,
             family=found.get("family"),
             school_admissions=found.get("schoolAdmissions"),
             civil_service_applications=found.get("civilServiceApplications"),

@@ -5,15 +5,23 @@
 2. **refuse**: a bad token, a missing purpose — before any parsing;
 3. **limit**: the request rate of the caller (per subject for citizens, per
    client for partners, per address for anonymous callers) — before parsing;
-4. **parse** (cached, at most ``MAX_TOKENS`` tokens) and **measure**: depth,
-   fields with fragments expanded, root fields, in one pass linear in the
-   document (:func:`~schema.execution.document.measure`); past a ceiling the
+4. **parse** (cached, at most ``MAX_TOKENS`` tokens; a registered document named by
+   its id is looked up instead, and text refused from a caller bound to registered
+   documents, :mod:`schema.execution.trusted`) and **measure**: depth, fields with
+   fragments expanded, root fields, aliases, introspection (one ``__schema``, no more
+   than the standard introspection query) and the cost (:mod:`schema.execution.cost`)
+   of every operation and fragment in the document, run or not, in one pass linear
+   in the document (:func:`~schema.execution.document.measure`); past a ceiling the
    operation is refused before validation or any other pass expands it;
-5. **validate** (cached);
+5. **validate** (cached; without "Did you mean" suggestions when introspection is
+   off), then spend the document's cost from the caller's budget per minute — still
+   before any SQL;
 6. **decide** on the values execution will use (:mod:`schema.execution.policy`):
    the anonymous rule, the batch cap on the NIKs named, scopes and purpose,
    citizen relations; the denied fields are pruned, and the gate
-   (:mod:`schema.execution.gate`) that every loader asks is set;
+   (:mod:`schema.execution.gate`) that every loader asks is set; a denied root
+   field refuses a write or a subscription whole, and a query when the field is
+   non-null (its answer would be ``data: null``), before anything runs;
 7. **execute**;
 8. **apply** the denials (null and FORBIDDEN where a denied field would answer);
 9. **charge** every citizen the answer contains to the caller's distinct-NIK
@@ -30,17 +38,29 @@ import logging
 from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any
 
-from graphql import DocumentNode, ExecutionResult, GraphQLError, parse
+from graphql import DocumentNode, ExecutionResult, GraphQLError, parse, validate
 from strawberry.extensions import SchemaExtension
-from strawberry.schema.schema import validate_document
+from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
+from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 from strawberry.types.graphql import OperationType
 
 from schema.errors import BadUserInput, HubError, LimitExceeded
-from schema.execution import gate
-from schema.execution.document import measure, root_names, walk
+from schema.execution import compiled, gate
+from schema.execution.admission import (
+    MAX_DEPTH as MAX_DEPTH,
+)
+from schema.execution.admission import (
+    MAX_FIELDS as MAX_FIELDS,
+)
+from schema.execution.admission import (
+    MAX_ROOT_FIELDS as MAX_ROOT_FIELDS,
+)
+from schema.execution.admission import admit_document, too_large
+from schema.execution.document import root_names, walk_shaped
 from schema.execution.errors import client_error, client_errors
-from schema.execution.policy import Decision, anonymous_may_run, decide, named_niks
+from schema.execution.policy import Decision, anonymous_may_run, named_niks
 from schema.execution.recording import charge_and_record
+from schema.execution.reuse import decide_once
 
 if TYPE_CHECKING:
     from graphql.validation import ASTValidationRule
@@ -51,9 +71,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_TOKENS = 5000
-MAX_DEPTH = 10
-MAX_FIELDS = 500  # GraphiQL's introspection query has about 220
-MAX_ROOT_FIELDS = 25
 CACHE_SIZE = 512
 MAX_CACHED_QUERY = 16_384  # characters: GraphiQL's schema query is about 1,500
 
@@ -75,11 +92,21 @@ def _parse_cached(query: str) -> DocumentNode:
     return parse(query, max_tokens=MAX_TOKENS)
 
 
+def _validate(
+    schema: Any, document: DocumentNode, rules: tuple[type[ASTValidationRule], ...], hide: bool
+) -> list[GraphQLError]:
+    """graphql-core's rules, strawberry's own among them; ``hide``: without the "Did you
+    mean ...?" suggestions, which would name the schema's fields to a hub that keeps
+    introspection off."""
+    rules = (*rules, MaybeNullValidationRule, OneOfInputValidationRule)
+    return validate(schema, document, rules, hide_suggestions=hide)
+
+
 @functools.lru_cache(maxsize=CACHE_SIZE)
 def _validate_cached(
-    schema: Any, query: str, rules: tuple[type[ASTValidationRule], ...]
+    schema: Any, query: str, rules: tuple[type[ASTValidationRule], ...], hide: bool
 ) -> list[GraphQLError]:
-    return validate_document(schema, _parse(query), rules)
+    return _validate(schema, _parse(query), rules, hide)
 
 
 class OperationPipeline(SchemaExtension):
@@ -88,6 +115,7 @@ class OperationPipeline(SchemaExtension):
     context: Context
     refusal: HubError | Refusal | RefusedWith | None = None
     decision: Decision | None = None
+    cost: int = 0
 
     async def on_operation(self) -> AsyncIterator[None]:
         execution = self.execution_context
@@ -106,6 +134,11 @@ class OperationPipeline(SchemaExtension):
                 await context.limiter.check_request(key)
             except LimitExceeded as exc:
                 self._refuse(exc)
+        if self.refusal is None:
+            try:
+                await admit_document(execution, context)
+            except HubError as exc:
+                self._refuse(exc)
         yield
 
     def on_parse(self) -> Iterator[None]:
@@ -121,6 +154,7 @@ class OperationPipeline(SchemaExtension):
                     "code": "LIMIT_EXCEEDED",
                     "limit": "tokens",
                     "maximum": MAX_TOKENS,
+                    "value": MAX_TOKENS,
                 }
             client_error(error, self.context.request_id)
 
@@ -128,18 +162,20 @@ class OperationPipeline(SchemaExtension):
         execution = self.execution_context
         document = execution.graphql_document
         if self.refusal is None and document is not None:
-            problem = _too_large(document, execution.operation_name)
+            self.cost, problem = too_large(document, execution.schema._schema, self.context)
             if problem is not None:
                 self._refuse(problem)
         rules = tuple(execution.validation_rules)
         schema = execution.schema._schema
         document = execution.graphql_document
+        documents = self.context.documents
+        hide = documents is not None and not documents.rules.introspection
         if document is _REFUSED_DOCUMENT or not execution.query or document is None:
-            errors = validate_document(schema, _REFUSED_DOCUMENT, rules)
+            errors = _validate(schema, _REFUSED_DOCUMENT, rules, hide)
         elif len(execution.query) > MAX_CACHED_QUERY:
-            errors = validate_document(schema, document, rules)  # parsed once, not cached
+            errors = _validate(schema, document, rules, hide)  # parsed once, not cached
         else:
-            errors = _validate_cached(schema, execution.query, rules)
+            errors = _validate_cached(schema, execution.query, rules, hide)
         execution.pre_execution_errors = list(errors)
         yield
         for error in execution.pre_execution_errors or ():
@@ -149,9 +185,13 @@ class OperationPipeline(SchemaExtension):
         execution = self.execution_context
         context = self.context
         # Before a refusal swaps the document: strawberry has already chosen the path.
-        subscription = execution.operation_type is OperationType.SUBSCRIPTION
+        try:
+            subscription = execution.operation_type is OperationType.SUBSCRIPTION
+        except RuntimeError:  # refused: its stand-in lacks the operation the request named
+            subscription = False
         if self.refusal is None:
             try:
+                await self._spend()
                 await self._decide()
             except HubError as exc:
                 self._refuse(exc)
@@ -166,6 +206,15 @@ class OperationPipeline(SchemaExtension):
             execution.result = refused
             yield
             return
+        if compiled.enabled and not subscription and execution.graphql_document is not None:
+            # Citizens over the hub's own types: answered here, graphql-core skipped.
+            execution.result = await compiled.answer(
+                execution.schema._schema,
+                execution.graphql_document,
+                execution.operation_name,
+                execution.variables,
+                context,
+            )
         yield
         result = execution.result
         if not isinstance(result, ExecutionResult):
@@ -173,6 +222,12 @@ class OperationPipeline(SchemaExtension):
         errors = list(result.errors or [])
         if self.decision is not None and self.decision.denials:
             result.data = self.decision.apply(result.data, errors)
+        if result.data is None and execution.operation_type is OperationType.QUERY:
+            # A read that answers no data (a non-null field's error reached the root)
+            # showed no one: nothing to charge or record. A write's null answer may
+            # follow a committed write, which stays on record.
+            result.errors = client_errors(errors, context.request_id) or None
+            return
         try:
             await charge_and_record(context)
         except HubError as exc:
@@ -181,6 +236,13 @@ class OperationPipeline(SchemaExtension):
             result.errors = [GraphQLError(str(exc), extensions=exc.extensions)]
             return
         result.errors = client_errors(errors, context.request_id) or None
+
+    async def _spend(self) -> None:
+        """Spend the operation's cost from the caller's budget per minute."""
+        context = self.context
+        if context.limiter is not None and self.cost > 0:
+            key = context.viewer.limit_key if context.viewer else f"address:{context.peer}"
+            await context.limiter.charge_cost(key, self.cost)
 
     async def _decide(self) -> None:
         """Walk the operation as it will execute, decide, and set the loaders' gate."""
@@ -194,11 +256,13 @@ class OperationPipeline(SchemaExtension):
             # Before the variables are even coerced: an anonymous caller gets no work done.
             self._refuse(context.unauthenticated("a bearer access token is required"))
             return
-        visits = walk(
+        documents = context.documents
+        visits, shape = walk_shaped(
             execution.schema._schema,
             document,
             execution.operation_name,
             execution.variables,
+            hide_suggestions=documents is not None and not documents.rules.introspection,
         )
         if visits and isinstance(visits[0], GraphQLError):
             # A variable or an argument that does not coerce: the whole operation is
@@ -224,18 +288,23 @@ class OperationPipeline(SchemaExtension):
             # Every NIK counts, repeated or not: a NIK named ten thousand times is ten
             # thousand citizens to build and answer.
             raise LimitExceeded(
-                f"an operation may name at most {limit} NIKs (citizen and citizens, every"
-                f" alias and every repetition counted), this one names {len(named)}",
+                f"an operation may name at most {limit} NIKs (citizen, citizens,"
+                " _entities representations and identityReviewQueue(nik:), every alias and"
+                " every repetition counted),"
+                f" this one names {len(named)}",
                 limit="batch_size",
                 maximum=limit,
+                value=limit,
+                figure=len(named),
             )
         federation = context.federation
         relations, own_card = await federation.relate(viewer)
         caller = federation.caller
-        self.decision = decide(
+        self.decision = decide_once(
             viewer,
             visits,  # type: ignore[arg-type]
             document,
+            shape,
             relations,
             own_card,
             open_id=lambda given: federation.ids.open(given, caller),
@@ -243,15 +312,23 @@ class OperationPipeline(SchemaExtension):
         execution.graphql_document = self.decision.document
         context.acting_for.update(self.decision.acting_for)
         kind = execution.operation_type
-        if kind is not OperationType.QUERY:
-            # Writes and subscriptions are all or nothing: a denied root field refuses
-            # the whole operation before anything is written (a write beside a denied
-            # alias would otherwise commit and be hidden by the nulled answer).
-            denied = next((d for d in self.decision.denials if len(d.path) == 1), None)
-            if denied is not None:
-                if kind is OperationType.SUBSCRIPTION:
-                    context.close_socket(4403, "subscription forbidden")
-                raise _as_hub_error(denied.message, denied.extensions)
+        # Writes and subscriptions are all or nothing: a denied root field refuses the
+        # whole operation before anything is written (a write beside a denied alias would
+        # otherwise commit and be hidden by the nulled answer). A query whose denied root
+        # field is non-null would answer ``data: null`` whatever ran beside it: refused
+        # before it runs, so nothing beside it is read, disclosed or charged.
+        denied = next(
+            (
+                d
+                for d in self.decision.denials
+                if len(d.path) == 1 and (kind is not OperationType.QUERY or d.non_null)
+            ),
+            None,
+        )
+        if denied is not None:
+            if kind is OperationType.SUBSCRIPTION:
+                context.close_socket(4403, "subscription forbidden")
+            raise _as_hub_error(denied.message, denied.extensions)
         if kind is OperationType.MUTATION and context.limiter is not None:
             # The citizens written for are charged before the write: a budget spent
             # afterwards would leave a committed write that may not be shown or logged.
@@ -295,31 +372,6 @@ def _as_hub_error(message: str, extensions: dict[str, Any]) -> HubError:
 
 def _unauthenticated(refusal: HubError | Refusal | RefusedWith) -> bool:
     return getattr(refusal, "code", None) == "UNAUTHENTICATED"
-
-
-def _too_large(document: DocumentNode, operation_name: str | None) -> LimitExceeded | None:
-    try:
-        figures = measure(document, operation_name)
-    except RecursionError:
-        return LimitExceeded(
-            "the document nests too deeply to be read", limit="depth", maximum=MAX_DEPTH
-        )
-    if figures is None:
-        return None
-    for name, value, maximum in (
-        ("depth", figures.depth, MAX_DEPTH),
-        ("root_fields", figures.root_fields, MAX_ROOT_FIELDS),
-        ("fields", figures.fields, MAX_FIELDS),
-    ):
-        if value > maximum:
-            shown = f"{value}" if value < 10**9 else "more than a billion"
-            return LimitExceeded(
-                f"the operation's {name.replace('_', ' ')} ({shown}, fragments expanded) exceeds"
-                f" the limit of {maximum}",
-                limit=name,
-                maximum=maximum,
-            )
-    return None
 
 
 class RefusedWith:

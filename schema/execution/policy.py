@@ -31,12 +31,21 @@ from graphql.language.visitor import REMOVE
 from connectors.base import Source
 from identity.errors import InvalidIdentifier
 from identity.kinds import HELD_BY, IdentifierKind, canonical
+from schema.entities import ENTITIES, entity_niks
 from schema.execution.document import Visit
 from schema.execution.ports import Relation, Viewer
-from schema.scopes import ANONYMOUS_ROOT_FIELDS, CHILD_FIELDS, FAMILY, FIELD_SCOPES
+from schema.scopes import (
+    ANONYMOUS_ROOT_FIELDS,
+    CHILD_FIELDS,
+    FAMILY,
+    FIELD_SCOPES,
+    STEWARD_ROOT_FIELDS,
+)
 
 PRUNED = "__pruned"
-CITIZEN_ROOTS = ("citizen", "citizens")
+# Root fields that name citizens by NIK: a Federation gateway's _entities names them
+# in its representations.
+CITIZEN_ROOTS = ("citizen", "citizens", ENTITIES)
 # Writes that act for a citizen (their input's forCitizen, or the caller itself).
 ACTING_FIELDS = ("bookQueueTicket", "submitDistrictRequest")
 
@@ -113,16 +122,31 @@ def _drop_pruned(node: Any) -> None:
 
 def named_niks(visits: Sequence[Visit]) -> list[str]:
     """The NIKs the operation names at its root, as execution will see them: after
-    variable defaults and list coercion, every alias counted."""
+    variable defaults and list coercion, every alias counted.
+
+    Raises BadUserInput for an ``_entities`` representation that names no NIK."""
     found: list[str] = []
     for v in visits:
-        if len(v.path) != 1:
-            continue
-        if v.name == "citizen":
-            found.append(v.arguments["nik"])
-        elif v.name == "citizens":
-            found.extend(v.arguments["niks"])
+        if len(v.path) == 1:
+            found.extend(root_niks(v))
     return found
+
+
+def root_niks(visit_: Visit) -> list[str]:
+    """The NIKs one root field names: ``citizen``'s ``nik``, ``citizens``' ``niks``, the
+    ``nik`` of each of ``_entities``' representations (read as the NIK scalar reads a
+    NIK: they arrive as untyped JSON), the citizen a steward's review queue is narrowed
+    to; none for any other field."""
+    if visit_.name == "citizen":
+        return [visit_.arguments["nik"]]
+    if visit_.name == "identityReviewQueue":
+        nik = visit_.arguments.get("nik")
+        return [nik] if nik is not None else []
+    if visit_.name == "citizens":
+        return list(visit_.arguments["niks"])
+    if visit_.name == ENTITIES:
+        return entity_niks(visit_.arguments["representations"])
+    return []
 
 
 def anonymous_may_run(root_fields: set[str]) -> bool:
@@ -202,7 +226,7 @@ def _root_denial(
             )
         return None
     if visit_.name in CITIZEN_ROOTS:
-        niks = [visit_.arguments["nik"]] if visit_.name == "citizen" else visit_.arguments["niks"]
+        niks = root_niks(visit_)
         kinds = {relations.get(n, Relation.STRANGER) for n in niks}
         if kinds - {Relation.SELF, Relation.CHILD}:
             return _forbidden(
@@ -215,6 +239,13 @@ def _root_denial(
         return None
     if visit_.name == "resolveIdentity":
         return _forbidden(visit_, "a citizen token cannot resolve identities", reason="citizen")
+    if visit_.name in STEWARD_ROOT_FIELDS:
+        # Whatever scopes it was given: the queue shows other people's NIKs.
+        return _forbidden(
+            visit_,
+            "the identity review queue is the data steward's, not a citizen's",
+            reason="citizen",
+        )
     if visit_.name == "family":
         card = "".join(str(visit_.arguments.get("familyCardNumber", "")).split())
         if own_card is None or card != own_card:

@@ -33,6 +33,9 @@ class Viewer:
     subject: str | None = None
     nik: str | None = None  # citizen tokens
     purpose: str | None = None
+    # The citizen's consent an app's token was bought under (the disclosure log names
+    # it); None for partners, the city's own apps and the operator's tokens.
+    consent_id: str | None = None
 
     @property
     def is_citizen(self) -> bool:
@@ -84,6 +87,13 @@ class DisclosureSink(Protocol):
         """The ``last`` disclosures of each NIK, newest first (one statement)."""
         ...
 
+    async def access_read(
+        self, niks: Sequence[str], last: int, *, before: int | None, summary: bool
+    ) -> dict[str, Any]:
+        """Each NIK's ``last`` disclosures older than the row ``before`` (newest first)
+        and, with ``summary``, all of them by client and purpose (one statement)."""
+        ...
+
 
 class Limiter(Protocol):
     """Request rates and distinct-NIK budgets (hub.limits); they raise LimitExceeded.
@@ -93,5 +103,7 @@ class Limiter(Protocol):
     """
 
     async def check_request(self, key: str) -> None: ...
+
+    async def charge_cost(self, key: str, cost: int) -> None: ...
 
     async def charge_niks(self, key: str, niks: Sequence[str]) -> None: ...

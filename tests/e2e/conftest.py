@@ -23,7 +23,11 @@ from hub.settings import Limits, Settings
 from tests.conftest import TEST_CITIZENS, TEST_SEED, ScratchDatabases
 
 # The graph's own tests run many NIKs through one client: far above the demo budget.
-TEST_LIMITS = {"requests_per_minute": 100_000, "distinct_niks_per_hour": 1_000_000}
+TEST_LIMITS = {
+    "requests_per_minute": 100_000,
+    "distinct_niks_per_hour": 1_000_000,
+    "cost_per_minute": 100_000_000,
+}
 QA_PURPOSE = "qa-all"
 
 

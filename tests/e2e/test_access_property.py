@@ -2,8 +2,9 @@
 exactly what is logged and charged.
 
 Random documents mix aliases, fragments, inline fragments, variables given and left
-to their defaults, bare strings coerced to lists, ``@include``, family cards and
-identity resolution, for each kind of viewer. For every answer:
+to their defaults, bare strings coerced to lists, ``@include``, family cards,
+identity resolution and a Federation gateway's ``_entities``, for each kind of viewer.
+For every answer:
 
 - the NIKs shown in clear are within what the viewer may see (a citizen: its own
   card; a partner without ``identity:resolve``: the NIKs it named; anonymous: none);
@@ -126,7 +127,17 @@ def documents(draw: st.DrawFn, city: City) -> Document:
     for i in range(draw(st.integers(1, 4))):
         kind = draw(
             st.sampled_from(
-                ("citizen", "bare", "list", "list_var", "nik_var", "me", "family", "resolve")
+                (
+                    "citizen",
+                    "bare",
+                    "list",
+                    "list_var",
+                    "nik_var",
+                    "entities",
+                    "me",
+                    "family",
+                    "resolve",
+                )
             )
         )
         alias = f"a{i}: "
@@ -155,6 +166,14 @@ def documents(draw: st.DrawFn, city: City) -> Document:
             named.update(used if many else used[:1])
             field_ = "citizens(niks:" if many else "citizen(nik:"
             roots.append(f"{alias}{field_} ${var}) {{ {selection()} }}")
+        elif kind == "entities":  # a Federation gateway's way in: NIKs in untyped JSON
+            chosen = draw(st.lists(st.sampled_from(niks), min_size=1, max_size=3))
+            named.update(chosen)
+            representations = ", ".join(f'{{__typename: "Citizen", nik: "{n}"}}' for n in chosen)
+            roots.append(
+                f"{alias}_entities(representations: [{representations}])"
+                f" {{ ... on Citizen {{ {selection()} }} }}"
+            )
         elif kind == "me":
             roots.append(f"{alias}me {{ {selection()} }}")
         elif kind == "family":

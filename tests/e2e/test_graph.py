@@ -141,7 +141,13 @@ async def test_citizens_past_the_cap_is_a_limit_error(
     niks = [p.nik for p in seed_report.city.people[:101]]
     body = await gql.post("query($n: [NIK!]!) { citizens(niks: $n) { nik } }", n=niks)
     [error] = body["errors"]
-    assert error["extensions"] == {"code": "LIMIT_EXCEEDED", "limit": "batch_size", "maximum": 100}
+    assert error["extensions"] == {
+        "code": "LIMIT_EXCEEDED",
+        "limit": "batch_size",
+        "maximum": 100,
+        "value": 100,
+        "figure": 101,
+    }
     assert "101" in error["message"]
 
 
@@ -178,9 +184,12 @@ async def test_get_serves_queries_and_a_browser_gets_graphiql(hub_url: str) -> N
             assert r.status == 200
             assert "graphiql" in (await r.text()).lower()
         async with session.get(hub_url + "/healthz") as r:
-            health = await r.json()
-            assert r.status == 200 and health["status"] == "ok"
-            assert all(s["reachable"] for s in health["sources"].values())
+            assert r.status == 200 and await r.json() == {"status": "ok"}
+        async with session.get(hub_url + "/readyz") as r:
+            ready = await r.json()
+            assert r.status == 200 and ready["status"] == "ready", ready
+            assert all(s["reachable"] for s in ready["sources"].values())
+            assert ready["hub"]["reachable"] and ready["audit"]["reachable"]
 
 
 async def test_depth_limit(gql: GraphQLClient, seed_report: SeedReport) -> None:
@@ -190,7 +199,13 @@ async def test_depth_limit(gql: GraphQLClient, seed_report: SeedReport) -> None:
         deep = f"family {{ members {{ citizen {{ {deep} }} }} }}"
     body = await gql.post(f'{{ citizen(nik: "{seed_report.city.people[0].nik}") {{ {deep} }} }}')
     [error] = body["errors"]
-    assert error["extensions"] == {"code": "LIMIT_EXCEEDED", "limit": "depth", "maximum": 10}
+    assert error["extensions"] == {
+        "code": "LIMIT_EXCEEDED",
+        "limit": "depth",
+        "maximum": 10,
+        "value": 10,
+        "figure": 20,
+    }
     assert "depth (20, fragments expanded) exceeds the limit of 10" in error["message"]
     assert body["data"] is None
 

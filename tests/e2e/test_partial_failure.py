@@ -137,9 +137,13 @@ async def test_a_source_down_leaves_its_fields_null_opens_its_circuit_and_recove
         status = await gql.post("{ sources { system reachable circuit } }")
         psb_status = next(s for s in status["data"]["sources"] if s["system"] == "PSB")
         assert psb_status == {"system": "PSB", "reachable": False, "circuit": "OPEN"}
-        async with gql.session.get(gql.url + "/healthz") as r:
-            assert r.status == 503
-            assert (await r.json())["sources"]["PSB"]["reachable"] is False
+        # Every instance shares PSB: its outage degrades the hub, it does not take this
+        # instance out of the load balancer's pool.
+        async with gql.session.get(gql.url + "/readyz") as r:
+            ready = await r.json()
+            assert r.status == 200 and ready["status"] == "degraded", ready
+            assert ready["sources"]["PSB"]["reachable"] is False
+            assert ready["reasons"] == ["source PSB does not answer"]
     finally:
         await outage.start()
 

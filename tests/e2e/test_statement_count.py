@@ -27,7 +27,7 @@ fragment Products on Citizen {
   queueTickets { number }
 }
 query($niks: [NIK!]!) {
-  citizens(niks: $niks) { nik fullName ...Products }
+  citizens(niks: $niks) { nik fullName deceased diedOn ...Products }
 }
 """
 
