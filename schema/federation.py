@@ -23,16 +23,13 @@ from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 
-from connectors.antrian import capacity as capacity_reads
-from connectors.antrian import reads as antrian_reads
-from connectors.apk import reads as apk_reads
 from connectors.base import Source, SourceDB, SourceDBs, Store
 from connectors.siak import reads as siak_reads
 from connectors.sipbd import reads as sipbd_reads
 from identity.opaque import KEY_BYTES, CitizenIds
 from schema.audit.types import ACCESS_LOG_FIELDS, log_read_of
 from schema.citizen.types import Citizen, Family, FamilyMember
-from schema.errors import AuditUnavailable, BadUserInput, Forbidden, SourceUnavailable
+from schema.errors import AuditUnavailable, Forbidden, SourceUnavailable
 from schema.execution.gate import CLOSED, Gate
 from schema.execution.ports import Disclosed, DisclosureSink, Relation, Viewer
 from schema.guard import RequestSources, SourceGuard
@@ -40,6 +37,7 @@ from schema.identity import loading as identity
 from schema.products import BY_NIK, MATCHED_TICKETS
 from schema.projection import projected
 from schema.selection import Plan
+from schema.service_reads import ServiceReads
 from schema.viewing import disclose, member_relation, show
 
 T = TypeVar("T")
@@ -55,11 +53,10 @@ def _refused() -> Forbidden:
     )
 
 
-MAX_CAPACITY_DAYS = 60
 _FAMILY_CITIZEN_PATHS = (("head",), ("members", "citizen"))
 
 
-class Federation:
+class Federation(ServiceReads):
     """The per-request loader. Never shared between requests: it holds no cache across them."""
 
     def __init__(
@@ -332,59 +329,6 @@ class Federation:
         }
         relations[viewer.nik] = Relation.SELF
         return relations, card
-
-    async def capacity(self, service_code: str, days: int) -> list[Any]:
-        """A service's coming days; every service the answer asks about in one statement."""
-        if not 1 <= days <= MAX_CAPACITY_DAYS:
-            raise BadUserInput(
-                f"days: 1 to {MAX_CAPACITY_DAYS}", rule="capacity_days", field="days"
-            )
-        loader = self._loaders.get("capacity")
-        if loader is None:
-            loader = self._loaders["capacity"] = DataLoader(load_fn=self._capacities)
-        found: list[Any] = await loader.load((service_code, days))
-        return found
-
-    async def _capacities(self, keys: Sequence[tuple[str, int]]) -> list[list[Any]]:
-        days = max(d for _, d in keys)
-        codes = list(dict.fromkeys(code for code, _ in keys))
-        found = await self.read(
-            Source.ANTRIAN, lambda db, _: capacity_reads.service_days(db, codes, days=days), ()
-        )
-        return [list(found.get(code, ()))[:wanted] for code, wanted in keys]
-
-    async def queue_position(self, ticket_id: str) -> Any:
-        """Where a ticket stands; every ticket the answer asks about in one statement."""
-        loader = self._loaders.get("position")
-        if loader is None:
-            loader = self._loaders["position"] = DataLoader(load_fn=self._positions)
-        return await loader.load(ticket_id)
-
-    async def _positions(self, ids: Sequence[str]) -> list[Any]:
-        found = await self.read(Source.ANTRIAN, capacity_reads.queue_positions, list(ids))
-        return [found.get(i) for i in ids]
-
-    async def service_centres(self) -> list[Any]:
-        """The Antrian catalogue; read once per operation however many aliases ask."""
-        centres: list[Any] = await self._once(
-            "service_centres",
-            lambda: self.read(Source.ANTRIAN, lambda db, _: antrian_reads.service_centres(db), ()),
-        )
-        return centres
-
-    async def district_service_types(self) -> list[Any]:
-        """The APK catalogue; read once per operation however many aliases ask."""
-        types: list[Any] = await self._once(
-            "district_service_types",
-            lambda: self.read(Source.APK, lambda db, _: apk_reads.service_types(db), ()),
-        )
-        return types
-
-    async def _once(self, name: str, read: Callable[[], Awaitable[Any]]) -> Any:
-        pending = self._shared.get(name)
-        if pending is None:
-            pending = self._shared[name] = asyncio.ensure_future(read())
-        return await asyncio.shield(pending)
 
 
 def _assets_of(nik: str, servants: Any, assets: Any) -> Any:
