@@ -145,60 +145,26 @@ class BoundedLabel:
 
 operation_label = BoundedLabel(MAX_OPERATION_NAMES)
 
+
 # A partner's own operation names: a name, not a sentence or an identifier pasted in.
-MAX_NAMES_PER_CLIENT: Final = 20
-_PARTNER_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
-_SEPARATORS = re.compile(r"[\s_.:/-]")
-_FOUR_DIGITS = re.compile(r"\d{4}")
-
-
-def partner_name_allowed(name: str) -> bool:
-    """Whether a partner's free-text operation name may be a label: an identifier with a
-    lower-case letter (``CATUR_TAMBA`` is a name as an identity card writes it) and no
-    four digits in a row once separators are gone (``nik_3671_0426``)."""
-    return (
-        _PARTNER_NAME.fullmatch(name) is not None
-        and any(c.islower() for c in name)
-        and _FOUR_DIGITS.search(_SEPARATORS.sub("", name)) is None
-    )
-
-
 class OperationNames:
     """The ``operation`` label (metrics, spans, the access log and the websocket log).
 
-    Operation names come from callers and may carry anything, a citizen's name or NIK
-    included, and every label value is a slot any caller could fill. So a name is a
-    label only when it is accountable:
-
-    - the name of the operation in a registered document (``citizen-hub documents
-      add``: the operators chose it), whoever sends the document's id;
-    - a partner client's own name for its free-text operation, when
-      :func:`partner_name_allowed` and among the first :data:`MAX_NAMES_PER_CLIENT`
-      that client brought;
-
-    and ``other`` otherwise: free text from citizens, their apps, anonymous callers and
-    tokens with no client. Every label also passes :data:`operation_label`'s rules and
-    its cap of :data:`MAX_OPERATION_NAMES` per process.
+    Operation names come from callers and may carry anything: a citizen's name or NIK
+    (``citizen_UchitaTampubolon``, ``x3x6x7x1…``), and every label value is a slot any
+    caller could fill. No rule on the text tells a name from a person's, so a name is a
+    label only when the operators chose it: the name of the operation in a registered
+    document (``citizen-hub documents add``), whoever sends the document's id. Free text
+    is ``other``, whoever sends it; an operator who wants a partner's operations named
+    registers them.
     """
 
-    def __init__(self, per_client: int = MAX_NAMES_PER_CLIENT) -> None:
-        self.per_client = per_client
-        self._by_client: dict[str, set[str]] = {}
-
-    def __call__(self, name: str | None, *, registered: bool, partner: str | None) -> str:
+    def __call__(self, name: str | None, *, registered: bool) -> str:
         if not name:
             return "unnamed"
         if registered:
             return operation_label(name, missing="unnamed")
-        if partner is None or not partner_name_allowed(name):
-            return OTHER
-        names = self._by_client.setdefault(partner, set())
-        if name not in names and len(names) >= self.per_client:
-            return OTHER
-        label = operation_label(name, missing="unnamed")
-        if label == name:
-            names.add(name)
-        return label
+        return OTHER
 
 
 operation_names = OperationNames()

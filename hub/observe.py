@@ -8,9 +8,9 @@ the sources read, and hands them to :mod:`hub.metrics`, to the operation's span
 access log line of the request (:mod:`hub.access_log`), over a websocket as a line of
 its own on ``citizen_hub.operations`` (a socket's access line comes only when it closes).
 
-The operation's name is a label only when someone accountable chose it: a registered
-document's, or a partner's own (:class:`hub.metrics.OperationNames`); anything else is
-``other``. An answer carrying an ``INTERNAL`` error, or none at all, is ``internal``.
+The operation's name is a label only when the operators chose it: a registered
+document's (:class:`hub.metrics.OperationNames`); anything else is ``other``. An
+answer carrying an ``INTERNAL`` error, or none at all, is ``internal``.
 
 Nothing here reads variables, the query text or the answer's data: no NIK, name or phone
 can reach a metric, a span or a log line this way.
@@ -186,9 +186,7 @@ class ObservedOperation(SchemaExtension):
         data = getattr(result, "data", None)
         viewer = getattr(context, "viewer", None)
         operation = metrics.operation_names(
-            self._name(execution),
-            registered=getattr(self, "registered", False),
-            partner=_partner(viewer),
+            self._name(execution), registered=getattr(self, "registered", False)
         )
         client = client_of(viewer)
         if crashed is not None:
@@ -262,13 +260,6 @@ class ObservedOperation(SchemaExtension):
         if asked is not None:
             return asked if asked in names else None
         return names[0] if len(names) == 1 else None
-
-
-def _partner(viewer: Viewer | None) -> str | None:
-    """The client id of a partner (not a citizen, their app, or a token with no client)."""
-    if viewer is None or viewer.is_citizen or viewer.client_id is None:
-        return None
-    return viewer.client_id
 
 
 _HEAD = re.compile(r"\s*(?:query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)")

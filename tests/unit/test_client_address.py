@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from hub.metrics import partner_name_allowed
 from hub.settings import Settings, SettingsError, load_settings
 
 PRODUCTION = Path(__file__).parents[2] / "deploy" / "production.toml"
@@ -40,16 +39,3 @@ def test_the_production_file_lists_its_proxy_and_caps_websockets() -> None:
     assert settings.trusted_proxies
     assert settings.limits.websockets_per_address == 20
     assert settings.limits.websocket_idle_seconds == 60
-
-
-@pytest.mark.parametrize("name", ["CitizenName", "familyMembers", "get_citizen", "Report2"])
-def test_a_partners_plain_names_are_labels(name: str) -> None:
-    assert partner_name_allowed(name)
-
-
-@pytest.mark.parametrize(
-    "name",
-    ["CATUR_TAMBA", "SITI", "nik_3671_04260_28100_01", "kk3671x", "a_1_2_3_4", "name with space"],
-)
-def test_names_like_a_person_or_a_number_are_not(name: str) -> None:
-    assert not partner_name_allowed(name)
