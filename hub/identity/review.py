@@ -115,7 +115,12 @@ async def decide(
         raise ReviewError("the reason is longer than 500 characters")
     async with conn.transaction():
         row = await _one(conn, prefix)
+        if row["status"] == "CERTAIN":
+            # The queue holds links in doubt; a certain link (an exact NIK whose holder's
+            # name agrees) is the register's, not a steward's, to change.
+            raise ReviewError(f"link {row['id']} is certain, not in doubt: it is not reviewed")
         rows = await conn.fetch(_SAME_NIK, row["system"], row["record"], row["nik"])
+        rows = [r for r in rows if r["status"] != "CERTAIN"]
         for r in rows:
             await conn.execute(
                 _DECIDE, r["link_key"], decision, r["fingerprint"], reason.strip(), decided_by

@@ -34,7 +34,7 @@ def decode_cursor(cursor: str, argument: str = "before") -> int:
         text = base64.urlsafe_b64decode(cursor.encode("ascii")).decode("ascii")
         if text.startswith(_CURSOR_PREFIX):
             seq = int(text.removeprefix(_CURSOR_PREFIX))
-            if seq > 0:
+            if 0 < seq < 2**63:  # a bigint: past it the database would refuse the read
                 return seq
     except (UnicodeError, ValueError, binascii.Error):
         pass

@@ -300,3 +300,20 @@ async def test_a_citizen_sees_its_own_death_field_but_not_a_relatives(
     assert others and all(m["fullName"] and m["deceased"] is None for m in others)
     refused = [e for e in body["errors"] if e["path"][-1] == "deceased"]
     assert refused and {e["extensions"]["reason"] for e in refused} == {"not_own_data"}
+
+
+async def test_a_certain_link_is_not_the_stewards_to_reject(
+    hub: tuple[str, Settings], steward: dict[str, str], city: dict[Source | str, str]
+) -> None:
+    url, _ = hub
+    sql = "SELECT encode(link_key, 'hex') AS id FROM identity_links WHERE status = 'CERTAIN'"
+    certain = (await _fetch(city["hub"], sql + " ORDER BY record LIMIT 1"))[0]["id"]
+    for verb in ("rejectIdentityLink", "acceptIdentityLink"):
+        mutation = f'mutation {{ {verb}(id: "{certain}", reason: "try") {{ id }} }}'
+        _, body, _ = await ask(url, steward, mutation)
+        assert _codes(body) == ["BAD_USER_INPUT"], body
+        assert "certain" in body["errors"][0]["message"]
+    still = await _fetch(city["hub"], sql + " AND encode(link_key, 'hex') = $1", certain)
+    assert still, "a refused decision removed the link"
+    decided = "SELECT 1 FROM identity_decisions WHERE encode(link_key, 'hex') = $1"
+    assert not await _fetch(city["hub"], decided, certain)

@@ -15,8 +15,16 @@ def test_a_cursor_names_the_row_it_was_made_from(seq: int) -> None:
 
 @pytest.mark.parametrize(
     "cursor",
-    ["", "not-a-cursor", "ä", encode_cursor(1)[:-2], "ZGlzY2xvc3VyZTow", "ZGlzY2xvc3VyZTotNQ=="],
-    # empty, no base64, not ASCII, cut short, seq 0, seq -5
+    [
+        "",
+        "not-a-cursor",
+        "ä",
+        encode_cursor(1)[:-2],
+        "ZGlzY2xvc3VyZTow",
+        "ZGlzY2xvc3VyZTotNQ==",
+        encode_cursor(2**63),  # past a bigint: the database would refuse the read
+    ],
+    # empty, no base64, not ASCII, cut short, seq 0, seq -5, seq 2**63
 )
 def test_anything_else_is_refused_naming_the_argument(cursor: str) -> None:
     with pytest.raises(BadUserInput, match=r"^before is not a cursor of the access log"):
