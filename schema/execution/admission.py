@@ -13,6 +13,7 @@ import functools
 from typing import TYPE_CHECKING
 
 import orjson
+from cachetools import LRUCache
 from graphql import DocumentNode, GraphQLSchema, get_introspection_query, parse
 
 from schema.errors import BadUserInput, Forbidden, HubError, LimitExceeded
@@ -29,6 +30,14 @@ if TYPE_CHECKING:
 MAX_DEPTH = 10
 MAX_FIELDS = 500  # GraphiQL's introspection query has about 220
 MAX_ROOT_FIELDS = 25
+
+# A document's figures depend only on the document and the cost model, and a known
+# document comes back as the same object from the parse cache (or the registered
+# documents' store): its figures are kept beside it, by identity, the objects kept
+# alive in the entry so their ids stay their own. Only a document a cache can hand
+# back (its text at most this long) is kept; a longer one is parsed afresh each time.
+_MEASURED: LRUCache[tuple[int, int], tuple[DocumentNode, CostModel, Measure | None]] = LRUCache(512)
+_MAX_MEASURED_TEXT = 16_384
 
 
 async def admit_document(execution: ExecutionContext, context: Context) -> None:
@@ -68,7 +77,7 @@ def too_large(
     limits = context.limits
     model = cost_model(schema, limits.max_citizens, limits.family_size)
     try:
-        figures = measure(document, model)
+        figures = measured(document, model)
     except RecursionError:
         return 0, LimitExceeded(
             "the document nests too deeply to be read",
@@ -132,6 +141,20 @@ def over_limit(figures: Measure, limits: Limits) -> LimitExceeded | None:
     return None
 
 
+def measured(document: DocumentNode, model: CostModel) -> Measure | None:
+    """:func:`~schema.execution.document.measure`, once per document object and cost
+    model. Raises RecursionError for absurdly nested input (never kept)."""
+    key = (id(document), id(model))
+    cached = _MEASURED.get(key)
+    if cached is not None and cached[0] is document and cached[1] is model:
+        return cached[2]
+    figures = measure(document, model)
+    loc = document.loc
+    if loc is not None and len(loc.source.body) <= _MAX_MEASURED_TEXT:
+        _MEASURED[key] = (document, model, figures)
+    return figures
+
+
 @functools.lru_cache(maxsize=8)
 def introspection_allowance(model: CostModel) -> int:
     """The introspection figure of the fullest standard introspection query (every
@@ -160,3 +183,18 @@ def from_graphiql(context: Context) -> bool:
         return True
     params = context.connection_params or {}
     return any(k.lower() == GRAPHIQL_MARK.lower() and v == GRAPHIQL_PAGE for k, v in params.items())
+
+
+def over_websocket(subscription: bool, context: Context) -> None:
+    """Refuse a subscription that did not come over the websocket. Raises BadUserInput.
+
+    Over HTTP graphql-core would run it as a query and fail on the stream its root
+    field answers; the hub streams no HTTP response (no SSE, no ``multipart/mixed``),
+    so the operation is refused before it is charged, decided or run.
+    """
+    if subscription and context.transport is None:
+        raise BadUserInput(
+            "subscriptions run over the websocket only: open /graphql as a websocket"
+            " with the graphql-transport-ws protocol; over HTTP send queries and mutations",
+            rule="subscription_over_http",
+        )

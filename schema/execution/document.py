@@ -271,6 +271,22 @@ def walk_shaped(
     key (and the same document object) visit the same fields, with the same nodes.
     ``hide_suggestions``: variables that do not coerce are told so without "Did you
     mean" (where introspection is off)."""
+    visits, key, _ = walk_coerced(
+        schema, document, operation_name, raw_variables, hide_suggestions=hide_suggestions
+    )
+    return visits, key
+
+
+def walk_coerced(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation_name: str | None,
+    raw_variables: dict[str, Any] | None,
+    *,
+    hide_suggestions: bool = False,
+) -> tuple[list[Visit] | list[GraphQLError], ShapeKey | None, Any]:
+    """:func:`walk_shaped`, and the variables as graphql-core coerced them (None where
+    they do not coerce): the compiled path reads them instead of coercing them again."""
     built = Executor.build(
         schema,
         document,
@@ -279,7 +295,7 @@ def walk_shaped(
         hide_suggestions=hide_suggestions,
     )
     if isinstance(built, list):
-        return built, None
+        return built, None, None
     variables = built.variable_values
     key = (id(document), operation_name, shape_key(variables.coerced))
     try:
@@ -302,8 +318,8 @@ def walk_shaped(
                 Visit(place.path, place.parent, place.name, place.nodes, arguments, non_null)
             )
     except GraphQLError as error:  # an argument that does not coerce
-        return [error], None
-    return visits, key
+        return [error], None, None
+    return visits, key, variables
 
 
 def shape_key(variables: Mapping[str, Any]) -> tuple[tuple[Any, ...], ...]:

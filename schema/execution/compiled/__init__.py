@@ -72,14 +72,18 @@ async def answer(
     operation_name: str | None,
     inputs: dict[str, Any] | None,
     context: Context,
+    coerced: Any = None,
 ) -> ExecutionResult | None:
-    """The operation's result, or None when graphql-core must answer it."""
+    """The operation's result, or None when graphql-core must answer it. ``coerced``:
+    the variables as graphql-core already coerced them for this document and
+    operation (the pipeline's walk did), not coerced again."""
     operation = get_operation_ast(document, operation_name)
     if not isinstance(operation, OperationDefinitionNode):
         return None
-    coerced = get_variable_values(schema, operation.variable_definitions or (), inputs or {})
-    if isinstance(coerced, list):
-        return None  # graphql-core reports the variables' errors
+    if coerced is None:
+        coerced = get_variable_values(schema, operation.variable_definitions or (), inputs or {})
+        if isinstance(coerced, list):
+            return None  # graphql-core reports the variables' errors
     compiled = compiled_for(schema, document, operation_name, coerced.coerced)
     if compiled is None:
         return None
