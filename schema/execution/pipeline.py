@@ -33,15 +33,12 @@
 from __future__ import annotations
 
 import contextlib
-import functools
 import logging
 from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any
 
-from graphql import DocumentNode, ExecutionResult, GraphQLError, parse, validate
+from graphql import DocumentNode, ExecutionResult, GraphQLError, parse
 from strawberry.extensions import SchemaExtension
-from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
-from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 from strawberry.types.graphql import OperationType
 
 from schema.errors import BadUserInput, HubError, LimitExceeded
@@ -55,58 +52,30 @@ from schema.execution.admission import (
 from schema.execution.admission import (
     MAX_ROOT_FIELDS as MAX_ROOT_FIELDS,
 )
-from schema.execution.admission import admit_document, too_large
-from schema.execution.document import root_names, walk_shaped
+from schema.execution.admission import admit_document, over_websocket, too_large
+from schema.execution.document import root_names, walk_coerced
 from schema.execution.errors import client_error, client_errors
+from schema.execution.parsing import (
+    MAX_CACHED_QUERY,
+    MAX_TOKENS,
+    parsed,
+    validated,
+    validated_cached,
+)
 from schema.execution.policy import Decision, anonymous_may_run, named_niks
 from schema.execution.recording import charge_and_record
 from schema.execution.reuse import decide_once
 
 if TYPE_CHECKING:
-    from graphql.validation import ASTValidationRule
-
     from schema.context import Context
     from schema.execution.ports import Refusal
 
 log = logging.getLogger(__name__)
 
-MAX_TOKENS = 5000
-CACHE_SIZE = 512
-MAX_CACHED_QUERY = 16_384  # characters: GraphiQL's schema query is about 1,500
 
 # What runs instead of a refused operation's own document: parsing and validating
 # it costs nothing, and execution never starts (the pipeline answers first).
 _REFUSED_DOCUMENT = parse("{ __typename }")
-
-
-def _parse(query: str) -> DocumentNode:
-    # Only documents of a reasonable size are kept: 512 cached documents of a few MB
-    # each (a comment can pad one) would hold gigabytes.
-    if len(query) > MAX_CACHED_QUERY:
-        return parse(query, max_tokens=MAX_TOKENS)
-    return _parse_cached(query)
-
-
-@functools.lru_cache(maxsize=CACHE_SIZE)
-def _parse_cached(query: str) -> DocumentNode:
-    return parse(query, max_tokens=MAX_TOKENS)
-
-
-def _validate(
-    schema: Any, document: DocumentNode, rules: tuple[type[ASTValidationRule], ...], hide: bool
-) -> list[GraphQLError]:
-    """graphql-core's rules, strawberry's own among them; ``hide``: without the "Did you
-    mean ...?" suggestions, which would name the schema's fields to a hub that keeps
-    introspection off."""
-    rules = (*rules, MaybeNullValidationRule, OneOfInputValidationRule)
-    return validate(schema, document, rules, hide_suggestions=hide)
-
-
-@functools.lru_cache(maxsize=CACHE_SIZE)
-def _validate_cached(
-    schema: Any, query: str, rules: tuple[type[ASTValidationRule], ...], hide: bool
-) -> list[GraphQLError]:
-    return _validate(schema, _parse(query), rules, hide)
 
 
 class OperationPipeline(SchemaExtension):
@@ -116,6 +85,9 @@ class OperationPipeline(SchemaExtension):
     refusal: HubError | Refusal | RefusedWith | None = None
     decision: Decision | None = None
     cost: int = 0
+    # The document the walk read and its variables as graphql-core coerced them: the
+    # compiled path reads them when it answers that same document.
+    coerced: tuple[DocumentNode, Any] | None = None
 
     async def on_operation(self) -> AsyncIterator[None]:
         execution = self.execution_context
@@ -146,7 +118,7 @@ class OperationPipeline(SchemaExtension):
         if execution.graphql_document is None and execution.query:
             # On a syntax error strawberry parses again and answers with the error.
             with contextlib.suppress(GraphQLError):
-                execution.graphql_document = _parse(execution.query)
+                execution.graphql_document = parsed(execution.query)
         yield
         for error in execution.pre_execution_errors or ():
             if "tokens. Parsing aborted" in error.message:
@@ -171,11 +143,11 @@ class OperationPipeline(SchemaExtension):
         documents = self.context.documents
         hide = documents is not None and not documents.rules.introspection
         if document is _REFUSED_DOCUMENT or not execution.query or document is None:
-            errors = _validate(schema, _REFUSED_DOCUMENT, rules, hide)
+            errors = validated(schema, _REFUSED_DOCUMENT, rules, hide)
         elif len(execution.query) > MAX_CACHED_QUERY:
-            errors = _validate(schema, document, rules, hide)  # parsed once, not cached
+            errors = validated(schema, document, rules, hide)  # parsed once, not cached
         else:
-            errors = _validate_cached(schema, execution.query, rules, hide)
+            errors = validated_cached(schema, execution.query, rules, hide)
         execution.pre_execution_errors = list(errors)
         yield
         for error in execution.pre_execution_errors or ():
@@ -191,13 +163,14 @@ class OperationPipeline(SchemaExtension):
             subscription = False
         if self.refusal is None:
             try:
+                over_websocket(subscription, context)
                 await self._spend()
                 await self._decide()
             except HubError as exc:
                 self._refuse(exc)
         if self.refusal is not None:
             refused = _refused(self.refusal)
-            if subscription:
+            if subscription and context.transport is not None:
                 # strawberry subscribes whatever the result says; an error raised here
                 # is what it answers instead.
                 if _unauthenticated(self.refusal):
@@ -206,14 +179,17 @@ class OperationPipeline(SchemaExtension):
             execution.result = refused
             yield
             return
-        if compiled.enabled and not subscription and execution.graphql_document is not None:
+        document = execution.graphql_document
+        if compiled.enabled and not subscription and document is not None:
             # Citizens over the hub's own types: answered here, graphql-core skipped.
+            walked = self.coerced
             execution.result = await compiled.answer(
                 execution.schema._schema,
-                execution.graphql_document,
+                document,
                 execution.operation_name,
                 execution.variables,
                 context,
+                walked[1] if walked is not None and walked[0] is document else None,
             )
         yield
         result = execution.result
@@ -257,13 +233,15 @@ class OperationPipeline(SchemaExtension):
             self._refuse(context.unauthenticated("a bearer access token is required"))
             return
         documents = context.documents
-        visits, shape = walk_shaped(
+        visits, shape, variables = walk_coerced(
             execution.schema._schema,
             document,
             execution.operation_name,
             execution.variables,
             hide_suggestions=documents is not None and not documents.rules.introspection,
         )
+        if variables is not None:
+            self.coerced = (document, variables)
         if visits and isinstance(visits[0], GraphQLError):
             # A variable or an argument that does not coerce: the whole operation is
             # refused, never executed in part without its decision.
