@@ -161,8 +161,12 @@ def _plant_one(
     elif kind == "kk_as_nik":
         rows.replace(index, nik_column, person.kk)
     elif kind == "registered_twice":
-        # Registered again elsewhere: same person, a serial of the second registration.
-        second = planted.duplicates.setdefault(nik, f"{nik[:12]}{9000 + len(planted.duplicates)}")
+        # Registered again elsewhere: same person, a serial of the second registration
+        # (9000 and up, counted per region and birth date so a NIK stays 16 digits).
+        if nik not in planted.duplicates:
+            taken = sum(1 for d in planted.duplicates.values() if d[:12] == nik[:12])
+            planted.duplicates[nik] = f"{nik[:12]}{9000 + taken:04d}"
+        second = planted.duplicates[nik]
         rows.replace(index, nik_column, second)
     elif kind == "name_variant":
         rows.replace(index, name_column, name_variant(rng, person.name, person.sex))
@@ -195,7 +199,6 @@ def _psb_parents(
     at = {c: pendaftar.columns.index(c) for c in ("no_pendaftaran", "nik", "nama_ortu", "no_kk")}
     cards = {f.kk: f for f in city.families}
     moved: dict[str, str] = {}  # mother's NIK -> her new card
-    serial = 9000
     for index, row in enumerate(pendaftar.rows):
         record = f"pendaftar:{row[at['no_pendaftaran']]}"
         child_niks, child_mess = truth.records.get((Source.PSB, record, "person"), ([None], ""))
@@ -225,19 +228,22 @@ def _psb_parents(
             pendaftar.replace(index, "nama_ortu", name_variant(rng, parent.name, parent.sex))
         elif kind == "parent_new_family_card":
             if parent.nik not in moved:
-                serial += 1
-                moved[parent.nik] = _move(rng, family, parent, serial, planted)
+                moved[parent.nik] = _move(rng, family, parent, planted)
         else:
             continue
         truth.relabel(Source.PSB, record, "parent", kind)
         planted.count(Source.PSB, kind)
 
 
-def _move(rng: random.Random, family: object, parent: Person, serial: int, planted: Planted) -> str:
+def _move(rng: random.Random, family: object, parent: Person, planted: Planted) -> str:
     """A new card for ``parent`` (after the applications were filed under the old one)."""
     issued = REFERENCE_DATE - timedelta(days=rng.randint(20, 150))
     region = parent.kk[:6]
-    card = f"{region}{issued:%d%m%y}{serial:04d}"
+    # Serials from 9000, counted per region and issue date: a card number stays 16 digits
+    # however many cards a city of millions plants.
+    prefix = f"{region}{issued:%d%m%y}"
+    taken = sum(1 for move in planted.moves if move[2].startswith(prefix))
+    card = f"{prefix}{9000 + taken:04d}"
     reason = rng.choice(("CERAI", "PINDAH KK", "KAWIN LAGI"))
     planted.moves.append((parent.nik, parent.kk, card, issued, reason))
     return card

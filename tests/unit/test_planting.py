@@ -3,11 +3,13 @@ the truth kept beside them, the showcase families and every other row untouched.
 
 from __future__ import annotations
 
+import random
 import re
 
 import pytest
 
 from connectors.base import Source
+from connectors.planting import Planted, _move
 from connectors.seeding import Generated, generate
 from connectors.truth import CLEAN, NIK_RECORDS
 
@@ -101,3 +103,15 @@ def _typed_niks(made: Generated) -> dict[tuple[Source, str], str]:
             if row[n] and str(row[n]).strip():
                 out[source, f"{prefix}{row[k]}"] = _NOT_DIGITS.sub("", str(row[n]))
     return out
+
+
+def test_new_family_cards_stay_sixteen_digits_however_many_are_planted() -> None:
+    """A city of millions plants over a thousand new cards: their numbers must still fit
+    SIAK's no_kk (16 characters), each one unique."""
+    generated = generate(citizens=200, seed=5)
+    assert generated.city is not None
+    parent = generated.city.families[0].head
+    planted, rng = Planted(), random.Random(1)
+    cards = [_move(rng, None, parent, planted) for _ in range(2500)]
+    assert {len(card) for card in cards} == {16} and all(card.isdigit() for card in cards)
+    assert len(set(cards)) == len(cards)
