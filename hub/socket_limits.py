@@ -102,39 +102,47 @@ def _idle_seconds(view: object) -> float:
     return float(getattr(limits, "websocket_idle_seconds", 60.0))
 
 
-class IdleTransportWSHandler(TransportWSHandler):
+class _ClosesWhenIdle:
+    """Mixed in before a strawberry protocol handler: watches it while it runs, and
+    counts a message of type :attr:`starts` (an operation begun) as activity."""
+
+    starts: str
+    view: Any
+    websocket: Any
+    idle: IdleWatch
+
+    def busy(self) -> bool:
+        raise NotImplementedError  # the protocol handler's own record of running operations
+
+    async def handle(self) -> None:
+        self.idle = IdleWatch(_idle_seconds(self.view), self.busy)
+        watch = asyncio.create_task(self.idle.run(self.websocket.close))
+        try:
+            await super().handle()  # type: ignore[misc]
+        finally:
+            watch.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watch
+
+    async def handle_message(self, message: Any) -> None:
+        if isinstance(message, dict) and message.get("type") == self.starts:
+            self.idle.touch()
+        await super().handle_message(message)  # type: ignore[misc]
+
+
+class IdleTransportWSHandler(_ClosesWhenIdle, TransportWSHandler):
     """graphql-transport-ws, closed when idle (the module docstring)."""
 
-    async def handle(self) -> None:
-        self.idle = IdleWatch(_idle_seconds(self.view), lambda: bool(self.operations))
-        watch = asyncio.create_task(self.idle.run(self.websocket.close))
-        try:
-            await super().handle()
-        finally:
-            watch.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await watch
+    starts = "subscribe"
 
-    async def handle_message(self, message: Any) -> None:
-        if isinstance(message, dict) and message.get("type") == "subscribe":
-            self.idle.touch()
-        await super().handle_message(message)
+    def busy(self) -> bool:
+        return bool(self.operations)
 
 
-class IdleLegacyWSHandler(LegacyWSHandler):
+class IdleLegacyWSHandler(_ClosesWhenIdle, LegacyWSHandler):
     """The older graphql-ws, closed when idle (the module docstring)."""
 
-    async def handle(self) -> None:
-        self.idle = IdleWatch(_idle_seconds(self.view), lambda: bool(self.tasks))
-        watch = asyncio.create_task(self.idle.run(self.websocket.close))
-        try:
-            await super().handle()
-        finally:
-            watch.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await watch
+    starts = "start"
 
-    async def handle_message(self, message: Any) -> None:
-        if isinstance(message, dict) and message.get("type") == "start":
-            self.idle.touch()
-        await super().handle_message(message)
+    def busy(self) -> bool:
+        return bool(self.tasks)

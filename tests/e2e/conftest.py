@@ -17,6 +17,7 @@ from hub.app import create_app
 from hub.audit import DisclosureLog
 from hub.auth import SCOPES, issue_citizen_token, issue_client_token
 from hub.auth.clients import add_client, add_purpose
+from hub.auth.tokens import signing_keys
 from hub.identity.sync import sync_databases
 from hub.migrate import migrate
 from hub.settings import Limits, Settings
@@ -39,6 +40,23 @@ def city_settings(dsns: dict[Source | str, str], **limits: Any) -> Settings:
         hub_dsn=dsns["hub"],
         limits=Limits(**{**TEST_LIMITS, **limits}),
     )
+
+
+async def own_hub_settings(
+    test_databases: ScratchDatabases, city_dsns: dict[Source | str, str], label: str
+) -> Settings:
+    """Settings on the test city with a hub database of its own (migrated, with a
+    signing key as the hub's startup makes it): for tests that count or read the
+    disclosure log, which the shared hub database's other tests write to."""
+    own = await test_databases.create(label)
+    settings = city_settings({**{s: city_dsns[s] for s in Source}, "hub": own["hub"]})
+    conn = await asyncpg.connect(own["hub"])
+    try:
+        await migrate(conn)
+        await signing_keys(settings.auth).ensure(conn)
+    finally:
+        await conn.close()
+    return settings
 
 
 async def grant(

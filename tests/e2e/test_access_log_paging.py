@@ -12,19 +12,16 @@ from __future__ import annotations
 from typing import Any
 
 import aiohttp
-import asyncpg
 import pytest
 from aiohttp.test_utils import TestServer
 
 from connectors.base import Source
 from connectors.seeding import SeedReport
 from hub.app import create_app
-from hub.auth.tokens import signing_keys
 from hub.keys import AUDIT_SINK
-from hub.migrate import migrate
 from hub.settings import Settings
 from tests.conftest import ScratchDatabases
-from tests.e2e.conftest import citizen_headers, city_settings, grant
+from tests.e2e.conftest import citizen_headers, grant, own_hub_settings
 
 FLOOD = 201  # one more than the most accessLog shows at once
 READER = "qa-agency-read"
@@ -43,15 +40,7 @@ SUMMARY = "{ me { accessSummary { purpose reads firstAt lastAt fields sources } 
 async def settings(
     test_databases: ScratchDatabases, city_dsns: dict[Source | str, str]
 ) -> Settings:
-    own = await test_databases.create("access_log_paging")
-    settings = city_settings({**{s: city_dsns[s] for s in Source}, "hub": own["hub"]})
-    conn = await asyncpg.connect(own["hub"])
-    try:
-        await migrate(conn)
-        await signing_keys(settings.auth).ensure(conn)  # as the hub's startup makes it
-    finally:
-        await conn.close()
-    return settings
+    return await own_hub_settings(test_databases, city_dsns, "access_log_paging")
 
 
 async def ask(

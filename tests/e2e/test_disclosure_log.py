@@ -25,15 +25,14 @@ from hub.app import create_app
 from hub.audit import verify_chain
 from hub.auth import issue_citizen_token
 from hub.auth.clients import add_client, add_purpose
-from hub.auth.tokens import citizen_pseudonym, issue_app_token, signing_keys
+from hub.auth.tokens import citizen_pseudonym, issue_app_token
 from hub.keys import AUDIT_SINK
-from hub.migrate import migrate
 from hub.oauth.store.consents import grant_consent
 from hub.oauth.store.grants import create_grant
 from hub.settings import Settings
 from identity.nik import NIK
 from tests.conftest import ScratchDatabases
-from tests.e2e.conftest import city_settings, grant
+from tests.e2e.conftest import grant, own_hub_settings
 
 CONCURRENT = 50
 CALLS = """
@@ -45,20 +44,14 @@ SELECT coalesce(sum(calls), 0) FROM pg_stat_user_functions WHERE funcname = 'dis
 async def settings(
     test_databases: ScratchDatabases, city_dsns: dict[Source | str, str]
 ) -> Settings:
-    own = await test_databases.create("disclosure_log")
+    settings = await own_hub_settings(test_databases, city_dsns, "disclosure_log")
+    assert settings.hub_dsn is not None
     admin = await asyncpg.connect(test_databases.admin_dsn)
     try:
-        database = urlsplit(own["hub"]).path.lstrip("/")  # the host may be a socket path
+        database = urlsplit(settings.hub_dsn).path.lstrip("/")  # the host may be a socket path
         await admin.execute(f'ALTER DATABASE "{database}" SET track_functions = pl')
     finally:
         await admin.close()
-    settings = city_settings({**{s: city_dsns[s] for s in Source}, "hub": own["hub"]})
-    conn = await asyncpg.connect(own["hub"])
-    try:
-        await migrate(conn)
-        await signing_keys(settings.auth).ensure(conn)  # as the hub's startup makes it
-    finally:
-        await conn.close()
     return settings
 
 
