@@ -181,6 +181,25 @@ class Transaction:
         return await self.conn.execute(sql, *args)
 
 
+async def insert_next_id(
+    tx: Transaction, what: str, attempts: int, sql: str, *args: Any
+) -> asyncpg.Record:
+    """The row ``sql`` returns, run until it returns one; ``sql`` is an
+    ``INSERT … SELECT max + 1 … ON CONFLICT DO NOTHING RETURNING …``.
+
+    The legacy tables number their rows max + 1 with no sequence behind them, and a
+    writer that knows nothing of the hub's locks (the product itself) may take the
+    same id first: the insert then skips rather than fails, and the next attempt takes
+    the next max. Each lost race is another writer's commit, so ``attempts`` bounds only
+    a table gone wild; past it, ``RuntimeError`` names ``what`` found no free value.
+    """
+    for _ in range(attempts):
+        row = await tx.fetchrow(sql, *args)
+        if row is not None:
+            return row
+    raise RuntimeError(f"no free {what} after {attempts} attempts")
+
+
 class WriteRefused(ValueError):
     """A write a connector refused before touching its product, for bad input or a rule
     of the product (a full day, a ticket already held…); nothing was written.

@@ -10,9 +10,11 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeVar
+
+T = TypeVar("T")
 
 
 def request_fingerprint(*parts: object) -> str:
@@ -88,15 +90,21 @@ class IdempotencyStore(Protocol):
 # The table is the hub's own (hub/migrations/005_idempotency.sql).
 
 
-async def claim_key(
+async def claim_or_recall(
     store: IdempotencyStore,
     key: str,
     fingerprint: str,
     refused: Callable[[str, str, str], Exception],
     what: str,
-) -> Claim:
-    """Claim ``key`` for a request with ``fingerprint``; ``refused(field, rule, message)``
-    is raised when the key was used before for another request."""
+    find: Callable[[Sequence[str]], Awaitable[Mapping[str, T]]],
+) -> T | None:
+    """Claim ``key`` for a request with ``fingerprint`` (step 1 of the order above).
+
+    Returns the row a completed earlier call under the key wrote, looked up by
+    ``find([record])``, or None when there is none to answer with and the caller goes
+    on. ``refused(field, rule, message)`` is raised when the key was used before for
+    another ``what``.
+    """
     claim = await store.claim(key, fingerprint)
     if claim.fingerprint != fingerprint:
         raise refused(
@@ -104,4 +112,6 @@ async def claim_key(
             "idempotency_key_reused",
             f"this idempotency key was already used for another {what}; use a new key",
         )
-    return claim
+    if claim.state is ClaimState.DONE and claim.record is not None:
+        return (await find([claim.record])).get(claim.record)
+    return None

@@ -95,8 +95,6 @@ async def resolve_entities(info: Info, representations: Any) -> list[Citizen | H
     """One Citizen per representation, in order: null where SIAK does not know the NIK,
     the gate's FORBIDDEN where it refuses it (graphql-core answers that item with it)."""
     niks = entity_niks(representations)
-    if not niks:
-        return []
     return list(await info.context.federation.citizens(niks, Plan.of(info)))
 
 

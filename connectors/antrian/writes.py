@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING
 
 from connectors.antrian.capacity import ACTIVE, SEQUENCE, opens_on
@@ -28,9 +29,9 @@ from connectors.antrian.records import (
     TicketChannel,
     TicketStatus,
 )
-from connectors.base import WriteRefused
+from connectors.base import WriteRefused, insert_next_id
 from connectors.clock import WIB, local, wib_now
-from connectors.idempotency import ClaimState, claim_key
+from connectors.idempotency import claim_or_recall
 from identity.nik import NIK, InvalidNIK
 from identity.phone import InvalidPhone, Phone
 
@@ -97,10 +98,11 @@ SELECT g.kode_gerai AS gerai, g.nama_gerai, g.hari_buka, g.jam_tutup,
 
 # id_tiket is a bigint with no sequence behind it. The next id is max + 1, and a
 # second writer that took it first (another service's booking, or the product's own
-# kiosk, which knows nothing of the hub's locks) makes the insert skip, not fail: the
-# loop takes the next max. Locking the table or one advisory lock for every id would
-# do too, but would queue every booking of every service, and the product's own
-# counter updates, behind each other; this costs a retry only when two writers meet.
+# kiosk, which knows nothing of the hub's locks) makes the insert skip, not fail:
+# insert_next_id tries again with the next max. Locking the table or one advisory
+# lock for every id would do too, but would queue every booking of every service, and
+# the product's own counter updates, behind each other; this costs a retry only when
+# two writers meet.
 _INSERT = """
 INSERT INTO tiket (id_tiket, nomor_tiket, tanggal, kode_layanan, nik, no_hp, nama, status,
                    sumber, waktu_ambil)
@@ -145,13 +147,16 @@ async def book_ticket(
     """
     moment = now()
     nik, phone, name = _checked(request, local(moment).date())
-    claim = await claim_key(
-        store, request.idempotency_key, request.fingerprint, BookingRefused, "booking"
+    booked = await claim_or_recall(
+        store,
+        request.idempotency_key,
+        request.fingerprint,
+        BookingRefused,
+        "booking",
+        partial(tickets_by_id, db),
     )
-    if claim.state is ClaimState.DONE and claim.record is not None:
-        found = await tickets_by_id(db, [claim.record])
-        if claim.record in found:
-            return found[claim.record]
+    if booked is not None:
+        return booked
     async with db.transaction() as tx:
         await tx.execute(
             _LOCK, LOCK_NAMESPACE, f"{request.service_code}/{request.visit_date.isoformat()}"
@@ -340,23 +345,23 @@ async def _insert(
     status: TicketStatus,
     taken_at: datetime,
 ) -> int:
-    for _ in range(ID_ATTEMPTS):
-        row = await tx.fetchrow(
-            _INSERT,
-            number,
-            request.visit_date,
-            request.service_code,
-            nik,
-            phone,
-            name,
-            status.value,
-            request.channel.value,
-            taken_at,
-        )
-        if row is not None:
-            ticket_id: int = row["id_tiket"]
-            return ticket_id
-    raise RuntimeError(f"no free id_tiket after {ID_ATTEMPTS} attempts")
+    row = await insert_next_id(
+        tx,
+        "id_tiket",
+        ID_ATTEMPTS,
+        _INSERT,
+        number,
+        request.visit_date,
+        request.service_code,
+        nik,
+        phone,
+        name,
+        status.value,
+        request.channel.value,
+        taken_at,
+    )
+    ticket_id: int = row["id_tiket"]
+    return ticket_id
 
 
 def _nik(raw: str, refusal: type[WriteRefused]) -> str:

@@ -14,14 +14,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
+from functools import partial
 from typing import TYPE_CHECKING
 
 from connectors.apk.details import DETAILS, TEXT_LENGTH, Answer, questions
 from connectors.apk.reads import requests_by_number
 from connectors.apk.records import DistrictRequest, RequestStatus, StatusChange, SubmitRequest
-from connectors.base import WriteRefused
+from connectors.base import WriteRefused, insert_next_id
 from connectors.clock import WIB, local, wib_now
-from connectors.idempotency import ClaimState, claim_key
+from connectors.idempotency import claim_or_recall
 from identity.nik import NIK, InvalidNIK
 from identity.phone import InvalidPhone, Phone
 from identity.regions import KECAMATAN
@@ -68,7 +69,7 @@ SELECT nomor_permohonan FROM permohonan
 # The id is max + 1 (no sequence in the legacy schema) and the serial the month's
 # highest + 1. Hub writers of one month queue on the advisory lock; a writer that
 # knows nothing of it (the product's own front desk) taking the same id or number
-# first makes the insert skip, and the loop takes the next ones.
+# first makes the insert skip, and insert_next_id tries again with the next ones.
 _INSERT = """
 INSERT INTO permohonan (id, nomor_permohonan, kode_layanan, kode_kecamatan, nik_pemohon,
                         nama_pemohon, no_hp, keperluan, tgl_pengajuan, status_terakhir)
@@ -112,13 +113,16 @@ async def submit_request(
         if request.service_code in DETAILS
         else None
     )
-    claim = await claim_key(
-        store, request.idempotency_key, request.fingerprint, RequestRefused, "request"
+    filed = await claim_or_recall(
+        store,
+        request.idempotency_key,
+        request.fingerprint,
+        RequestRefused,
+        "request",
+        partial(requests_by_number, db),
     )
-    if claim.state is ClaimState.DONE and claim.record is not None:
-        found = await requests_by_number(db, [claim.record])
-        if claim.record in found:
-            return found[claim.record]
+    if filed is not None:
+        return filed
     moment = local(now())
     prefix = f"APK/{moment.month:02d}/{moment.year}/"
     async with db.transaction() as tx:
@@ -179,27 +183,25 @@ async def _file(
     moment: datetime,
 ) -> str:
     """Insert the request and its first step; returns its number."""
-    for _ in range(ID_ATTEMPTS):
-        row = await tx.fetchrow(
-            _INSERT,
-            prefix,
-            request.service_code,
-            request.kecamatan_code,
-            nik,
-            name,
-            phone,
-            purpose,
-            moment,
-        )
-        if row is not None:
-            break
-    else:
-        raise RuntimeError(f"no free permohonan id or number after {ID_ATTEMPTS} attempts")
-    for _ in range(ID_ATTEMPTS):
-        if await tx.fetchrow(_HISTORY, row["id"], moment, SUBMITTED_ONLINE) is not None:
-            number: str = row["nomor_permohonan"]
-            return number
-    raise RuntimeError(f"no free riwayat_status id after {ID_ATTEMPTS} attempts")
+    row = await insert_next_id(
+        tx,
+        "permohonan id or number",
+        ID_ATTEMPTS,
+        _INSERT,
+        prefix,
+        request.service_code,
+        request.kecamatan_code,
+        nik,
+        name,
+        phone,
+        purpose,
+        moment,
+    )
+    await insert_next_id(
+        tx, "riwayat_status id", ID_ATTEMPTS, _HISTORY, row["id"], moment, SUBMITTED_ONLINE
+    )
+    number: str = row["nomor_permohonan"]
+    return number
 
 
 def _applicant(request: SubmitRequest) -> tuple[str, str, str | None]:

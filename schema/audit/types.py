@@ -99,9 +99,19 @@ ACCESS_LOG_FIELDS = ("accessLog", "accessHistory", "accessSummary")
 
 
 def page_of(found: Any, last: int) -> list[Any]:
-    """The newest ``last`` rows of what was read (it holds one more when there are older)."""
+    """The newest ``last`` rows of what was read (it holds one more when there are older).
+
+    ``last`` outside 1..ACCESS_LOG_MAX is refused, on this field alone, rather than cut
+    to fit: an empty or shortened page would read as a log with nothing older in it.
+    """
+    if not 1 <= last <= ACCESS_LOG_MAX:
+        raise BadUserInput(
+            f"last must be between 1 and {ACCESS_LOG_MAX}: page back with `before` for older rows",
+            rule="access_log_last",
+            field="last",
+        )
     entries: list[Any] = found.entries
-    return entries[: min(max(last, 0), ACCESS_LOG_MAX)]
+    return entries[:last]
 
 
 def history_of(found: Any, last: int) -> AccessHistory:
@@ -138,10 +148,15 @@ def log_read_of(plan: Plan) -> tuple[int, int | None, bool]:
     one request are refused: one statement reads one page); the summary when selected.
     """
     paged = ("accessLog", "accessHistory")
-    wanted = [n for f in paged for n in plan.arguments(f, "last") if isinstance(n, int)]
+    wanted = [
+        n
+        for f in paged
+        for n in plan.arguments(f, "last")
+        if isinstance(n, int) and 1 <= n <= ACCESS_LOG_MAX  # the others are refused
+    ]
     if any(None in plan.arguments(f, "last") for f in paged):
         wanted.append(ACCESS_LOG_DEFAULT)
-    last = min(max(wanted, default=0), ACCESS_LOG_MAX)
+    last = max(wanted, default=0)
     cursors = {c for f in paged for c in plan.arguments(f, "before")}
     if len(cursors) > 1:
         raise BadUserInput(

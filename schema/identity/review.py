@@ -26,6 +26,7 @@ from identity.nik import NIK as ParsedNIK
 from identity.nik import InvalidNIK
 from schema.errors import AuditUnavailable, BadUserInput, Forbidden
 from schema.scalars import NIK
+from schema.selection import Plan
 from schema.sources import SourceSystem
 from schema.viewing import disclose
 
@@ -40,6 +41,9 @@ Info = strawberry.Info[Any, Any]
 QUEUE_DEFAULT = 50
 REASON_MAX = 500  # identity_decisions.reason's check
 _SIXTEEN_DIGITS = re.compile(r"(?<!\d)\d{16}(?!\d)")
+# The fields of a ReviewItem that can show a NIK: the citizen the link points at, the
+# identifier when it is a NIK (or an NPWP that is one), and the record's key.
+_NIK_FIELDS = ("nik", "value", "sourceRecord")
 
 
 @strawberry.enum(description="What a data steward decided about a link in doubt.")
@@ -118,7 +122,8 @@ async def review_queue(
             conn, system=source.value if source else None, limit=first, nik=nik
         ),
     )
-    items = [_shown(federation, p, "identityReviewQueue") for p in pending]
+    shows = _nik_fields(Plan.of(info).child("items"))
+    items = [_shown(federation, p, "identityReviewQueue", shows) for p in pending]
     return ReviewQueue(total=total, items=items)
 
 
@@ -126,9 +131,11 @@ async def review_item(info: Info, id: strawberry.ID) -> ReviewCase | None:
     """``identityReviewItem``: a link and the rest of its record, with their evidence."""
     federation = _steward(info)
     link, record = await _hub(federation, lambda conn: review.show(conn, id))
+    plan = Plan.of(info)
+    item, links = _nik_fields(plan.child("item")), _nik_fields(plan.child("recordLinks"))
     return ReviewCase(
-        item=_shown(federation, link, "identityReviewItem"),
-        record_links=[_shown(federation, p, "identityReviewItem") for p in record],
+        item=_shown(federation, link, "identityReviewItem", item),
+        record_links=[_shown(federation, p, "identityReviewItem", links) for p in record],
     )
 
 
@@ -162,7 +169,8 @@ async def _decide(
         federation,
         lambda conn: review.decide(conn, id, decision, reason, viewer.limit_key),
     )
-    return [_shown(federation, replace(p, decision=decision), field) for p in decided]
+    shows = _nik_fields(Plan.of(info))
+    return [_shown(federation, replace(p, decision=decision), field, shows) for p in decided]
 
 
 def _steward(info: Info) -> Federation:
@@ -197,13 +205,25 @@ async def _hub(federation: Federation, work: Callable[[Connection], Awaitable[T]
     return result
 
 
-def _shown(federation: Federation, pending: review.Pending, field: str) -> ReviewItem:
-    """The item as the steward sees it, every NIK in it noted as disclosed."""
+def _nik_fields(plan: Plan) -> frozenset[str]:
+    """Which of a ReviewItem's fields that can hold a NIK the answer selects: only a NIK
+    the answer shows is a disclosure (``items { id status }`` shows none)."""
+    return frozenset(f for f in _NIK_FIELDS if plan.wants(f))
+
+
+def _shown(
+    federation: Federation, pending: review.Pending, field: str, shows: frozenset[str]
+) -> ReviewItem:
+    """The item as the steward sees it, every NIK its selected fields show noted as
+    disclosed."""
     system = Source(pending.system)
-    seen = {pending.nik}
-    if pending.kind in (IdentifierKind.NIK.value, IdentifierKind.NPWP.value):
+    seen: set[str] = set()
+    if "nik" in shows:
+        seen.add(pending.nik)
+    if "value" in shows and pending.kind in (IdentifierKind.NIK.value, IdentifierKind.NPWP.value):
         seen.add(pending.value)
-    seen.update(_SIXTEEN_DIGITS.findall(pending.record))
+    if "sourceRecord" in shows:
+        seen.update(_SIXTEEN_DIGITS.findall(pending.record))
     for nik in seen:
         if nik == pending.nik or _is_nik(nik):
             disclose(federation.disclosed, nik, {field}, system.name)

@@ -181,3 +181,20 @@ async def test_a_page_and_the_summary_are_one_statement_and_bad_cursors_are_name
             {"b": cursor},
         )
         assert "give them the same `before`" in body["errors"][0]["message"], body
+
+        # A page size out of range is refused on its own field, never cut to fit: an
+        # empty page beside hasMore, or 200 rows for 10,000, would misread the log.
+        for last in (0, -5, 201):
+            body = await ask(
+                session,
+                url,
+                mine,
+                "query ($n: Int!) { me { accessLog(last: 2) { purpose }"
+                " accessHistory(last: $n) { hasMore nextCursor } } }",
+                {"n": last},
+            )
+            (error,) = body["errors"]
+            assert error["extensions"]["code"] == "BAD_USER_INPUT", body
+            assert "last must be between 1 and 200" in error["message"], body
+            assert error["path"] == ["me", "accessHistory"], body
+            assert len(body["data"]["me"]["accessLog"]) == 2

@@ -107,7 +107,9 @@ async def test_the_cost_budget_holds_across_requests_and_spends_nothing_when_ref
         other = await grant(hub.settings, name="qa-cost-budget-other")
         niks = [family.head.nik]
         for _ in range(2):
-            assert "errors" not in await hub.ask(query, partner, n=niks)
+            answered = await hub.ask(query, partner, n=niks)
+            assert "errors" not in answered, answered
+            assert answered["data"]["citizens"][0]["nik"] == niks[0]
         before = hub.statements()
         extensions = limit_of(await hub.ask(query, partner, n=niks))
         assert hub.statements() == before
@@ -119,8 +121,10 @@ async def test_the_cost_budget_holds_across_requests_and_spends_nothing_when_ref
         assert 1 <= extensions["retryAfter"] <= 60
         # The refused one spent nothing: 100 remain; another client has its own 500.
         single = "query($n: NIK!) { citizen(nik: $n) { nik } }"
-        assert "errors" not in await hub.ask(single, partner, n=niks[0])
-        assert "errors" not in await hub.ask(query, other, n=niks)
+        answered = await hub.ask(single, partner, n=niks[0])
+        assert answered["data"]["citizen"]["nik"] == niks[0], answered
+        answered = await hub.ask(query, other, n=niks)
+        assert answered["data"]["citizens"][0]["nik"] == niks[0], answered
 
 
 async def test_introspection_switched_off_refuses_schema_and_type_but_not_typename(

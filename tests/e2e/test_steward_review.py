@@ -122,6 +122,25 @@ async def test_a_steward_sees_the_queue_with_its_evidence_and_every_nik_is_logge
     assert narrowed and {i["nik"] for i in narrowed} == {one}
 
 
+async def test_only_the_niks_an_answer_shows_are_logged(
+    hub: tuple[str, Settings], steward: dict[str, str]
+) -> None:
+    """Counting the queue, or listing its ids, shows no NIK: nothing is logged for it."""
+    url, settings = hub
+    _, body, _ = await ask(url, steward, QUEUE)
+    items = body["data"]["identityReviewQueue"]["items"]
+    niks = sorted({i["nik"] for i in items})
+    blind = "{ identityReviewQueue { total items { id status confidence evidence } } }"
+    _, body, request_id = await ask(url, steward, blind)
+    assert "errors" not in body, body
+    assert len(body["data"]["identityReviewQueue"]["items"]) == len(items)
+    assert await logged_for(settings, request_id, niks) == set()
+
+    shown = "{ identityReviewQueue { items { nik } } }"
+    _, body, request_id = await ask(url, steward, shown)
+    assert await logged_for(settings, request_id, niks) == set(niks)
+
+
 async def test_the_queue_is_bounded_by_the_nik_cap(
     hub: tuple[str, Settings], steward: dict[str, str]
 ) -> None:

@@ -14,8 +14,8 @@ import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from datetime import date, datetime, timedelta
+from functools import partial
 
-import asyncpg
 import pytest
 
 from connectors.antrian.capacity import queue_positions, service_days
@@ -28,15 +28,12 @@ from connectors.antrian.writes import (
     book_ticket,
     cancel_ticket,
 )
-from connectors.base import Source, SourceDB, Store, WriteRefused
+from connectors.base import Source, SourceDB, WriteRefused
 from connectors.city import REFERENCE_DATE, City
 from connectors.idempotency import Claim, request_fingerprint
-from connectors.registry import CONNECTORS
-from connectors.seeding import MARKER, load_source
-from hub.embedded import ensure_databases
 from hub.idempotency import PgIdempotencyStore
-from hub.migrate import migrate_dsn
-from tests.conftest import ScratchDatabases, dsn_for
+from tests.conftest import ScratchDatabases
+from tests.integration.conftest import migrated_hub, refused_writing_nothing, seeded_product
 
 MONDAY = date(2026, 11, 2)
 NOW = datetime(2026, 11, 2, 7, 0, tzinfo=WIB)
@@ -46,38 +43,20 @@ def clock(moment: datetime = NOW) -> Callable[[], datetime]:
     return lambda: moment
 
 
-async def scratch_database(test_databases: ScratchDatabases, admin_dsn: str, label: str) -> str:
-    """A new empty database, dropped with the session's others."""
-    name = f"chtest_{secrets.token_hex(3)}_{label}"
-    test_databases.created += await ensure_databases(admin_dsn, [name])
-    return dsn_for(admin_dsn, name)
-
-
-async def seeded_antrian(
-    test_databases: ScratchDatabases, admin_dsn: str, city: City, label: str
-) -> str:
-    """A database holding the test city's Antrian rows, for tests that write."""
-    dsn = await scratch_database(test_databases, admin_dsn, label)
-    rows = CONNECTORS[Source.ANTRIAN].seeder(city, {})
-    await load_source(dsn, Source.ANTRIAN, rows, f"{MARKER} {label}")
-    return dsn
-
-
 @pytest.fixture(scope="module")
 async def antrian(
     test_databases: ScratchDatabases, admin_dsn: str, city: City
 ) -> AsyncIterator[SourceDB]:
-    dsn = await seeded_antrian(test_databases, admin_dsn, city, "writes_antrian")
-    async with asyncpg.create_pool(dsn, min_size=1, max_size=10) as pool:
-        yield SourceDB(Source.ANTRIAN, pool)
+    async with seeded_product(
+        test_databases, admin_dsn, city, Source.ANTRIAN, "writes_antrian"
+    ) as db:
+        yield db
 
 
 @pytest.fixture(scope="module")
 async def hub(test_databases: ScratchDatabases, admin_dsn: str) -> AsyncIterator[SourceDB]:
-    dsn = await scratch_database(test_databases, admin_dsn, "writes_hub")
-    await migrate_dsn(dsn)
-    async with asyncpg.create_pool(dsn, min_size=1, max_size=10) as pool:
-        yield SourceDB(Store.HUB, pool)
+    async with migrated_hub(test_databases, admin_dsn, "writes_hub") as db:
+        yield db
 
 
 @pytest.fixture
@@ -285,12 +264,13 @@ async def test_each_refusal_names_its_field_and_rule_and_writes_nothing(
     field: str,
     rule: str,
 ) -> None:
-    before = await ticket_rows(antrian)
-    with pytest.raises(BookingRefused) as refused:
-        await book_ticket(antrian, request(500, city, **changes), store=store, now=clock())
-    assert (refused.value.field, refused.value.rule) == (field, rule)
-    assert isinstance(refused.value, WriteRefused) and refused.value.message
-    assert await ticket_rows(antrian) == before
+    refused = await refused_writing_nothing(
+        book_ticket(antrian, request(500, city, **changes), store=store, now=clock()),
+        BookingRefused,
+        partial(ticket_rows, antrian),
+    )
+    assert (refused.field, refused.rule) == (field, rule)
+    assert isinstance(refused, WriteRefused)
 
 
 async def test_an_inactive_service_and_a_day_already_over_are_refused(

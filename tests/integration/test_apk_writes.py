@@ -13,8 +13,8 @@ import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from datetime import datetime
+from functools import partial
 
-import asyncpg
 import pytest
 
 from connectors.apk.reads import WIB, requests_by_number
@@ -26,15 +26,12 @@ from connectors.apk.writes import (
     RequestRefused,
     submit_request,
 )
-from connectors.base import Source, SourceDB, Store
+from connectors.base import Source, SourceDB
 from connectors.city import City
 from connectors.idempotency import request_fingerprint
-from connectors.registry import CONNECTORS
-from connectors.seeding import MARKER, load_source
-from hub.embedded import ensure_databases
 from hub.idempotency import PgIdempotencyStore
-from hub.migrate import migrate_dsn
-from tests.conftest import ScratchDatabases, dsn_for
+from tests.conftest import ScratchDatabases
+from tests.integration.conftest import migrated_hub, refused_writing_nothing, seeded_product
 
 OCTOBER = datetime(2026, 10, 20, 9, 30, tzinfo=WIB)
 SKU_DETAILS = {
@@ -49,31 +46,20 @@ def clock(moment: datetime = OCTOBER) -> Callable[[], datetime]:
     return lambda: moment
 
 
-async def scratch_database(test_databases: ScratchDatabases, admin_dsn: str, label: str) -> str:
-    name = f"chtest_{secrets.token_hex(3)}_{label}"
-    test_databases.created += await ensure_databases(admin_dsn, [name])
-    return dsn_for(admin_dsn, name)
-
-
 @pytest.fixture(scope="module")
 async def apk(
     test_databases: ScratchDatabases, admin_dsn: str, city: City
 ) -> AsyncIterator[SourceDB]:
-    dsn = await scratch_database(test_databases, admin_dsn, "writes_apk")
-    rows = CONNECTORS[Source.APK].seeder(city, {})
-    await load_source(dsn, Source.APK, rows, f"{MARKER} writes_apk")
-    async with asyncpg.create_pool(dsn, min_size=1, max_size=10) as pool:
-        yield SourceDB(Source.APK, pool)
+    async with seeded_product(test_databases, admin_dsn, city, Source.APK, "writes_apk") as db:
+        yield db
 
 
 @pytest.fixture(scope="module")
 async def store(
     test_databases: ScratchDatabases, admin_dsn: str
 ) -> AsyncIterator[PgIdempotencyStore]:
-    dsn = await scratch_database(test_databases, admin_dsn, "writes_apk_hub")
-    await migrate_dsn(dsn)
-    async with asyncpg.create_pool(dsn, min_size=1, max_size=10) as pool:
-        yield PgIdempotencyStore(SourceDB(Store.HUB, pool), SCOPE)
+    async with migrated_hub(test_databases, admin_dsn, "writes_apk_hub") as hub:
+        yield PgIdempotencyStore(hub, SCOPE)
 
 
 def request(person: int, city: City, *, key: str | None = None, **changes: object) -> SubmitRequest:
@@ -261,9 +247,9 @@ async def test_a_bad_request_is_refused_naming_field_and_rule_and_files_nothing(
     field: str,
     rule: str,
 ) -> None:
-    counts = await rows(apk)
-    with pytest.raises(RequestRefused) as refused:
-        await submit_request(apk, request(300, city, **changes), store=store, now=clock())
-    assert (refused.value.field, refused.value.rule) == (field, rule)
-    assert refused.value.message
-    assert await rows(apk) == counts
+    refused = await refused_writing_nothing(
+        submit_request(apk, request(300, city, **changes), store=store, now=clock()),
+        RequestRefused,
+        partial(rows, apk),
+    )
+    assert (refused.field, refused.rule) == (field, rule)

@@ -58,11 +58,15 @@ async def test_a_document_that_does_not_parse_is_400_without_data_only_in_the_ne
         assert (status, kind, body["data"]) == (200, "application/json", None)
 
 
-async def test_variables_that_do_not_coerce_are_400_in_the_new_type(hub_url: str) -> None:
+async def test_variables_that_do_not_coerce_are_400_in_the_new_type(
+    hub_url: str, partner_headers: dict[str, str]
+) -> None:
+    # Signed in, so the refusal can only be the coercion's (anonymous would be a 401 first).
     body = {"query": CITIZEN, "variables": {"n": {"not": "a NIK"}}}
-    status, _, answer, _ = await post(hub_url, body, NEW)
-    assert status in (400, 401)  # anonymous: refused before or at coercion, never executed
+    status, kind, answer, _ = await post(hub_url, body, NEW, partner_headers)
+    assert (status, kind) == (400, NEW), answer
     assert "data" not in answer
+    assert answer["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", answer
 
 
 async def test_an_anonymous_caller_asking_for_a_citizen_is_401_without_data(
