@@ -40,6 +40,7 @@ check: install  ## format, lint, types
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 format: install
 	$(BIN)/ruff format .
@@ -61,4 +62,4 @@ clean:
 	    while kill -0 "$$pid" 2>/dev/null; do sleep 0.2; done; \
 	  fi; \
 	fi
-	rm -rf $(VENV) .data .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .data .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

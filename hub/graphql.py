@@ -27,6 +27,7 @@ from connectors.base import Store
 from hub.access import PURPOSE_HEADER, authenticate
 from hub.auth import TOKEN_VALIDATOR
 from hub.client_address import client_address
+from hub.consents import HubConsents
 from hub.graphiql import graphiql_handler
 from hub.graphql_response import (
     APPLICATION_JSON,
@@ -113,10 +114,12 @@ class HubGraphQLView(GraphQLView[Context, None]):
 
     async def get_context(self, request: web.Request, response: web.Response) -> Context:  # type: ignore[override]
         validator = request.app[TOKEN_VALIDATOR]
+        hub = getattr(self.sources, "store", None)
         context = Context(
             self.sources,
             self.guard,
             self.limits,
+            consents=HubConsents(hub) if hub is not None else None,
             audit=request.app[AUDIT_SINK],
             limiter=request.app[LIMITER],
             ids=request.app[CITIZEN_IDS],

@@ -1,4 +1,7 @@
-"""A citizen's consents to apps (hub.oauth), and withdrawing one.
+"""A citizen's consents to apps, and withdrawing one.
+
+The consents are hub.oauth's: the hub hands them in with the request's context
+(``context.consents``, the :class:`~schema.execution.ports.Consents` port).
 
 Two resolvers for the lead to attach (this module edits no other schema file)::
 
@@ -29,16 +32,10 @@ from typing import TYPE_CHECKING, Any
 import strawberry
 
 from connectors.base import Store
-from hub.auth.clients import get_client
-from hub.auth.tokens import CLI_CLIENT_ID
-from hub.oauth import store
-from hub.oauth.texts import scope_words
 from schema.errors import Forbidden, SourceUnavailable
 
 if TYPE_CHECKING:
-    import asyncpg
-
-    from schema.execution.ports import Viewer
+    from schema.execution.ports import ConsentRecord, Consents, Viewer
 
 
 @strawberry.type(description="One kind of data an app may see, as the consent page named it.")
@@ -63,7 +60,7 @@ class Consent:
     expires_at: datetime
 
     @classmethod
-    def of(cls, record: store.ConsentRecord) -> Consent:
+    def of(cls, record: ConsentRecord, book: Consents) -> Consent:
         return cls(
             id=strawberry.ID(record.id),
             app_id=strawberry.ID(record.client_id),
@@ -72,7 +69,9 @@ class Consent:
             purpose_description=record.purpose_description,
             scopes=[
                 ConsentScope(
-                    scope=s, description=scope_words(s, "id"), description_en=scope_words(s, "en")
+                    scope=s,
+                    description=book.scope_words(s, "id"),
+                    description_en=book.scope_words(s, "en"),
                 )
                 for s in sorted(record.scopes)
             ],
@@ -98,12 +97,12 @@ class ConsentWithdrawal:
 Info = strawberry.Info[Any, Any]
 
 
-def _hub_pool(info: Info) -> asyncpg.Pool:
-    hub = getattr(info.context.sources, "store", None)
-    if hub is None:
+def _consents(info: Info) -> Consents:
+    """The hub's consent store, handed in with the request's context."""
+    book: Consents | None = getattr(info.context, "consents", None)
+    if book is None:
         raise SourceUnavailable(Store.HUB, "the hub database is not connected")
-    pool: asyncpg.Pool = hub.pool
-    return pool
+    return book
 
 
 def _citizen(info: Info) -> Viewer:
@@ -115,35 +114,25 @@ def _citizen(info: Info) -> Viewer:
     return viewer
 
 
-async def _sees_every_app(pool: asyncpg.Pool, viewer: Viewer) -> bool:
-    """The CLI's citizen tokens and a first-party app's: every consent; others their own."""
-    if viewer.client_id in (None, CLI_CLIENT_ID):
-        return True
-    client = await get_client(pool, viewer.client_id)
-    return client is not None and client.first_party
-
-
 async def consents_of(root: Any, info: Info) -> list[Consent] | None:
     """``Citizen.consents``: the consents in force of the citizen asking about themself."""
     viewer = _citizen(info)
     if str(getattr(root, "nik", "")) != viewer.nik:
         raise Forbidden("a citizen sees their own consents only", reason="not_own_data")
-    pool = _hub_pool(info)
-    only = None if await _sees_every_app(pool, viewer) else viewer.client_id
+    book = _consents(info)
+    # The hub's command line and a first-party app see every consent; others their own.
+    only = None if await book.sees_every_app(viewer.client_id) else viewer.client_id
     assert viewer.subject is not None
-    found = await store.consents_of(pool, viewer.subject, time.time(), client_id=only)
-    return [Consent.of(record) for record in found]
+    found = await book.in_force(viewer.subject, time.time(), client_id=only)
+    return [Consent.of(record, book) for record in found]
 
 
 async def revoke_consent(info: Info, app_id: strawberry.ID) -> ConsentWithdrawal:
     """``revokeConsent(appId)``: withdraw the asking citizen's consent to ``appId``."""
     viewer = _citizen(info)
-    pool = _hub_pool(info)
-    if app_id != viewer.client_id and not await _sees_every_app(pool, viewer):
+    book = _consents(info)
+    if app_id != viewer.client_id and not await book.sees_every_app(viewer.client_id):
         raise Forbidden("an app may withdraw only the consent given to itself", reason="other_app")
     assert viewer.subject is not None
-    async with pool.acquire() as conn:
-        done = await store.withdraw_consent(conn, viewer.subject, str(app_id), time.time())
-    return ConsentWithdrawal(
-        app_id=app_id, withdrawn=done.consents > 0, revoked_sign_ins=done.grants
-    )
+    consents, grants = await book.withdraw(viewer.subject, str(app_id), time.time())
+    return ConsentWithdrawal(app_id=app_id, withdrawn=consents > 0, revoked_sign_ins=grants)

@@ -19,9 +19,8 @@ from schema.guard import RequestSources, SourceGuard
 if TYPE_CHECKING:
     from connectors.antrian.feed import TicketFeed
     from connectors.base import Source, SourceDB
-    from hub.settings import Limits
     from identity.opaque import CitizenIds
-    from schema.execution.ports import DisclosureSink, Limiter
+    from schema.execution.ports import Consents, DisclosureSink, Limiter, Limits
     from schema.execution.trusted import TrustedDocuments
 
 REALM = "citizen-hub"
@@ -43,7 +42,10 @@ class Context:
     lets the HTTP adapter turn a refusal into a status and headers; ``peer`` is
     the caller's address (anonymous callers are rate-limited by it);
     ``reauthenticate``, set by long-lived transports, checks the token again
-    before each operation (expiry, revocation).
+    before each operation (expiry, revocation). What the graph needs of the hub
+    (``audit``, ``limiter``, ``limits``, ``consents``, ``idempotency``) comes in
+    through the ports of :mod:`schema.execution.ports`: ``schema/`` imports no
+    ``hub/`` module.
     """
 
     sources: Mapping[Source, SourceDB]
@@ -62,6 +64,7 @@ class Context:
     transport: object | None = None  # the transport's own state (hub.websocket.SocketSession)
     connection_params: dict[str, object] | None = None  # a websocket's connection_init payload
     documents: TrustedDocuments | None = None  # registered documents and the [graphql] rules
+    consents: Consents | None = None  # citizens' consents to apps (the hub's OAuth store)
     from_graphiql: bool = False  # the request says it comes from the hub's GraphiQL page
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     seen: RequestSources = field(default_factory=RequestSources)

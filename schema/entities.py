@@ -93,9 +93,16 @@ def entity_niks(representations: Any) -> list[str]:
 
 async def resolve_entities(info: Info, representations: Any) -> list[Citizen | HubError | None]:
     """One Citizen per representation, in order: null where SIAK does not know the NIK,
-    the gate's FORBIDDEN where it refuses it (graphql-core answers that item with it)."""
-    niks = entity_niks(representations)
-    return list(await info.context.federation.citizens(niks, Plan.of(info)))
+    the gate's FORBIDDEN where it refuses it (graphql-core answers that item with it).
+
+    The access decision already read the representations' NIKs
+    (:attr:`~schema.federation.Federation.named`): they are not parsed again.
+    """
+    federation = info.context.federation
+    niks = federation.named.get(str(info.path.key))
+    if niks is None:
+        niks = entity_niks(representations)
+    return list(await federation.citizens(niks, Plan.of(info)))
 
 
 @strawberry.type(name="_Service", description="This subgraph, as a Federation gateway reads it.")

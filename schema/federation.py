@@ -1,7 +1,9 @@
 """Per request: load one level of citizens and everything the level selects, together.
 
 For a list of NIKs and the operation's sub-selection (:class:`~schema.selection.Plan`),
-:meth:`Federation.citizens` sends one statement per selected source — concurrently —
+:meth:`Federation.citizens` sends one statement per selected source — concurrently,
+and shared with every other field of the request loading citizens at the same level
+(:mod:`schema.level_reads`) —
 then the next level (SIPBD through SIKDa's NIPs; family members through SIAK;
 walk-in tickets the hub's identity crosswalk matched by phone, from Antrian) the
 same way; the crosswalk itself is read like a source (``Store.HUB``). The result
@@ -18,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
@@ -27,15 +29,16 @@ from connectors.base import Source, SourceDB, SourceDBs, Store
 from connectors.siak import reads as siak_reads
 from connectors.sipbd import reads as sipbd_reads
 from identity.opaque import KEY_BYTES, CitizenIds
-from schema.audit.types import ACCESS_LOG_FIELDS, log_read_of
+from schema.audit.types import ACCESS_LOG_FIELDS
 from schema.citizen.types import Citizen, Family, FamilyMember
-from schema.errors import AuditUnavailable, Forbidden, SourceUnavailable
+from schema.coalesce import Coalesced
+from schema.errors import Forbidden, SourceUnavailable
 from schema.execution.gate import CLOSED, Gate
 from schema.execution.ports import Disclosed, DisclosureSink, Relation, Viewer
 from schema.guard import RequestSources, SourceGuard
 from schema.identity import loading as identity
-from schema.products import BY_NIK, MATCHED_TICKETS
-from schema.projection import projected
+from schema.level_reads import IDENTIFIERS, LevelReads
+from schema.products import BY_NIK
 from schema.selection import Plan
 from schema.service_reads import ServiceReads
 from schema.viewing import disclose, member_relation, show
@@ -54,9 +57,13 @@ def _refused() -> Forbidden:
 
 
 _FAMILY_CITIZEN_PATHS = (("head",), ("members", "citizen"))
+# SIPBD's assets are reached through the NIPs SIKDa holds: read for assetsHeld alone too.
+_EMPLOYMENT = next(p for p in BY_NIK if p.field == "employment")
+# What a citizen with no rows in a product gets there: [] for lists, None for one object.
+_EMPTY = {p.field: p.empty for p in BY_NIK}
 
 
-class Federation(ServiceReads):
+class Federation(ServiceReads, LevelReads):
     """The per-request loader. Never shared between requests: it holds no cache across them."""
 
     def __init__(
@@ -87,9 +94,14 @@ class Federation(ServiceReads):
         self.disclosed: dict[str, Disclosed] = {}
         # Every NIK the caller named and the gate let it look up, found or not.
         self.looked_up: set[str] = set()
+        # The NIKs each root field names (by response key), as the access decision read
+        # them (schema.execution.policy.niks_by_root): an _entities field loads these.
+        self.named: dict[str, list[str]] = {}
         # Reads shared by every field of the operation that asks for them.
         self._shared: dict[str, asyncio.Future[Any]] = {}
         self._loaders: dict[str, DataLoader[Any, Any]] = {}
+        # The request's coalesced reads (one statement per source per level), by read.
+        self._coalesced: dict[Hashable, Coalesced[Any]] = {}
 
     async def read(
         self,
@@ -118,6 +130,11 @@ class Federation(ServiceReads):
 
         ``supplied``: the caller named these NIKs (else they were reached, e.g. through
         a family card, and are masked for viewers who may not resolve identities).
+
+        Every field of the request that loads citizens at the same level (root fields
+        beside each other, the members of several family cards) shares one statement
+        per source (:mod:`schema.coalesce`); each builds and masks its own citizens
+        from its own rows, with its own selection.
         """
         refused = {n for n in niks if not self.gate.admits(n)}
         if refused:
@@ -127,33 +144,29 @@ class Federation(ServiceReads):
             self.looked_up.update(keys)
         if not keys:
             return [_refused() if n in refused else None for n in niks]
-        wanted = [p for p in BY_NIK if plan.wants(p.field)]
+        wanted = [p for p in BY_NIK if plan.wants(p.field) and p is not IDENTIFIERS]
         wants_assets = plan.wants("assetsHeld")
         if wants_assets and not plan.wants("employment"):
-            wanted.append(next(p for p in BY_NIK if p.field == "employment"))
+            wanted.append(_EMPLOYMENT)
+        wants_ids = plan.wants("identifiers")
         # Walk-in tickets matched by phone: their links now, the tickets one level down.
         wants_matches = plan.wants("queueTickets") and self.store is not None
-        if wants_matches and not plan.wants("identifiers"):
-            wanted.append(MATCHED_TICKETS)
         wants_log = plan.wants_any(ACCESS_LOG_FIELDS)
         # Each read starts as soon as what it needs is in, not when the whole first
         # level is: SIPBD waits on SIKDa's NIPs only, the family cards on SIAK only,
         # the matched walk-in tickets on the crosswalk only.
-        first = {
-            p.field: asyncio.ensure_future(self.read(p.source, projected(p, plan), keys))
-            for p in wanted
-        }
-        profiles_read = asyncio.ensure_future(
-            self.read(Source.SIAK, siak_reads.profiles_by_nik, keys)
-        )
+        first = {p.field: self._product(p, plan, keys) for p in wanted}
+        links = self._links(keys, every=wants_ids) if wants_ids or wants_matches else None
+        if wants_ids and links is not None:
+            first["identifiers"] = links
+        profiles_read = self.read_together(Source.SIAK, siak_reads.profiles_by_nik, keys)
         family_plan = plan.child("family")
         later: dict[str, Awaitable[Any]] = {}
         if wants_assets:
             later["assets"] = self._assets(first["employment"])
         if plan.wants("family"):
             later["family"] = self._families_of(profiles_read, family_plan)
-        if wants_matches:
-            links = first["identifiers" if plan.wants("identifiers") else MATCHED_TICKETS.field]
+        if wants_matches and links is not None:
             later["matches"] = self._matches(links)
         if wants_log:
             later["accessLog"] = self._access_log(keys, plan)
@@ -185,9 +198,10 @@ class Federation(ServiceReads):
         out: dict[str, Citizen] = {}
         for nik, profile in profiles.items():
             values: dict[str, Any] = {}
-            for p in wanted:
-                rows = found[p.field]
-                values[p.field] = rows if isinstance(rows, Exception) else rows.get(nik, p.empty)
+            for field, rows in found.items():
+                values[field] = (
+                    rows if isinstance(rows, Exception) else rows.get(nik, _EMPTY[field])
+                )
             if wants_assets:
                 values["assetsHeld"] = _assets_of(nik, found["employment"], assets)
             if family_error is not None:
@@ -221,14 +235,6 @@ class Federation(ServiceReads):
             out[nik] = citizen
         return [_refused() if n in refused else out.get(n) for n in niks]
 
-    async def _access_log(self, niks: Sequence[str], plan: Plan) -> dict[str, Any]:
-        """Who saw each citizen's data: a page of the disclosure log, newest first, and
-        the summary when asked, in one statement."""
-        if self.audit is None:
-            raise AuditUnavailable("the disclosure log is not connected")
-        last, before, summary = log_read_of(plan)
-        return await self.audit.access_read(niks, last, before=before, summary=summary)
-
     async def _assets(self, employment: Awaitable[dict[str, Any]]) -> dict[str, Any]:
         try:
             servants = await employment
@@ -237,7 +243,7 @@ class Federation(ServiceReads):
         nips = [s.nip for s in servants.values()]
         if not nips:
             return {}
-        return await self.read(Source.SIPBD, sipbd_reads.assets_by_nip, nips)
+        return await self.read_together(Source.SIPBD, sipbd_reads.assets_by_nip, nips)
 
     async def _families_of(
         self, profiles: Awaitable[dict[str, Any]], plan: Plan
@@ -261,7 +267,7 @@ class Federation(ServiceReads):
         keys = list(dict.fromkeys(cards))
         if not keys:
             return []
-        found = await self.read(Source.SIAK, siak_reads.families_by_card, keys)
+        found = await self.read_together(Source.SIAK, siak_reads.families_by_card, keys)
         records = {
             card: record
             for card, record in found.items()

@@ -15,10 +15,10 @@ from connectors.antrian import reads as antrian_reads
 from connectors.apk import reads as apk_reads
 from connectors.base import Source, SourceDB, Store
 from connectors.cpns import reads as cpns_reads
+from connectors.crosswalk import reads as lookups
 from connectors.lpse import reads as lpse_reads
 from connectors.psb import reads as psb_reads
 from connectors.sikda import reads as sikda_reads
-from hub.identity import lookups
 
 BatchRead = Callable[[SourceDB, Sequence[str]], Awaitable[dict[str, Any]]]
 

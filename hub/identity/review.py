@@ -1,168 +1,27 @@
-"""The data steward's review queue: links in doubt, their evidence, and the decisions taken.
-
-A CONFLICTED or SUGGESTED link waits here until a steward accepts it (it is then
-served as the citizen's, for as long as its content is what the steward saw) or
-rejects it (the sync never brings it back). Decisions live in ``identity_decisions``,
-keyed by the link, so they survive every later sync.
-
-A link is named by its key in hex (``identity review list`` prints the first 12
-digits; any unambiguous prefix of 8 or more is accepted).
-"""
+"""The data steward's review queue: :mod:`connectors.crosswalk.review`, which the graph
+(``identityReviewQueue``) and ``citizen-hub identity review`` share, named here for
+the hub's commands."""
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
-from identity.nik import NIK
-
-if TYPE_CHECKING:
-    import asyncpg
-
-    from hub.migrate import Connection
-
-ACCEPTED, REJECTED = "ACCEPTED", "REJECTED"
-MIN_PREFIX = 8
-_COLUMNS = """
-SELECT encode(l.link_key, 'hex') AS id, l.link_key, l.fingerprint, l.system, l.record, l.kind,
-       l.value, l.nik, l.method, l.status, l.confidence, l.via, l.evidence, d.decision
-  FROM identity_links l
-  LEFT JOIN identity_decisions d ON d.link_key = l.link_key AND d.fingerprint = l.fingerprint
-"""
-_QUEUE = (
-    _COLUMNS
-    + """
- WHERE l.status <> 'CERTAIN' AND d.link_key IS NULL AND ($1::text IS NULL OR l.system = $1)
-   AND ($3::text IS NULL OR l.nik = $3)
- ORDER BY l.system, l.record, l.confidence DESC
- LIMIT $2
-"""
+from connectors.crosswalk.review import (
+    ACCEPTED,
+    MIN_PREFIX,
+    REJECTED,
+    Pending,
+    ReviewError,
+    decide,
+    queue,
+    show,
 )
-_QUEUE_SIZE = """
-SELECT count(*) FROM identity_links l
-  LEFT JOIN identity_decisions d ON d.link_key = l.link_key AND d.fingerprint = l.fingerprint
- WHERE l.status <> 'CERTAIN' AND d.link_key IS NULL AND ($1::text IS NULL OR l.system = $1)
-   AND ($2::text IS NULL OR l.nik = $2)
-"""
-_BY_PREFIX = _COLUMNS + " WHERE encode(l.link_key, 'hex') LIKE $1 || '%' LIMIT 2"
-_SAME_RECORD = _COLUMNS + " WHERE l.system = $1 AND l.record = $2 ORDER BY l.confidence DESC"
-_SAME_NIK = _COLUMNS + " WHERE l.system = $1 AND l.record = $2 AND l.nik = $3"
-_DECIDE = """
-INSERT INTO identity_decisions (link_key, decision, fingerprint, reason, decided_by)
-VALUES ($1, $2, $3, $4, $5)
-ON CONFLICT (link_key) DO UPDATE SET decision = excluded.decision,
-    fingerprint = excluded.fingerprint, reason = excluded.reason,
-    decided_by = excluded.decided_by, decided_at = now()
-"""
-_LONG_NUMBER = re.compile(r"\d{9,}")
 
-
-class ReviewError(ValueError):
-    """A review command named no link, or several, or gave no reason: said in one line."""
-
-
-@dataclass(frozen=True, slots=True)
-class Pending:
-    """A link in the queue (or decided), as the steward sees it: masked, with its evidence."""
-
-    id: str
-    system: str
-    record: str
-    kind: str
-    value: str
-    nik: str
-    method: str
-    status: str
-    confidence: float
-    via: str | None
-    evidence: str | None
-    decision: str | None
-
-    def line(self) -> str:
-        return (
-            f"{self.id[:12]}  {self.system:<8} {_mask(self.record):<28} {self.kind:<17}"
-            f" {NIK(self.nik).masked()}  {self.status:<10} {self.confidence:4.2f}"
-            f"  {self.evidence or self.via or ''}"
-        )
-
-
-async def queue(
-    conn: Connection, *, system: str | None, limit: int, nik: str | None = None
-) -> tuple[int, list[Pending]]:
-    """How many links wait for review, and the first ``limit`` of them (only those of
-    ``system``, and of the citizen ``nik``, when given)."""
-    total = await conn.fetchval(_QUEUE_SIZE, system, nik)
-    return total, [_pending(r) for r in await conn.fetch(_QUEUE, system, limit, nik)]
-
-
-async def show(conn: Connection, prefix: str) -> tuple[Pending, list[Pending]]:
-    """The link ``prefix`` names and every link of the same record: the evidence side by side."""
-    row = await _one(conn, prefix)
-    others = await conn.fetch(_SAME_RECORD, row["system"], row["record"])
-    return _pending(row), [_pending(r) for r in others]
-
-
-async def decide(
-    conn: Connection, prefix: str, decision: str, reason: str, decided_by: str
-) -> list[Pending]:
-    """Accept or reject the link ``prefix`` names, and the other identifiers its record
-    ties to the same NIK (one decision per record and person), for the reason given. A
-    rejected link is removed at once, and the sync leaves it out from now on."""
-    if not reason.strip():
-        raise ReviewError("give a reason (--reason): the decision is kept with it")
-    if len(reason.strip()) > 500:
-        raise ReviewError("the reason is longer than 500 characters")
-    async with conn.transaction():
-        row = await _one(conn, prefix)
-        if row["status"] == "CERTAIN":
-            # The queue holds links in doubt; a certain link (an exact NIK whose holder's
-            # name agrees) is the register's, not a steward's, to change.
-            raise ReviewError(f"link {row['id']} is certain, not in doubt: it is not reviewed")
-        rows = await conn.fetch(_SAME_NIK, row["system"], row["record"], row["nik"])
-        rows = [r for r in rows if r["status"] != "CERTAIN"]
-        for r in rows:
-            await conn.execute(
-                _DECIDE, r["link_key"], decision, r["fingerprint"], reason.strip(), decided_by
-            )
-            if decision == REJECTED:
-                await conn.execute("DELETE FROM identity_links WHERE link_key = $1", r["link_key"])
-    return [_pending(r) for r in rows]
-
-
-async def _one(conn: Connection, prefix: str) -> asyncpg.Record:
-    key = prefix.strip().lower()
-    if len(key) < MIN_PREFIX or not re.fullmatch(r"[0-9a-f]+", key):
-        raise ReviewError(
-            f"a link is named by {MIN_PREFIX} or more hex digits of its id"
-            " (as `identity review list` prints it)"
-        )
-    rows = await conn.fetch(_BY_PREFIX, key)
-    if not rows:
-        raise ReviewError(f"no link has an id starting {key}")
-    if len(rows) > 1:
-        raise ReviewError(f"several links have an id starting {key}: give more digits")
-    row: asyncpg.Record = rows[0]
-    return row
-
-
-def _pending(row: asyncpg.Record) -> Pending:
-    return Pending(
-        id=row["id"],
-        system=row["system"],
-        record=row["record"],
-        kind=row["kind"],
-        value=row["value"],
-        nik=row["nik"],
-        method=row["method"],
-        status=row["status"],
-        confidence=round(row["confidence"], 3),
-        via=row["via"],
-        evidence=row["evidence"],
-        decision=row["decision"],
-    )
-
-
-def _mask(text: str) -> str:
-    """Long digit runs (NIKs, NIPs, phones in a record key) keep their ends only."""
-    return _LONG_NUMBER.sub(lambda m: m[0][:4] + "*" * (len(m[0]) - 7) + m[0][-3:], text)
+__all__ = [
+    "ACCEPTED",
+    "MIN_PREFIX",
+    "REJECTED",
+    "Pending",
+    "ReviewError",
+    "decide",
+    "queue",
+    "show",
+]

@@ -24,8 +24,8 @@ from schema.execution.trusted import GRAPHIQL_MARK, GRAPHIQL_PAGE, DocumentRef
 if TYPE_CHECKING:
     from strawberry.types import ExecutionContext
 
-    from hub.settings import Limits
     from schema.context import Context
+    from schema.execution.ports import Limits
 
 MAX_DEPTH = 10
 MAX_FIELDS = 500  # GraphiQL's introspection query has about 220

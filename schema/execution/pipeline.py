@@ -62,7 +62,7 @@ from schema.execution.parsing import (
     validated,
     validated_cached,
 )
-from schema.execution.policy import Decision, anonymous_may_run, named_niks
+from schema.execution.policy import Decision, anonymous_may_run, niks_by_root
 from schema.execution.recording import charge_and_record
 from schema.execution.reuse import decide_once
 
@@ -260,7 +260,8 @@ class OperationPipeline(SchemaExtension):
                 )
         if viewer is None:
             return  # the gate stays closed: no citizen is built for an anonymous caller
-        named = named_niks(visits)  # type: ignore[arg-type]
+        by_root = niks_by_root(visits)  # type: ignore[arg-type]
+        named = [nik for niks in by_root.values() for nik in niks]
         limit = context.limits.max_citizens
         if len(named) > limit:
             # Every NIK counts, repeated or not: a NIK named ten thousand times is ten
@@ -276,6 +277,7 @@ class OperationPipeline(SchemaExtension):
                 figure=len(named),
             )
         federation = context.federation
+        federation.named = by_root  # _entities loads these, its representations read once
         relations, own_card = await federation.relate(viewer)
         caller = federation.caller
         self.decision = decide_once(

@@ -125,11 +125,14 @@ def named_niks(visits: Sequence[Visit]) -> list[str]:
     variable defaults and list coercion, every alias counted.
 
     Raises BadUserInput for an ``_entities`` representation that names no NIK."""
-    found: list[str] = []
-    for v in visits:
-        if len(v.path) == 1:
-            found.extend(root_niks(v))
-    return found
+    return [nik for niks in niks_by_root(visits).values() for nik in niks]
+
+
+def niks_by_root(visits: Sequence[Visit]) -> dict[str, list[str]]:
+    """:func:`named_niks` by root field (response key), for the root fields that name
+    any: what :func:`schema.entities.resolve_entities` loads without reading its
+    representations a second time."""
+    return {v.path[0]: niks for v in visits if len(v.path) == 1 and (niks := root_niks(v))}
 
 
 def root_niks(visit_: Visit) -> list[str]:

@@ -2,9 +2,11 @@
 
 ``Viewer`` (who asks), ``Relation`` (how a citizen relates to a citizen viewer),
 ``Refusal`` (why a request is refused before anything runs), ``Disclosed`` (what
-one answer showed of one citizen), and the two ports the hub implements:
-:class:`DisclosureSink` (the disclosure log) and :class:`Limiter` (rates and
-budgets).
+one answer showed of one citizen), and the ports the hub implements:
+:class:`DisclosureSink` (the disclosure log), :class:`Limiter` (rates and
+budgets), :class:`Limits` (its settings' limits) and :class:`Consents` (citizens'
+consents to apps). The hub hands them in when it builds the request's context:
+``schema/`` never imports ``hub/``.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from datetime import datetime
+from typing import Any, Literal, Protocol
 
 
 class Relation(enum.Enum):
@@ -107,3 +110,75 @@ class Limiter(Protocol):
     async def charge_cost(self, key: str, cost: int) -> None: ...
 
     async def charge_niks(self, key: str, niks: Sequence[str]) -> None: ...
+
+
+class Limits(Protocol):
+    """The ``[limits]`` the request machinery enforces (hub.settings' ``Limits``)."""
+
+    @property
+    def max_citizens(self) -> int: ...  # NIKs one operation may name
+
+    @property
+    def max_aliases(self) -> int: ...
+
+    @property
+    def max_cost(self) -> int: ...
+
+    @property
+    def family_size(self) -> int: ...
+
+    @property
+    def max_variables_bytes(self) -> int: ...
+
+
+class ConsentRecord(Protocol):
+    """A citizen's consent to an app as the hub's OAuth store keeps it."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def client_id(self) -> str: ...
+
+    @property
+    def client_name(self) -> str: ...
+
+    @property
+    def purpose(self) -> str: ...
+
+    @property
+    def purpose_description(self) -> str: ...
+
+    @property
+    def scopes(self) -> frozenset[str]: ...
+
+    @property
+    def granted_at(self) -> datetime: ...
+
+    @property
+    def expires_at(self) -> datetime: ...
+
+
+class Consents(Protocol):
+    """Citizens' consents to apps (hub.oauth's store), for ``consents`` and
+    ``revokeConsent``; ``now`` is seconds since 1970 on the caller's clock."""
+
+    async def sees_every_app(self, client_id: str | None) -> bool:
+        """Whether a citizen token of this client sees every app's consent (the hub's
+        own command line, a first-party app), not only its own."""
+        ...
+
+    async def in_force(
+        self, subject: str, now: float, *, client_id: str | None
+    ) -> Sequence[ConsentRecord]:
+        """The citizen's consents in force, newest first (only ``client_id``'s if given)."""
+        ...
+
+    async def withdraw(self, subject: str, client_id: str, now: float) -> tuple[int, int]:
+        """End the citizen's consents to ``client_id`` and revoke its sign-ins: how many
+        consents, how many sign-ins."""
+        ...
+
+    def scope_words(self, scope: str, lang: Literal["id", "en"]) -> str:
+        """The scope as the consent page names it, in Bahasa Indonesia or English."""
+        ...

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import fields
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 from connectors.antrian import reads as antrian_reads
 from connectors.antrian.records import QueueTicket
 from connectors.base import Source, Store
+from connectors.crosswalk import reads as lookups
 from connectors.siak import reads as siak_reads
-from hub.identity import lookups
 from identity.errors import InvalidIdentifier
 from identity.kinds import (
     HELD_BY,
@@ -33,14 +33,49 @@ from schema.identity.types import IdentityCandidate, IdentityMatch
 from schema.viewing import disclose
 
 if TYPE_CHECKING:
-    from hub.identity.lookups import StoredLink
+    from collections.abc import Awaitable, Callable
+
+    from connectors.base import SourceDB
+    from connectors.crosswalk.reads import StoredLink
     from schema.citizen.types import Citizen
-    from schema.federation import Federation
+    from schema.execution.gate import Gate
+    from schema.execution.ports import Disclosed
     from schema.selection import Plan
+
+T = TypeVar("T")
+
+
+class Loader(Protocol):
+    """What these reads need of the request's loader (:class:`schema.federation.Federation`,
+    which imports this module: named by what it does, not by its class)."""
+
+    @property
+    def gate(self) -> Gate: ...
+
+    @property
+    def disclosed(self) -> dict[str, Disclosed]: ...
+
+    async def read(
+        self,
+        source: Source | Store,
+        batch: Callable[[SourceDB, Sequence[str]], Awaitable[T]],
+        keys: Sequence[str],
+    ) -> T: ...
+
+    def read_together(
+        self,
+        source: Source | Store,
+        batch: Callable[[SourceDB, Sequence[str]], Awaitable[dict[str, Any]]],
+        keys: Sequence[str],
+    ) -> Awaitable[dict[str, Any]]: ...
+
+    async def citizens(
+        self, niks: Sequence[str], plan: Plan, *, supplied: bool = True
+    ) -> list[Citizen | Forbidden | None]: ...
 
 
 async def matched_tickets(
-    federation: Federation, links: dict[str, list[StoredLink]] | Exception
+    federation: Loader, links: dict[str, list[StoredLink]] | Exception
 ) -> dict[str, list[MatchedTicket]]:
     """The tickets matched to each NIK, read from Antrian by id in one statement."""
     if isinstance(links, Exception):
@@ -54,7 +89,7 @@ async def matched_tickets(
     if not matches:
         return {}
     ids = list(dict.fromkeys(ticket for _, ticket, _ in matches))
-    tickets = await federation.read(Source.ANTRIAN, antrian_reads.tickets_by_id, ids)
+    tickets = await federation.read_together(Source.ANTRIAN, antrian_reads.tickets_by_id, ids)
     out: dict[str, list[MatchedTicket]] = {}
     for nik, ticket_id, confidence in matches:
         ticket = tickets.get(ticket_id)
@@ -95,7 +130,7 @@ def with_matches(
 
 
 async def resolve_identity(
-    federation: Federation, system: Source, identifier: str, plan: Plan
+    federation: Loader, system: Source, identifier: str, plan: Plan
 ) -> IdentityMatch:
     """Whom ``identifier``, as ``system`` holds it, belongs to; see :class:`IdentityMatch`."""
     parsed, problems = _read_as(system, identifier)
@@ -145,7 +180,7 @@ def _read_as(
 
 
 async def _candidates(
-    federation: Federation, system: Source, parsed: list[tuple[IdentifierKind, str]]
+    federation: Loader, system: Source, parsed: list[tuple[IdentifierKind, str]]
 ) -> tuple[IdentifierKind, str, list[IdentityCandidate]]:
     """The first way of reading the identifier that finds someone, and whom it finds."""
     # SIAK is the NIK master: its family cards and NIKs are answered by SIAK itself.

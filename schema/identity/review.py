@@ -1,7 +1,7 @@
 """The data steward's review queue in the graph: the links in doubt, their evidence, and
 accepting or rejecting one with a reason (``identity:steward``).
 
-The queue, the evidence and the decisions are :mod:`hub.identity.review`'s, the same
+The queue, the evidence and the decisions are :mod:`connectors.crosswalk.review`'s, the same
 the ``citizen-hub identity review`` command runs. What the graph adds is the access
 rule every read has: each NIK a steward is shown (the citizen a link points at, a
 NIK typed in the record, a NIK in the record's key) is a disclosure, written to the
@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import strawberry
 
 from connectors.base import Source, Store
-from hub.identity import review
+from connectors.crosswalk import review
 from identity.kinds import IdentifierKind, LinkMethod, LinkStatus
 from identity.nik import NIK as ParsedNIK
 from identity.nik import InvalidNIK
@@ -31,7 +31,7 @@ from schema.sources import SourceSystem
 from schema.viewing import disclose
 
 if TYPE_CHECKING:
-    from hub.migrate import Connection
+    from connectors.crosswalk.review import Connection
     from schema.federation import Federation
 
 T = TypeVar("T")

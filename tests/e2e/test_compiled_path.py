@@ -108,6 +108,7 @@ class Document:
     query: str
     variables: dict[str, Any]
     plain: bool = True  # only fields without a resolver of their own or arguments
+    root: str = "citizen"
 
 
 @st.composite
@@ -155,16 +156,19 @@ def documents(draw: st.DrawFn, niks: list[str]) -> Document:
         return " ".join(parts) or "__typename"
 
     body = selection(SCHEMA.type_map["Citizen"], 0)  # type: ignore[arg-type]
-    if draw(st.booleans()):
+    doc.root = shape = draw(st.sampled_from(("citizen", "citizens", "me")))
+    if shape == "citizen":
         definitions.append("$nik: NIK!")
         doc.variables["nik"] = draw(st.sampled_from(niks))
         root = f"citizen(nik: $nik) {{ {body} }}"
+    elif shape == "me":  # a partner's is FORBIDDEN (not_a_citizen), pruned before it runs
+        root = f"me {{ {body} }}"
     else:
         definitions.append("$niks: [NIK!]!")
         doc.variables["niks"] = draw(st.lists(st.sampled_from(niks), min_size=1, max_size=5))
         root = f"citizens(niks: $niks) {{ {body} }}"
     alias = draw(st.sampled_from(("", "who: ")))
-    head = f"query Q({', '.join(definitions)})"
+    head = f"query Q({', '.join(definitions)})" if definitions else "query Q"
     doc.query = "\n".join([f"{head} {{ {alias}{root} }}", *fragments])
     return doc
 
@@ -241,8 +245,9 @@ async def test_the_compiled_path_answers_as_graphql_core(
     event(f"errors: {'yes' if reference.get('errors') else 'no'}")
     assert fast == reference, doc.query
     assert fast_logged == reference_logged
-    # (Others' documents may be pruned to nothing; none is called for a refused operation.)
-    if doc.plain and viewer == "partner":
+    # (Others' documents may be pruned to nothing, a partner's me always is; none is
+    # called for a refused operation.)
+    if doc.plain and viewer == "partner" and doc.root != "me":
         assert False not in taken, f"the compiled path declined {doc.query}"
 
 
@@ -258,3 +263,13 @@ async def test_a_plain_selection_takes_the_compiled_path(hub: Hub) -> None:
     assert taken == [True]
     assert fast == reference
     assert len(fast["data"]["citizens"]) == len(hub.niks)
+
+
+async def test_a_citizens_own_me_takes_the_compiled_path(hub: Hub) -> None:
+    doc = Document("{ me { nik fullName schoolAdmissions { level } family { head { nik } } } }", {})
+    with compiled_path_taken() as taken:
+        fast, fast_logged = await ask(hub, "citizen", doc, True)
+    reference, reference_logged = await ask(hub, "citizen", doc, False)
+    assert taken == [True]
+    assert fast == reference
+    assert fast["data"]["me"]["nik"] == hub.niks[0] and fast_logged == reference_logged

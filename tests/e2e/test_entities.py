@@ -25,6 +25,8 @@ from connectors.seeding import SeedReport
 from hub.app import create_app
 from hub.audit import DisclosureLog
 from hub.settings import Settings
+from schema import entities as entity_module
+from schema.execution import policy
 from schema.execution.trusted import DocumentRules
 from tests.e2e.conftest import citizen_headers, city_settings, grant, logged_for
 from tests.e2e.limits_support import limit_of, limited_hub
@@ -321,3 +323,27 @@ async def test_the_sdl_is_switched_off_with_introspection(
         body = await hub.ask("{ _service { sdl } }")
         assert limit_of(body) == {"code": "FORBIDDEN", "reason": "introspection_disabled"}
         assert "_service" in body["errors"][0]["message"]
+
+
+async def test_a_partners_representations_are_read_once_per_operation(
+    hub_url: str,
+    callers: dict[str, dict[str, str]],
+    family: Family,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    reads: list[int] = []
+    original = entity_module.entity_niks
+
+    def counted(representations: Any) -> list[str]:
+        reads.append(len(representations))
+        return original(representations)
+
+    monkeypatch.setattr(entity_module, "entity_niks", counted)
+    monkeypatch.setattr(policy, "entity_niks", counted)
+    status, body, _ = await ask(
+        hub_url, callers["partner"], entities("nik"), r=reps(family.head.nik, UNKNOWN_NIK)
+    )
+    assert status == 200 and "errors" not in body, body
+    assert [e and e["nik"] for e in body["data"]["_entities"]] == [family.head.nik, None]
+    # Read by the access decision, which hands the NIKs to the resolver.
+    assert reads == [2]

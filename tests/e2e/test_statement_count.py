@@ -14,7 +14,7 @@ from connectors.base import Source
 from connectors.seeding import SeedReport
 from hub.app import SOURCES, create_app
 from hub.keys import AUDIT_SINK
-from tests.e2e.conftest import city_settings, grant
+from tests.e2e.conftest import citizen_headers, city_settings, grant
 
 ALL_PRODUCTS = """
 fragment Products on Citizen {
@@ -54,9 +54,10 @@ class CountingHub:
         self.app = app
         self.url = str(server.make_url("/graphql"))
         self.headers = headers
+        self.request_id = ""  # the last request's X-Request-Id
 
     async def statements(
-        self, query: str, **variables: Any
+        self, query: str, headers: dict[str, str] | None = None, **variables: Any
     ) -> tuple[dict[str, Any], dict[str, int]]:
         """Run ``query`` and return its answer and the statements each source received.
 
@@ -71,10 +72,11 @@ class CountingHub:
         audit_before = audit.statements
         payload = {"query": query, "variables": variables}
         async with (
-            aiohttp.ClientSession(headers=self.headers) as session,
+            aiohttp.ClientSession(headers=headers or self.headers) as session,
             session.post(self.url, json=payload) as r,
         ):
             body: dict[str, Any] = await r.json()
+            self.request_id = r.headers["X-Request-Id"]
         counts = {db.source.name: db.statements for db in databases if db and db.statements}
         if audit.statements != audit_before:
             counts["AUDIT"] = audit.statements - audit_before
@@ -157,3 +159,151 @@ async def test_skipped_and_unselected_products_are_not_queried(
     body, counts = await hub.statements(query, n=nik, withSchool=True)
     assert body["data"]["citizen"]["schoolAdmissions"] == []
     assert counts == {"SIAK": 1, "SIKDA": 1, "PSB": 1, "AUDIT": 1}
+
+
+# Root fields beside each other read their citizens together: one statement per source
+# for the level, whichever root fields name them and however often.
+BESIDE = {
+    "two citizens": (
+        "query($a: NIK!, $b: NIK!) { a: citizen(nik: $a) { nik ...Products }"
+        " b: citizen(nik: $b) { nik fullName ...Products } }"
+    ),
+    "citizen and citizens": (
+        "query($a: NIK!, $b: NIK!) { a: citizen(nik: $a) { nik ...Products }"
+        " b: citizens(niks: [$a, $b]) { nik ...Products } }"
+    ),
+    "citizen and _entities": (
+        "query($a: NIK!, $r: [_Any!]!) { a: citizen(nik: $a) { nik ...Products }"
+        " b: _entities(representations: $r) { ... on Citizen { nik ...Products } } }"
+    ),
+}
+
+
+@pytest.mark.parametrize("shape", sorted(BESIDE))
+@pytest.mark.parametrize("same", [True, False], ids=["same NIK", "other NIKs"])
+async def test_root_fields_beside_each_other_cost_one_statement_per_source(
+    hub: CountingHub, seed_report: SeedReport, shape: str, same: bool
+) -> None:
+    a, other = _niks(seed_report, 2)
+    b = a if same else other
+    query = BESIDE[shape] + ALL_PRODUCTS.split("query(")[0]
+    r = [{"__typename": "Citizen", "nik": b}]
+    body, counts = await hub.statements(query, a=a, b=b, r=r)
+    assert "errors" not in body, body["errors"]
+    first = body["data"]["a"]
+    second = body["data"]["b"]
+    second = second[-1] if isinstance(second, list) else second
+    assert (first["nik"], second["nik"]) == (a, b)
+    assert first["employment"]["nip"]  # the showcase head is a civil servant
+    if same:
+        assert first["employment"] == second["employment"]
+    assert counts == ONE_EACH
+
+
+async def test_the_disclosure_log_is_read_once_for_every_root_field(
+    hub: CountingHub, seed_report: SeedReport
+) -> None:
+    a, b = _niks(seed_report, 2)
+    query = """
+    query($a: NIK!, $b: NIK!) {
+      a: citizen(nik: $a) { accessSummary { reads } }
+      b: citizen(nik: $b) { fullName accessLog(last: 3) { at fields } }
+      c: citizen(nik: $a) { accessHistory(last: 5) { hasMore entries { at } } }
+    }
+    """
+    await hub.statements(query, a=a, b=b)  # so that the log has rows for both
+    body, counts = await hub.statements(query, a=a, b=b)
+    assert "errors" not in body, body["errors"]
+    assert body["data"]["a"]["accessSummary"][0]["reads"] >= 1
+    assert len(body["data"]["b"]["accessLog"]) >= 1
+    assert body["data"]["c"]["accessHistory"]["entries"]
+    # One read of the log for the three fields, one append of this answer's rows.
+    assert counts == {"SIAK": 1, "AUDIT": 2}
+
+
+async def test_each_root_field_discloses_what_it_shows_of_whom(
+    hub: CountingHub, seed_report: SeedReport
+) -> None:
+    a, b = _niks(seed_report, 2)
+    query = """
+    query($a: NIK!, $b: NIK!) {
+      a: citizen(nik: $a) { fullName }
+      b: citizen(nik: $b) { schoolAdmissions { level } }
+    }
+    """
+    body, counts = await hub.statements(query, a=a, b=b)
+    assert "errors" not in body, body["errors"]
+    assert counts == {"SIAK": 1, "PSB": 1, "AUDIT": 1}  # PSB for b's NIK alone
+    log = await hub.app[AUDIT_SINK].log.access_log([a, b], 5)
+    rows = {
+        nik: [e for e in entries if e.request_id == hub.request_id] for nik, entries in log.items()
+    }
+    assert [(e.fields, e.sources) for e in rows[a]] == [(("fullName",), ("SIAK",))]
+    assert [(e.fields, e.sources) for e in rows[b]] == [(("schoolAdmissions",), ("PSB",))]
+
+
+async def test_a_citizen_reads_its_own_data_under_two_root_fields_in_one_statement_each(
+    hub: CountingHub, seed_report: SeedReport, city_dsns: dict[Source | str, str]
+) -> None:
+    assert seed_report.city is not None
+    family = seed_report.city.showcase[0]
+    child = next(m for m in family.members if m.relationship == "ANAK")
+    stranger = seed_report.city.showcase[1].head.nik
+    headers = await citizen_headers(city_settings(city_dsns), family.head.nik)
+    query = """
+    query($child: NIK!) {
+      a: me { fullName accessSummary { reads } }
+      b: me { nik accessLog(last: 2) { at } schoolAdmissions { level } }
+      c: citizen(nik: $child) { schoolAdmissions { level } }
+    }
+    """
+    body, counts = await hub.statements(query, headers, child=child.nik)
+    assert "errors" not in body, body["errors"]
+    assert body["data"]["a"]["fullName"] == family.head.name
+    assert body["data"]["c"]["schoolAdmissions"] is not None
+    # SIAK: the viewer's profile and card (deciding its relations), then one level.
+    assert counts == {"SIAK": 3, "PSB": 1, "AUDIT": 2}
+    # Beside its own data, a stranger is still refused, and not read.
+    query = "query($s: NIK!) { a: me { fullName } b: citizen(nik: $s) { fullName } }"
+    body, counts = await hub.statements(query, headers, s=stranger)
+    assert body["data"]["a"]["fullName"] == family.head.name
+    assert body["data"]["b"] is None
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert counts == {"SIAK": 3, "AUDIT": 1}
+
+
+async def test_two_family_cards_read_their_members_in_one_statement_per_source(
+    hub: CountingHub, seed_report: SeedReport
+) -> None:
+    assert seed_report.city is not None
+    first, second = seed_report.city.showcase[:2]
+    query = (
+        "query($x: String!, $y: String!) {"
+        " x: family(familyCardNumber: $x) { members { citizen { nik ...Products } } }"
+        " y: family(familyCardNumber: $y) { head { nik fullName } } }"
+        + ALL_PRODUCTS.split("query(")[0]
+    )
+    body, counts = await hub.statements(query, x=first.kk, y=second.kk)
+    assert "errors" not in body, body["errors"]
+    assert body["data"]["y"]["head"]["nik"] == second.head.nik
+    # SIAK: both cards, then every member shown (both levels shared by x and y).
+    assert counts == {**ONE_EACH, "SIAK": 2}
+
+
+async def test_a_bad_cursor_fails_its_own_field_not_the_log_read_beside_it(
+    hub: CountingHub, seed_report: SeedReport
+) -> None:
+    a, b = _niks(seed_report, 2)
+    query = """
+    query($a: NIK!, $b: NIK!) {
+      a: citizen(nik: $a) { fullName accessLog(before: "not-a-cursor") { at } }
+      b: citizen(nik: $b) { accessSummary { reads } }
+    }
+    """
+    await hub.statements(query, a=a, b=b)  # so that b has a row on the log
+    body, counts = await hub.statements(query, a=a, b=b)
+    assert body["data"]["a"]["accessLog"] is None and body["data"]["a"]["fullName"]
+    assert [e["path"] for e in body["errors"]] == [["a", "accessLog"]]
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert body["data"]["b"]["accessSummary"][0]["reads"] >= 1
+    assert counts == {"SIAK": 1, "AUDIT": 2}

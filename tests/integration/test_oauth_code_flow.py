@@ -28,6 +28,7 @@ from connectors.city import City, Family
 from hub.app import SOURCES, create_app
 from hub.auth import TOKEN_VALIDATOR, AuthError, TokenValidator
 from hub.auth.clients import add_client, add_purpose
+from hub.consents import HubConsents
 from hub.oauth import SIGN_IN, SignIn
 from hub.oauth.store import withdraw_consent
 from hub.settings import AuthSettings, Limits, Settings
@@ -571,8 +572,8 @@ async def test_revocation_endpoint_ends_the_sign_in(
 
 
 def _info(hub: Hub, viewer: Viewer | None) -> Any:
-    sources = SourceDBs(store=SourceDB(Store.HUB, hub.pool))
-    return SimpleNamespace(context=SimpleNamespace(viewer=viewer, sources=sources))
+    consents = HubConsents(SourceDB(Store.HUB, hub.pool))
+    return SimpleNamespace(context=SimpleNamespace(viewer=viewer, consents=consents))
 
 
 async def test_withdrawing_consent_refuses_the_apps_tokens_at_once(

@@ -1,6 +1,6 @@
 """The compiled path: an operation on citizens answered without graphql-core's per-field work.
 
-``citizen(nik:)`` or ``citizens(niks:)`` over the hub's own types is loaded by the
+``citizen(nik:)``, ``me`` or ``citizens(niks:)`` over the hub's own types is loaded by the
 federation as always (one statement per source per level, the gate, masking and
 disclosures unchanged), then completed by walking the compiled selection over the
 loaded objects (:mod:`.walk`) instead of graphql-core resolving field by field. The
@@ -105,14 +105,22 @@ async def answer(
 
 
 async def _load(compiled: Compiled, variables: Any, context: Context) -> Any:
-    """What Query.citizen / Query.citizens resolve to, through the same federation."""
+    """What Query.citizen / Query.me / Query.citizens resolve to, through the same
+    federation (and its per-request reads)."""
     root = compiled.root
     arguments = get_argument_values(root.parent.fields[root.name], root.nodes[0], variables)
     plan = Plan(root.nodes, compiled.fragments, variables.coerced)
     federation = context.federation
-    if root.name == "citizen":
-        found = (await federation.citizens([arguments["nik"]], plan))[0]
-        if isinstance(found, HubError):
-            raise found
-        return found
-    return await federation.citizens(list(arguments["niks"]), plan)
+    if root.name == "citizens":
+        return await federation.citizens(list(arguments["niks"]), plan)
+    if root.name == "me":
+        viewer = context.viewer
+        if viewer is None or viewer.nik is None:
+            return None
+        nik = viewer.nik
+    else:
+        nik = arguments["nik"]
+    found = (await federation.citizens([nik], plan))[0]
+    if isinstance(found, HubError):
+        raise found
+    return found

@@ -36,8 +36,8 @@ from graphql import (
 
 from schema.selection import included
 
-#: The root fields the compiled path answers: both load citizens through the federation.
-ROOTS = frozenset({"citizen", "citizens"})
+#: The root fields the compiled path answers: each loads citizens through the federation.
+ROOTS = frozenset({"citizen", "citizens", "me"})
 
 
 class Declined(Exception):  # not an error: the operation goes to graphql-core
