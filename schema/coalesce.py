@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Generic, TypeVar
 
 N = TypeVar("N")  # what one caller needs of the read (merged by the read's sender)
@@ -38,7 +39,14 @@ Send = Callable[[list[str], list[N]], Awaitable[Mapping[str, Any]]]
 class _Batch(Generic[N]):
     keys: dict[str, None] = field(default_factory=dict)
     needs: list[N] = field(default_factory=list)
-    waiters: list[tuple[asyncio.Future[dict[str, Any]], list[str]]] = field(default_factory=list)
+    waiters: list[_Waiter[N]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Waiter(Generic[N]):
+    future: asyncio.Future[dict[str, Any]]
+    keys: list[str]
+    need: N | None
 
 
 class Coalesced(Generic[N]):
@@ -46,12 +54,18 @@ class Coalesced(Generic[N]):
 
     ``send(keys, needs)`` reads the keys (each once, in the order first asked) for
     the needs the callers gave, merged as the read sees fit, and returns the rows by
-    key; a key without rows is absent. When it raises, every caller of that batch
-    gets the error.
+    key; a key without rows is absent.
+
+    When it raises an error that ``shared`` says is the source's (down, timed out),
+    every caller of that batch gets it: asking again would only multiply the outage.
+    Any other error (one citizen's row the connector cannot read) belongs to some
+    caller's keys, so each caller's own keys are read again on their own and the
+    error stays with the fields whose rows caused it, as before the reads were shared.
     """
 
-    def __init__(self, send: Send[N]) -> None:
+    def __init__(self, send: Send[N], shared: Callable[[Exception], bool]) -> None:
         self._send = send
+        self._shared = shared
         self._batch: _Batch[N] | None = None
         self._tasks: set[asyncio.Task[None]] = set()  # kept alive until they finish
 
@@ -68,7 +82,7 @@ class Coalesced(Generic[N]):
         if need is not None:
             batch.needs.append(need)
         waiter: asyncio.Future[dict[str, Any]] = loop.create_future()
-        batch.waiters.append((waiter, mine))
+        batch.waiters.append(_Waiter(waiter, mine, need))
         return waiter
 
     def _later(self, loop: asyncio.AbstractEventLoop, turns: int) -> None:
@@ -80,24 +94,54 @@ class Coalesced(Generic[N]):
             task = loop.create_task(self._dispatch(batch))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
+            # A statement nobody waits for any more (every caller cancelled: a client
+            # that left, a websocket operation completed) is cancelled with them.
+            for waiter in batch.waiters:
+                waiter.future.add_done_callback(partial(_abandon, batch, task))
 
     async def _dispatch(self, batch: _Batch[N]) -> None:
         if not batch.keys:  # nothing to read: no statement
-            for waiter, _ in batch.waiters:
-                if not waiter.done():
-                    waiter.set_result({})
+            for waiter in batch.waiters:
+                _settle(waiter, {})
             return
         try:
             found = await self._send(list(batch.keys), batch.needs)
         except asyncio.CancelledError:
-            for waiter, _ in batch.waiters:
-                waiter.cancel()
+            for waiter in batch.waiters:
+                waiter.future.cancel()
             raise
-        except Exception as exc:  # every caller of the batch gets it
-            for waiter, _ in batch.waiters:
-                if not waiter.done():
-                    waiter.set_exception(exc)
+        except Exception as exc:
+            if len(batch.waiters) == 1 or self._shared(exc):  # the source's: everyone's
+                for waiter in batch.waiters:
+                    _settle(waiter, exc)
+                return
+            await asyncio.gather(*(self._alone(waiter) for waiter in batch.waiters))
             return
-        for waiter, keys in batch.waiters:
-            if not waiter.done():
-                waiter.set_result({k: found[k] for k in keys if k in found})
+        for waiter in batch.waiters:
+            _settle(waiter, {k: found[k] for k in waiter.keys if k in found})
+
+    async def _alone(self, waiter: _Waiter[N]) -> None:
+        """One caller's keys read on their own, after the shared read failed."""
+        if waiter.future.done():
+            return
+        needs = [] if waiter.need is None else [waiter.need]
+        try:
+            found = await self._send(waiter.keys, needs)
+        except Exception as exc:
+            _settle(waiter, exc)
+        else:
+            _settle(waiter, {k: found[k] for k in waiter.keys if k in found})
+
+
+def _settle(waiter: _Waiter[Any], outcome: dict[str, Any] | Exception) -> None:
+    if waiter.future.done():  # its caller was cancelled
+        return
+    if isinstance(outcome, Exception):
+        waiter.future.set_exception(outcome)
+    else:
+        waiter.future.set_result(outcome)
+
+
+def _abandon(batch: _Batch[Any], task: asyncio.Task[None], _: object) -> None:
+    if not task.done() and all(w.future.cancelled() for w in batch.waiters):
+        task.cancel()

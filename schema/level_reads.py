@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from connectors.base import Store
 from schema.audit.types import log_read_of
 from schema.coalesce import Coalesced, Send
-from schema.errors import AuditUnavailable
+from schema.errors import AuditUnavailable, SourceError
 from schema.products import BY_NIK, MATCHED_TICKETS, ProductField
 from schema.projection import projected
 from schema.selection import Plan
@@ -58,7 +58,7 @@ class LevelReads:
     def _together(self, name: Hashable, send: Send[Any]) -> Coalesced[Any]:
         reader = self._coalesced.get(name)
         if reader is None:
-            reader = self._coalesced[name] = Coalesced(send)
+            reader = self._coalesced[name] = Coalesced(send, shared=_outage)
         return reader
 
     def _product(
@@ -97,3 +97,8 @@ class LevelReads:
             return audit.access_read(keys, rows, before=before, summary=any(s for _, s in needs))
 
         return await self._together(("accessLog", before), send).load(niks, (last, summary))
+
+
+def _outage(error: Exception) -> bool:
+    """A source down or timed out, or the log unreachable: the same for every caller."""
+    return isinstance(error, SourceError | AuditUnavailable)

@@ -183,3 +183,45 @@ async def test_a_slow_source_times_out_and_the_rest_still_answers(
     [error] = body["errors"]
     assert error["extensions"] == {"code": "SOURCE_TIMEOUT", "source": "PSB"}
     assert body["extensions"]["sources"]["PSB"]["status"] == "timeout"
+
+
+async def test_a_row_the_hub_cannot_read_fails_its_own_field_and_no_other(
+    hub: tuple[Any, GraphQLClient], outage_city: dict[Source | str, str]
+) -> None:
+    """Root fields share a product's statement; one citizen's unreadable row must not
+    take the other fields' answers with it (a status value the connector does not know)."""
+    _, gql = hub
+    psb = await asyncpg.connect(outage_city[Source.PSB])
+    siak = await asyncpg.connect(outage_city[Source.SIAK])
+    try:
+        registered = {r["nik"] for r in await siak.fetch("SELECT nik FROM penduduk")}
+        applicants = [
+            r["nik"]
+            for r in await psb.fetch("SELECT DISTINCT nik FROM pendaftar ORDER BY nik")
+            if r["nik"] in registered
+        ]
+        broken, fine = applicants[:2]
+        kept = await psb.fetch("SELECT id, status_seleksi FROM pendaftar WHERE nik = $1", broken)
+        await psb.execute(
+            "UPDATE pendaftar SET status_seleksi = 'DIBATALKAN' WHERE nik = $1", broken
+        )
+        try:
+            body = await gql.post(
+                """query($a: NIK!, $b: NIK!) {
+                  a: citizen(nik: $a) { schoolAdmissions { level } }
+                  b: citizen(nik: $b) { schoolAdmissions { level status } }
+                }""",
+                a=broken,
+                b=fine,
+            )
+        finally:
+            await psb.executemany(
+                "UPDATE pendaftar SET status_seleksi = $2 WHERE id = $1",
+                [tuple(row) for row in kept],
+            )
+    finally:
+        await psb.close()
+        await siak.close()
+    assert body["data"]["a"]["schoolAdmissions"] is None
+    assert [e["path"] for e in body["errors"]] == [["a", "schoolAdmissions"]]
+    assert body["data"]["b"]["schoolAdmissions"], body

@@ -13,21 +13,36 @@ from schema.coalesce import Coalesced
 class Source:
     """Answers every key with a row naming it; records each statement it receives."""
 
-    def __init__(self, fail: Exception | None = None) -> None:
+    def __init__(self, fail: Exception | None = None, wait: float = 0) -> None:
         self.statements: list[tuple[list[str], list[Any]]] = []
         self.fail = fail
+        self.wait = wait
+        self.finished = 0
+        self.sent = asyncio.Event()
 
     async def send(self, keys: list[str], needs: list[Any]) -> dict[str, str]:
         self.statements.append((keys, needs))
-        await asyncio.sleep(0)
+        self.sent.set()
+        await asyncio.sleep(self.wait)
         if self.fail is not None:
             raise self.fail
+        if "bad" in keys:  # a row the connector cannot read
+            raise ValueError("cannot read the row of bad")
+        self.finished += 1
         return {k: f"row of {k}" for k in keys if k != "unknown"}
+
+
+def _outage(error: Exception) -> bool:
+    return isinstance(error, ConnectionError)
+
+
+def coalesced(source: Source) -> Coalesced[Any]:
+    return Coalesced(source.send, shared=_outage)
 
 
 async def test_callers_of_one_turn_share_one_statement_and_see_their_own_keys_only() -> None:
     source = Source()
-    read = Coalesced(source.send)
+    read = coalesced(source)
     first, second, third = await asyncio.gather(
         read.load(["a", "b"], 1), read.load(["b", "c", "unknown"], 2), read.load(["a"])
     )
@@ -39,21 +54,47 @@ async def test_callers_of_one_turn_share_one_statement_and_see_their_own_keys_on
 
 async def test_a_caller_of_a_later_turn_gets_a_statement_of_its_own() -> None:
     source = Source()
-    read = Coalesced(source.send)
+    read = coalesced(source)
     assert await read.load(["a"]) == {"a": "row of a"}
     assert await read.load(["b"]) == {"b": "row of b"}
     assert [keys for keys, _ in source.statements] == [["a"], ["b"]]
 
 
 async def test_every_caller_gets_the_error_of_the_statement() -> None:
-    read = Coalesced(Source(fail=ConnectionError("down")).send)
+    source = Source(fail=ConnectionError("down"))
+    read = coalesced(source)
     results = await asyncio.gather(read.load(["a"]), read.load(["b"]), return_exceptions=True)
     assert [type(r) for r in results] == [ConnectionError, ConnectionError]
+    assert len(source.statements) == 1  # an outage is not asked again per caller
+
+
+async def test_a_row_one_caller_asked_for_fails_that_caller_alone() -> None:
+    source = Source()
+    read = coalesced(source)
+    results = await asyncio.gather(
+        read.load(["a", "bad"], 1), read.load(["b"], 2), return_exceptions=True
+    )
+    assert isinstance(results[0], ValueError)
+    assert results[1] == {"b": "row of b"}
+    # The shared statement, then each caller's own keys with its own need.
+    assert source.statements == [(["a", "bad", "b"], [1, 2]), (["a", "bad"], [1]), (["b"], [2])]
+
+
+async def test_a_statement_every_caller_left_is_cancelled() -> None:
+    source = Source(wait=0.5)
+    read = coalesced(source)
+    first, second = (asyncio.ensure_future(read.load([k])) for k in "ab")
+    await source.sent.wait()
+    first.cancel()
+    second.cancel()
+    await asyncio.sleep(0.6)
+    assert source.statements == [(["a", "b"], [])]
+    assert source.finished == 0
 
 
 async def test_one_caller_cancelled_cancels_no_one_else() -> None:
     source = Source()
-    read = Coalesced(source.send)
+    read = coalesced(source)
     gone = asyncio.ensure_future(read.load(["a"]))
     kept = read.load(["b"])
     gone.cancel()
@@ -65,6 +106,6 @@ async def test_one_caller_cancelled_cancels_no_one_else() -> None:
 
 async def test_no_keys_send_no_statement() -> None:
     source = Source()
-    read = Coalesced(source.send)
-    assert await asyncio.gather(read.load([]), read.load(())) == [{}, {}]
+    read = coalesced(source)
+    assert list(await asyncio.gather(read.load([]), read.load(()))) == [{}, {}]
     assert source.statements == []
