@@ -101,7 +101,14 @@ def show(
             _with_npwp_masked(role, visible, viewer) for role in citizen.procurement_roles
         ]
     selected.discard("__typename")
+    # A field whose source failed answers null and an error: it showed nothing.
+    selected = {f for f in selected if not isinstance(_value(citizen, f), Exception)}
     disclose(disclosed, nik, selected, *(FIELD_SOURCES.get(f, "SIAK") for f in selected))
+
+
+def _value(citizen: Citizen, field_name: str) -> Any:
+    python_name = _PYTHON_NAMES.get(field_name)
+    return None if python_name is None else getattr(citizen, python_name, None)
 
 
 def disclose(disclosed: dict[str, Disclosed], nik: str, fields_: set[str], *sources: str) -> None:

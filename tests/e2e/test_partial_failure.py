@@ -16,6 +16,7 @@ from aiohttp.test_utils import TestServer
 from connectors.base import Source
 from connectors.seeding import seed_city
 from hub.app import SOURCES, create_app
+from hub.audit import DisclosureLog
 from tests.conftest import ScratchDatabases
 from tests.e2e.conftest import GraphQLClient, city_settings, grant
 
@@ -183,6 +184,14 @@ async def test_a_slow_source_times_out_and_the_rest_still_answers(
     [error] = body["errors"]
     assert error["extensions"] == {"code": "SOURCE_TIMEOUT", "source": "PSB"}
     assert body["extensions"]["sources"]["PSB"]["status"] == "timeout"
+    # The citizen's log records what the answer showed, not the field that failed.
+    pool = await asyncpg.create_pool(outage_city["hub"], min_size=1, max_size=1)
+    try:
+        [latest] = (await DisclosureLog(pool).access_log([nik], 1))[nik]
+    finally:
+        await pool.close()
+    assert "schoolAdmissions" not in latest.fields
+    assert {"fullName", *OTHERS} <= set(latest.fields)
 
 
 async def test_a_row_the_hub_cannot_read_fails_its_own_field_and_no_other(
