@@ -48,7 +48,9 @@ format: install
 
 # The hub against its raw-SQL floor and against PostGraphile 5 on a consolidated replica
 # of the same data, interleaved in one run (bench/compare.py; installs PostGraphile and
-# Node 22 with npm on first use). BENCH_ARGS passes options, e.g. --pg URL or --citizens N.
+# Node 22 with npm on first use). BENCH_ARGS passes options, e.g. --pg URL, --citizens N,
+# --socket DIR (every side through the Unix socket), --hubs 1,2 (one process, two),
+# --existing city_ (an already seeded city, read only); docs/performance.md.
 bench: install
 	$(BIN)/python -m bench.compare $(BENCH_ARGS)
 

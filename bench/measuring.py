@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import statistics
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -121,10 +121,13 @@ class Floor:
     async def __aenter__(self) -> Floor:
         from aiohttp import web
 
+        from connectors import pools
         from hub.app import SOURCES, create_app
         from hub.keys import AUDIT_SINK
         from hub.settings import load_settings
 
+        # Sequential: a connection or two per database; the hubs beside it need the rest.
+        pools.share_among(pools.CONNECTIONS)
         app = create_app(load_settings(self.conf, environ={}))
         self.runner = web.AppRunner(app)
         await self.runner.setup()  # the app's startup: pools, migrations, audit sink
@@ -156,29 +159,39 @@ class Floor:
         )
 
 
-def report(tally: Tally, rounds: int, requests: int, clients: int, matched: bool) -> None:
+def report(
+    tally: Tally,
+    rounds: int,
+    requests: int,
+    clients: int,
+    matched: bool,
+    hubs: Sequence[str] = ("hub",),
+) -> None:
+    """The medians: each hub, PostGraphile, each hub's ratio to it, the floor."""
     print(
         f"\nMedians over {rounds} rounds; {requests} requests per measurement;"
         f" x{clients} = {clients} concurrent clients (latency includes queueing)."
     )
-    print("hub/PGL: latency ratio > 1 means the hub is slower; req/s ratio > 1 means it is faster.")
-    head = (
-        f"{'shape':<13}{'mode':<5}{'metric':<8}{'hub':>10}{'PostGraphile':>14}"
-        f"{'hub/PGL':>9}{'floor':>9}{'reads':>9}"
-    )
+    print("/PGL: latency ratio > 1 means the hub is slower; req/s ratio > 1 means it is faster.")
+    ratios = [f"{h}/PGL" for h in hubs]
+    head = f"{'shape':<13}{'mode':<5}{'metric':<8}" + "".join(f"{h:>9}" for h in hubs)
+    head += f"{'PostGraphile':>13}" + "".join(f"{r:>12}" for r in ratios)
+    head += f"{'floor':>9}{'reads':>9}"
     print(head)
     print("-" * len(head))
     for shape in SHAPES:
         for mode in ("seq", f"x{clients}"):
             for attr, unit in (("p50", "p50 ms"), ("p95", "p95 ms"), ("rps", "req/s")):
-                h = tally.median((shape, mode, "hub"), attr)
                 g = tally.median((shape, mode, "PostGraphile"), attr)
-                extra = "".join(
+                values = [tally.median((shape, mode, h), attr) for h in hubs]
+                line = f"{shape:<13}{mode:<5}{unit:<8}" + "".join(f"{v:9.2f}" for v in values)
+                line += f"{g:13.2f}" + "".join(f"{v / g:12.2f}" for v in values)
+                line += "".join(
                     f"{tally.median((shape, mode, k), attr):9.2f}"
                     for k in ("floor", "reads")
                     if (shape, mode, k) in tally.results
                 )
-                print(f"{shape:<13}{mode:<5}{unit:<8}{h:10.2f}{g:14.2f}{h / g:9.2f}{extra}")
+                print(line)
     errors = sum(r.errors for rs in tally.results.values() for r in rs)
     print(
         f"answers matched: {'yes' if matched else 'NO (see MISMATCH lines)'};"

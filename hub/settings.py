@@ -75,7 +75,8 @@ in the working folder, or the one ``CITIZEN_HUB_CONFIG`` names::
     checkpoint_file = "/var/lib/citizen-hub/audit-checkpoints.jsonl"  # default <data_dir>/...
     checkpoint_seconds = 300    # how often the serving hub checkpoints the chain's head
 
-    # [server] production, shutdown_seconds, log_format, trusted_proxies; [metrics] token, networks;
+    # [server] production, shutdown_seconds, log_format, trusted_proxies, database_connections;
+    # [metrics] token, networks;
     # [telemetry] otlp_endpoint, service_name, sample_ratio: see hub.settings_operations
     # (environment: CITIZEN_HUB_PRODUCTION, CITIZEN_HUB_LOG_FORMAT,
     # CITIZEN_HUB_METRICS_TOKEN, CITIZEN_HUB_OTLP_ENDPOINT).

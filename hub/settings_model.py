@@ -143,6 +143,9 @@ class Settings:
     log_format: str = "json"  # or "text": one line per record either way (hub.logs)
     # Proxies (CIDRs) whose X-Forwarded-For names the client (hub.client_address); none.
     trusted_proxies: tuple[str, ...] = ()
+    # Connections each database gets from the read pools, shared by the worker processes
+    # (connectors.pools): nine databases, so 4 is 36 of a server's max_connections.
+    database_connections: int = 4
     metrics: MetricsSettings = MetricsSettings()
     telemetry: TelemetrySettings = TelemetrySettings()
     # introspection, trusted documents ([graphql]); a frozen dataclass defined in another module,

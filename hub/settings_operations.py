@@ -8,6 +8,7 @@ format, who may read ``/metrics``, and where traces go.
     shutdown_seconds = 30       # SIGTERM: requests in flight get this long to finish
     log_format = "json"         # or "text"
     trusted_proxies = ["10.20.40.5/32"]  # proxies whose X-Forwarded-For is believed (none)
+    database_connections = 4    # per database, shared by the serve --workers processes
 
     [metrics]                   # GET /metrics (hub.metrics)
     token = "…"                 # or CITIZEN_HUB_METRICS_TOKEN: Authorization: Bearer <token>
@@ -28,7 +29,10 @@ from typing import Any
 from hub.settings_model import MetricsSettings, SettingsError, TelemetrySettings
 from hub.settings_values import check_number, check_text
 
-SERVER_KEYS = frozenset({"production", "shutdown_seconds", "log_format", "trusted_proxies"})
+SERVER_KEYS = frozenset(
+    {"production", "shutdown_seconds", "log_format", "trusted_proxies", "database_connections"}
+)
+MAX_DATABASE_CONNECTIONS = 64
 METRICS_KEYS = frozenset(MetricsSettings.__dataclass_fields__)
 TELEMETRY_KEYS = frozenset(TelemetrySettings.__dataclass_fields__)
 LOG_FORMATS = ("json", "text")
@@ -36,8 +40,8 @@ MIN_METRICS_TOKEN = 16
 
 
 def server_operations(server: Mapping[str, Any], env: Mapping[str, str]) -> dict[str, Any]:
-    """``production``, ``shutdown_seconds``, ``log_format`` and ``trusted_proxies`` of
-    ``[server]``."""
+    """``production``, ``shutdown_seconds``, ``log_format``, ``trusted_proxies`` and
+    ``database_connections`` of ``[server]``."""
     production = server.get("production", False)
     if env.get("CITIZEN_HUB_PRODUCTION"):
         production = env["CITIZEN_HUB_PRODUCTION"].lower() in ("1", "true", "yes")
@@ -53,7 +57,21 @@ def server_operations(server: Mapping[str, Any], env: Mapping[str, str]) -> dict
         ),
         "log_format": log_format,
         "trusted_proxies": _networks("server.trusted_proxies", server.get("trusted_proxies", ())),
+        "database_connections": _connections(server.get("database_connections", 4)),
     }
+
+
+def _connections(value: object) -> int:
+    """How many connections each database may get from the hub's read pools, all worker
+    processes together (connectors.pools): a whole number from 1 to 64."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise SettingsError("server.database_connections", f"must be a whole number, got {value!r}")
+    if not 1 <= value <= MAX_DATABASE_CONNECTIONS:
+        raise SettingsError(
+            "server.database_connections",
+            f"must be from 1 to {MAX_DATABASE_CONNECTIONS}, got {value}",
+        )
+    return value
 
 
 def metrics_settings(raw: Mapping[str, Any], env: Mapping[str, str]) -> MetricsSettings:

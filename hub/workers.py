@@ -25,6 +25,7 @@ import tempfile
 import time
 from typing import TYPE_CHECKING, Any
 
+from connectors import pools
 from hub import metrics
 from hub.access_log import HubAccessLogger
 from hub.app import create_app
@@ -91,10 +92,12 @@ SERVER_OPTIONS: dict[str, Any] = {
 }
 
 
-def run_worker(settings: Settings, reuse_port: bool) -> None:
-    """One worker: the whole app, its own pools, serving until told to stop (SIGTERM:
-    a graceful stop within ``[server] shutdown_seconds``, :mod:`hub.shutdown`)."""
+def run_worker(settings: Settings, reuse_port: bool, processes: int = 1) -> None:
+    """One worker of ``processes``: the whole app, its own pools (their share of each
+    database's connections, :mod:`connectors.pools`), serving until told to stop
+    (SIGTERM: a graceful stop within ``[server] shutdown_seconds``, :mod:`hub.shutdown`)."""
     configure_logging(log_format=settings.log_format)
+    pools.share_among(processes, settings.database_connections)
     app = create_app(settings)
     asyncio.run(
         serve_until_stopped(
@@ -136,7 +139,7 @@ def _serve_workers(settings: Settings, workers: int) -> None:
     # lock inherited from this one (and reads PROMETHEUS_MULTIPROC_DIR as it starts).
     context = multiprocessing.get_context("spawn")
     children = [
-        context.Process(target=run_worker, args=(settings, True), name=f"hub-worker-{i}")
+        context.Process(target=run_worker, args=(settings, True, workers), name=f"hub-worker-{i}")
         for i in range(workers)
     ]
     for child in children:

@@ -24,9 +24,16 @@ ALTER TABLE cpns.pelamar
 CREATE INDEX pelamar_nik_bersih_col_idx ON cpns.pelamar (nik_bersih);
 
 -- A NIK has at most one civil-servant record: a unique constraint (not just an index) so
--- PostGraphile exposes Citizen.employment as one object, not a connection.
-ALTER TABLE sikda.pegawai
-  ADD COLUMN nik_bersih text GENERATED ALWAYS AS (regexp_replace(nik, '[^0-9]', '', 'g')) STORED;
+-- PostGraphile exposes Citizen.employment as one object, not a connection. A messy
+-- register (the city seeded with --mess realistic) has a few NIKs typed on two records:
+-- the clean key goes on one of them (the highest NIP), the other keeps NULL.
+ALTER TABLE sikda.pegawai ADD COLUMN nik_bersih text;
+UPDATE sikda.pegawai p SET nik_bersih = k.clean
+  FROM (SELECT DISTINCT ON (clean) nip, clean
+          FROM (SELECT nip, regexp_replace(nik, '[^0-9]', '', 'g') AS clean
+                  FROM sikda.pegawai) s
+         ORDER BY clean, nip DESC) k
+ WHERE p.nip = k.nip;
 ALTER TABLE sikda.pegawai ADD CONSTRAINT pegawai_nik_bersih_key UNIQUE (nik_bersih);
 
 -- SIPBD knows an asset's holder by NIP only (as typed on the handover form).

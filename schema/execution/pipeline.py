@@ -249,6 +249,8 @@ class OperationPipeline(SchemaExtension):
             execution.graphql_document = _REFUSED_DOCUMENT
             return
         for visit in visits:
+            if not visit.arguments:  # type: ignore[union-attr]
+                continue  # most fields take none: nothing to look into
             where = _nul_in(visit.arguments)  # type: ignore[union-attr]
             if where is not None:
                 # PostgreSQL refuses NUL in text; let through, it would count as the

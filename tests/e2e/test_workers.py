@@ -1,4 +1,5 @@
-"""`citizen-hub serve --workers 2`: two processes share the port and both answer."""
+"""`citizen-hub serve --workers 2`: two processes share the port and both answer, and
+share each database's connections (connectors.pools) rather than doubling them."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ import os
 from dataclasses import replace
 
 import aiohttp
+import asyncpg
 import psutil
 
 from bench.serving import start_hub
+from connectors import pools
 from connectors.base import Source
 from connectors.seeding import SeedReport
 from hub.migrate import migrate_dsn
@@ -50,9 +53,30 @@ async def test_two_workers_share_the_port_and_stop_together(
                     return name
 
             names = await asyncio.gather(*(ask() for _ in range(20)))
+            assert set(names) == {head.name}
+            # Many at once: each worker would open its pool's whole size if it could.
+            names = await asyncio.gather(*(ask() for _ in range(80)))
         assert set(names) == {head.name}
+        opened = await _connections(city_dsns[Source.SIAK], [w.pid for w in workers])
+        assert sum(opened.values()) >= 2, opened  # both workers read SIAK
+        assert all(n <= pools.CONNECTIONS // 2 for n in opened.values()), opened
     finally:
         stopped = await hub.stop(30)
     assert stopped == 0
     await asyncio.sleep(0.5)
     assert not any(p.is_running() and p.status() != psutil.STATUS_ZOMBIE for p in workers)
+
+
+async def _connections(dsn: str, pids: list[int]) -> dict[int, int]:
+    """The connections each of ``pids`` holds to the database of ``dsn`` (by the
+    application name the hub's pools give them)."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        rows = await conn.fetch(
+            "SELECT application_name, count(*) AS n FROM pg_stat_activity"
+            " WHERE datname = current_database() GROUP BY 1"
+        )
+    finally:
+        await conn.close()
+    names = {f"{pools.APPLICATION} {pid}": pid for pid in pids}
+    return {names[r["application_name"]]: r["n"] for r in rows if r["application_name"] in names}
