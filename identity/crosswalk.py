@@ -13,7 +13,13 @@ from datetime import date
 from connectors.base import Source
 from identity.findings import Finding
 from identity.kinds import IdentifierKind, LinkMethod, LinkStatus
-from identity.sightings import CarriesNIK, Sighting, ThroughFamilyCard, ThroughManagers
+from identity.sightings import (
+    ByPhoneOnly,
+    CarriesNIK,
+    Sighting,
+    ThroughFamilyCard,
+    ThroughManagers,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,12 +66,16 @@ class Register:
     ``people`` by NIK (only NIKs SIAK knows: those the records name, and those near
     a doubtful one); ``cards`` by KK: (nik, name) of its members, and of those who
     left it for another card (what was filed under the old card is still theirs);
-    ``deaths``: the date of death of each citizen SIAK records as dead.
+    ``deaths``: the date of death of each citizen SIAK records as dead; ``twins``:
+    SIAK's possible duplicates (see the field).
     """
 
     people: Mapping[str, Registered] = field(default_factory=dict)
     cards: Mapping[str, Sequence[tuple[str, str]]] = field(default_factory=dict)
     deaths: Mapping[str, date] = field(default_factory=dict)
+    # Pairs of NIKs SIAK holds for what looks like one person: a death under one is
+    # the death of the other (the linker never merges them otherwise).
+    twins: Sequence[tuple[str, str]] = ()
 
 
 @dataclass(slots=True)
@@ -95,14 +105,33 @@ def wanted(sightings: Iterable[Sighting]) -> tuple[set[str], set[str]]:
     return niks, cards
 
 
-def named_niks(sightings: Iterable[Sighting]) -> list[tuple[str, str | None]]:
-    """(NIK as digits, the record's name) of every record carrying a NIK: what the name
-    check looks at before linking."""
+def named_niks(
+    sightings: Iterable[Sighting],
+) -> list[tuple[str, str | None, date | None, str | None]]:
+    """(NIK as digits, the record's name, birth date, sex) of every record carrying a NIK:
+    what the evidence check looks at before linking."""
     return [
-        (digits(s.holder.nik), s.name)
+        (digits(s.holder.nik), s.name, s.born, s.sex)
         for s in sightings
         if isinstance(s.holder, CarriesNIK) and len(digits(s.holder.nik)) == 16
     ]
+
+
+def phone_holders(sightings: Iterable[Sighting]) -> set[str]:
+    """The NIKs (as digits) of records giving a phone some walk-in gives: the walk-in
+    scoring weighs their family cards' members too. Phones compared by their last nine
+    digits, so any written form meets (a few more cards read, never one missed)."""
+    walk_ins = {
+        digits(s.holder.phone)[-9:]
+        for s in sightings
+        if isinstance(s.holder, ByPhoneOnly) and s.holder.phone
+    }
+    return {
+        digits(s.holder.nik)
+        for s in sightings
+        if isinstance(s.holder, CarriesNIK)
+        and any(h.kind is IdentifierKind.PHONE and digits(h.raw)[-9:] in walk_ins for h in s.holds)
+    }
 
 
 def digits(raw: str) -> str:

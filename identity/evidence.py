@@ -12,6 +12,12 @@ be its holder's however written: a NIK one substitution or one transposition awa
 a family card of that number, a member of the NIK holder's own card. Each becomes
 a SUGGESTED link with its evidence, for a steward to accept or reject.
 
+The record's own birth date and sex, where the product records them, are weighed
+too, against what SIAK gave the NIK's holder as the NIK itself holds it (digits
+7-12: the birth date, 40 added to the day for women): a different sex, or a birth
+year more than a typo away (a parent's NIK in a child's field), tells against the
+NIK as a name does. A day or month off, or a year off by one, is a typo.
+
 Pure, like :mod:`identity.links`: the sync first asks :func:`doubtful` which NIKs
 need looking into, fetches from SIAK what :func:`near_misses` lists, then links.
 """
@@ -20,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from identity.names import SAME_NAME, at_least, clearly_different, name_similarity
 
@@ -67,20 +74,38 @@ def same_person_name(record_name: str | None, registered_name: str) -> bool:
 
 
 def doubtful(
-    named: Iterable[tuple[str, str | None]], names: Mapping[str, str]
+    named: Iterable[tuple[str, str | None, date | None, str | None]], names: Mapping[str, str]
 ) -> tuple[set[str], set[str]]:
-    """Of the (NIK, record's name) pairs, the NIKs SIAK does not know and those whose holder
-    is not the person named (a record without a name is taken at its NIK): the NIKs to
-    look for the intended one near. Returns (unknown, disagreeing)."""
+    """Of the (NIK, record's name, birth date, sex) of records, the NIKs SIAK does not know
+    and those whose holder is not the person named or born as the record says (a record
+    without them is taken at its NIK): the NIKs to look for the intended one near.
+    Returns (unknown, disagreeing)."""
     unknown: set[str] = set()
     disagreeing: set[str] = set()
-    for nik, name in named:
+    for nik, name, born, sex in named:
         held_by = names.get(nik)
         if held_by is None:
             unknown.add(nik)
-        elif name and not same_person_name(name, held_by):
+        elif (name and not same_person_name(name, held_by)) or birth_evidence(born, sex, nik):
             disagreeing.add(nik)
     return unknown, disagreeing
+
+
+def birth_evidence(born: date | None, sex: str | None, nik: str) -> str | None:
+    """The evidence against ``nik`` being the person of a record giving ``born`` and ``sex``,
+    from what the NIK holds of its holder (SIAK's birth date and sex); ``None`` where the
+    record agrees, says nothing, or is one typo off."""
+    day, year = int(nik[6:8]), int(nik[10:12])
+    female = day > 40
+    if sex is not None and (sex == "F") != female:
+        return "the sex on the record is not SIAK's"
+    if born is None:
+        return None
+    years = abs(born.year % 100 - year)
+    years = min(years, 100 - years)
+    if years > 1:
+        return f"birth year {years} years from SIAK's"
+    return None
 
 
 def suggestions(

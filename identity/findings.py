@@ -25,6 +25,7 @@ class Rule(enum.StrEnum):
     NIP_BIRTH_DATE = "nip_birth_date"  # a NIP's birth date is not its NIK's
     NIP_SEX = "nip_sex"  # a NIP's sex is not its NIK's
     NAME_MISMATCH = "name_mismatch"  # a record's name for a NIK is clearly not SIAK's
+    BIRTH_MISMATCH = "birth_mismatch"  # a record's birth date or sex is clearly not its NIK's
     NOT_IN_REGISTER = "nik_not_in_register"  # links to a NIK SIAK does not know
     INVALID_IDENTIFIER = "invalid_identifier"  # an identifier that breaks its rules
     NIP_UNKNOWN = "nip_unknown_to_sikda"  # a NIP no civil servant in SIKDa has

@@ -14,16 +14,23 @@ from identity.findings import Finding, Rule, region_detail
 from identity.kinds import METHOD_STRENGTH, IdentifierKind, LinkMethod, LinkStatus, canonical
 from identity.nik import NIK
 from identity.npwp import NPWP, NPWPForm
+from identity.scoring import PhoneLevel
 from identity.sightings import Held, Sighting
 
 EXACT = 1.0
+NEAR_NIK = "a NIK near the one typed"  # how a suggestion for a mistyped NIK is made
 
 
 class Bookkeeping:
     def __init__(self, register: Register) -> None:
         self.people = register.people
         self.cards = register.cards
-        self.deaths = register.deaths
+        self.deaths = dict(register.deaths)
+        for first, second in register.twins:
+            died = self.deaths.get(first) or self.deaths.get(second)
+            if died is not None:
+                self.deaths.setdefault(first, died)
+                self.deaths.setdefault(second, died)
         # Everyone SIAK told of, by NIK: the people asked for and the members of the cards.
         self.names = {nik: r.name for nik, r in register.people.items()}
         for members in register.cards.values():
@@ -32,9 +39,20 @@ class Bookkeeping:
         self.findings: dict[tuple[str, str, str, str | None], Finding] = {}
         # Filled by the EXACT and DERIVED passes, used by the later ones.
         self.nip_owners: dict[str, dict[str, tuple[Source, LinkStatus]]] = {}
-        self.phone_owners: dict[str, set[str]] = {}
+        # Who gives each phone with a NIK (or through one), and how surely it is theirs.
+        self.phone_owners: dict[str, dict[str, PhoneLevel]] = {}
         # Each NIK-carrying record's verdict: the status of its NIK and the NIKs it likely meant.
         self.verdicts: dict[str, tuple[LinkStatus, list[evidence.Suggestion]]] = {}
+        self._card_of: dict[str, str] | None = None  # built when first asked
+
+    def card_of(self, nik: str) -> str | None:
+        """The family card SIAK lists ``nik`` on, where the sync asked for it."""
+        registered = self.people.get(nik)
+        if registered is not None:
+            return registered.family_card
+        if self._card_of is None:
+            self._card_of = {n: card for card, members in self.cards.items() for n, _ in members}
+        return self._card_of.get(nik)
 
     def _npwp_of_individual(self, s: Sighting, h: Held, value: str) -> bool:
         """An individual's NPWP is their NIK: linked EXACT to it, whatever the record says."""
@@ -104,14 +122,13 @@ class Bookkeeping:
         if old is None or _stronger(new, old):
             self.links[key] = new
         # Whoever gives a phone with a NIK (or through one) may be the walk-in who gives
-        # it; a MATCHED link is itself such a guess, and a link in doubt is no one's yet,
-        # so neither makes anyone an owner.
-        if (
-            kind is IdentifierKind.PHONE
-            and method is not LinkMethod.MATCHED
-            and status is LinkStatus.CERTAIN
-        ):
-            self.phone_owners.setdefault(value, set()).add(nik)
+        # it, and so may whom a mistyped NIK likely meant; a walk-in's match is itself
+        # a guess, and a NIK in doubt is no one's, so neither makes anyone an owner.
+        if kind is IdentifierKind.PHONE:
+            if method is not LinkMethod.MATCHED and status is LinkStatus.CERTAIN:
+                self.phone_owners.setdefault(value, {})[nik] = PhoneLevel.GIVEN
+            elif status is LinkStatus.SUGGESTED and via == NEAR_NIK:
+                self.phone_owners.setdefault(value, {}).setdefault(nik, PhoneLevel.SUGGESTED)
 
     def _find(self, s: Sighting, rule: Rule, nik: str | None, detail: str) -> None:
         self._keep(Finding(s.system, rule, s.record, nik, detail))

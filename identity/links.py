@@ -10,13 +10,14 @@ Links are made in three passes, each using what the passes before it found:
 2. DERIVED: records knowing the person through another system: a NIP through
    SIKDa's NIP → NIK, a vendor's NPWP and phone through its directors, a parent's
    phone through the family card's member of that name.
-3. MATCHED: records with only a phone (walk-ins), to everyone who gave that phone
-   elsewhere. One such person: confidence 0.8; several: every one of them, each
-   with less, never silently one of two; a name on the ticket raises or lowers it.
-   The dead give no phone: SIAK's deaths end their matches.
+3. MATCHED: records with only a phone (walk-ins), scored by :mod:`identity.scoring`
+   against everyone who gave that phone elsewhere, whom a mistyped NIK giving it
+   likely meant, and the minors on a giver's family card; nobody dead by the
+   ticket's day. A candidate whose probability reaches :data:`SERVED` is linked
+   CERTAIN, the others SUGGESTED, each with the weights that made it.
 
-A record's NIK is weighed against its name (:mod:`identity.evidence`): where SIAK
-says the NIK is clearly someone else's, its links are CONFLICTED, not certain;
+A record's NIK is weighed against its name, birth date and sex (:mod:`identity.evidence`):
+where SIAK says the NIK is clearly someone else's, its links are CONFLICTED, not certain;
 the NIKs the record likely meant become SUGGESTED links, each with its evidence.
 """
 
@@ -36,7 +37,7 @@ from identity.crosswalk import (
 )
 from identity.findings import Rule, nip_findings
 from identity.kinds import IdentifierKind, LinkMethod, LinkStatus
-from identity.linking import EXACT, Bookkeeping, valid_nik
+from identity.linking import EXACT, NEAR_NIK, Bookkeeping, valid_nik
 from identity.names import (
     CLEARLY_DIFFERENT,
     SAME_NAME,
@@ -44,6 +45,7 @@ from identity.names import (
     normalised,
 )
 from identity.nip import NIP
+from identity.scoring import Comparison, Model, PhoneLevel, estimate, minor_on, name_level
 from identity.sightings import (
     ByPhoneOnly,
     CarriesNIK,
@@ -76,6 +78,13 @@ PHONE_ONE = 0.8  # a walk-in's phone that one person gives elsewhere
 NAME_BONUS = 0.15  # the walk-in's name is that person's
 NAME_PENALTY = 0.5  # the walk-in's name is clearly someone else's: confidence halved
 CEILING = 0.95  # a match by rule is never as sure as a record carrying the NIK
+# A walk-in's candidate at or above this probability is served as the citizen's: the
+# precision asked of served walk-in links. Chosen from `identity evaluate` at 1.9 M
+# citizens: below it, parents whose 16-year-old may have walked in on their phone
+# (0.990) were served and wrong one time in seventy (docs/operations.md).
+SERVED = 0.995
+_GIVING = (PhoneLevel.GIVEN, PhoneLevel.SUGGESTED)
+UNLIKELY = 0.01  # a walk-in's candidate below this is not worth a steward's look
 
 
 def link(sightings: Sequence[Sighting], register: Register) -> Crosswalk:
@@ -92,9 +101,16 @@ def link(sightings: Sequence[Sighting], register: Register) -> Crosswalk:
             linker.through_managers(s, holder)
         elif isinstance(holder, ThroughFamilyCard):
             linker.through_card(s, holder)
-    for s in sightings:
-        if isinstance(s.holder, ByPhoneOnly):
-            linker.by_phone(s, s.holder)
+    walk_ins = [
+        (s, found)
+        for s in sightings
+        if isinstance(s.holder, ByPhoneOnly)
+        for found in [linker.by_phone(s, s.holder)]
+        if found
+    ]
+    model = estimate(c for _, found in walk_ins for c in [[c for _, c in found]])
+    for s, found in walk_ins:
+        linker.score(s, found, model)
     return Crosswalk(list(linker.links.values()), list(linker.findings.values()))
 
 
@@ -143,7 +159,7 @@ class _Linker(Bookkeeping):
                     suggestion.nik,
                     LinkMethod.MATCHED,
                     share,
-                    "a NIK near the one typed",
+                    NEAR_NIK,
                     LinkStatus.SUGGESTED,
                     suggestion.evidence,
                 )
@@ -162,20 +178,28 @@ class _Linker(Bookkeeping):
         )
         if not found:
             return
+        self.verdicts[s.record] = (LinkStatus.CONFLICTED, found)
         self._find(
             s, Rule.NIK_MISTYPED, None, f"{len(found)} NIK(s) likely meant: {found[0].evidence}"
         )
         share = round(evidence.SUGGESTED / len(found), 3)
         for suggestion in found:
-            self._add_held(
-                s,
-                suggestion.nik,
-                LinkMethod.MATCHED,
-                share,
-                "a NIK near the one typed",
-                status=LinkStatus.SUGGESTED,
-                said=suggestion.evidence,
-            )
+            # A director's record holds nothing but the NIK: the one meant is its link.
+            holds = s.holds or (Held(IdentifierKind.NIK, suggestion.nik),)
+            for h in holds:
+                value = self._value(s, h)
+                if value is not None:
+                    self._add(
+                        s,
+                        h.kind,
+                        value,
+                        suggestion.nik,
+                        LinkMethod.MATCHED,
+                        share,
+                        NEAR_NIK,
+                        LinkStatus.SUGGESTED,
+                        suggestion.evidence,
+                    )
 
     def _weigh(
         self, s: Sighting, nik: str
@@ -183,13 +207,19 @@ class _Linker(Bookkeeping):
         """The status of a record's NIK, the evidence against it, and the NIKs it likely
         meant; the findings that go with them."""
         registered = self._check_registered(s, nik)
-        clash, said = False, None
+        clash, said, born_said = False, None, None
         if registered is not None:
             clash, said = evidence.name_evidence(s.name, registered.name)
             if clash and said is not None:
                 self._find(s, Rule.NAME_MISMATCH, nik, said)
-        doubtful = registered is None or (
-            s.name and not evidence.same_person_name(s.name, registered.name)
+            born_said = evidence.birth_evidence(s.born, s.sex, nik)
+            if born_said is not None:
+                self._find(s, Rule.BIRTH_MISMATCH, nik, born_said)
+                clash, said = True, f"{said}; {born_said}" if said else born_said
+        doubtful = (
+            registered is None
+            or born_said is not None
+            or (s.name and not evidence.same_person_name(s.name, registered.name))
         )
         suggested: list[evidence.Suggestion] = []
         if doubtful:
@@ -237,31 +267,45 @@ class _Linker(Bookkeeping):
             )
 
     def through_managers(self, s: Sighting, holder: ThroughManagers) -> None:
-        """Link a vendor's NPWP to its directors or owner, its phone to the first of them."""
+        """Link a vendor's NPWP to its directors or owner, its phone to the first of them;
+        where a director's NIK was likely mistyped, to whom it meant too (SUGGESTED)."""
         answering = [m for m in holder.managers if m.answers_for_vendor]
-        niks: list[tuple[str, LinkStatus]] = []
+        # Per manager: (NIK, status, evidence) of the NIK typed and of those it likely meant.
+        managers: list[list[tuple[str, LinkStatus, str | None]]] = []
         for m in answering:
+            status, suggested = self.verdicts.get(m.record, (LinkStatus.CERTAIN, []))
             nik = valid_nik(m.nik)
-            if nik is not None:
-                # A director whose NIK is in doubt brings the doubt to the vendor's links.
-                niks.append((nik, self.verdicts.get(m.record, (LinkStatus.CERTAIN, []))[0]))
+            # A director whose NIK is in doubt brings the doubt to the vendor's links.
+            typed: list[tuple[str, LinkStatus, str | None]] = (
+                [(nik, status, None)] if nik is not None else []
+            )
+            meant: list[tuple[str, LinkStatus, str | None]] = [
+                (x.nik, LinkStatus.SUGGESTED, x.evidence) for x in suggested
+            ]
+            if typed or meant:
+                managers.append(typed + meant)
         for h in s.holds:
             value = self._value(s, h)
             if value is None or self._npwp_of_individual(s, h, value):
                 continue
-            if not niks:
+            if not managers:
                 self._find(s, Rule.NOTHING_TO_LINK, None, "no director or owner with a valid NIK")
                 continue
-            for index, (nik, status) in enumerate(niks):
+            for index, niks in enumerate(managers):
                 if h.kind is IdentifierKind.PHONE and index > 0:
                     break
-                confidence = VENDOR_LEAD if index == 0 else VENDOR_OTHER
-                via = "LPSE director or owner"
-                if h.kind is IdentifierKind.PHONE:
-                    confidence, via = VENDOR_PHONE, "LPSE lead"
-                if status is not LinkStatus.CERTAIN:
-                    confidence = evidence.CONFLICTED
-                self._add(s, h.kind, value, nik, LinkMethod.DERIVED, confidence, via, status)
+                for nik, status, said in niks:
+                    confidence = VENDOR_LEAD if index == 0 else VENDOR_OTHER
+                    via = "LPSE director or owner"
+                    if h.kind is IdentifierKind.PHONE:
+                        confidence, via = VENDOR_PHONE, "LPSE lead"
+                    if status is LinkStatus.SUGGESTED:
+                        confidence = round(evidence.SUGGESTED / (len(niks) - 1 or 1), 3)
+                    elif status is not LinkStatus.CERTAIN:
+                        confidence = evidence.CONFLICTED
+                    self._add(
+                        s, h.kind, value, nik, LinkMethod.DERIVED, confidence, via, status, said
+                    )
 
     def through_card(self, s: Sighting, holder: ThroughFamilyCard) -> None:
         """Link a parent's phone to the member of the family card with the parent's name."""
@@ -288,32 +332,61 @@ class _Linker(Bookkeeping):
         for nik in named:
             self._add_held(s, nik, LinkMethod.DERIVED, confidence, "SIAK family card")
 
-    def by_phone(self, s: Sighting, holder: ByPhoneOnly) -> None:
-        """Match a walk-in to everyone who gave its phone with a NIK (or through one)."""
+    def by_phone(self, s: Sighting, holder: ByPhoneOnly) -> list[tuple[str, Comparison]]:
+        """A walk-in's candidates (see :mod:`identity.scoring`), or a finding saying why
+        there are none."""
         if holder.phone is None:
             self._find(s, Rule.NOTHING_TO_LINK, None, "neither a NIK nor a phone")
-            return
+            return []
         phone = self._value(s, Held(IdentifierKind.PHONE, holder.phone))
         if phone is None:
-            return
-        given = sorted(self.phone_owners.get(phone, ()))
-        # The dead walk in nowhere: their number has gone to someone else.
-        owners = [nik for nik in given if nik not in self.deaths]
-        if given and not owners:
+            return []
+        given = self.phone_owners.get(phone, {})
+        day = s.seen_on
+        # The dead walk in nowhere after their death: their number has gone to someone else.
+        alive = [
+            (nik, level)
+            for nik, level in sorted(given.items())
+            if nik not in self.deaths or (day is not None and self.deaths[nik] >= day)
+        ]
+        if given and not alive:
             self._find(
                 s, Rule.PHONE_OF_DECEASED, None, "everyone who gave this phone has since died"
             )
-            return
-        if not owners:
+            return []
+        if not alive:
             self._find(s, Rule.PHONE_UNMATCHED, None, "no record with a NIK gives this phone")
-            return
-        if len(owners) > 1:
-            self._find(
-                s, Rule.PHONE_SHARED, None, f"{len(owners)} people give this phone; all linked"
-            )
-        for nik in owners:
-            known = self.names.get(nik)
-            similarity = name_similarity(s.name, known) if s.name and known else None
-            confidence = match_confidence(len(owners), similarity)
-            via = "phone and name" if similarity is not None else "phone"
-            self._add_held(s, nik, LinkMethod.MATCHED, confidence, via)
+            return []
+        candidates = dict(alive)
+        if day is not None:
+            for nik, _ in alive:
+                card = self.card_of(nik)
+                if card is None:
+                    continue
+                for member, _ in self.cards.get(card, ()):
+                    dead = member in self.deaths and self.deaths[member] < day
+                    minor = minor_on(member, day)
+                    if member not in candidates and not dead and minor is not None:
+                        candidates[member] = minor
+        return [
+            (nik, (level, name_level(s.name, self.names.get(nik))))
+            for nik, level in sorted(candidates.items())
+        ]
+
+    def score(self, s: Sighting, candidates: list[tuple[str, Comparison]], model: Model) -> None:
+        """Link a walk-in to each candidate with its probability: CERTAIN from
+        :data:`SERVED`, else SUGGESTED for a steward."""
+        posteriors = model.posteriors([c for _, c in candidates])
+        # Several people give the phone: a finding. A minor on a giver's card is not one
+        # (every family has them); the links' statuses already put the doubt in the queue.
+        givers = sum(1 for _, (level, _) in candidates if level in _GIVING)
+        if givers > 1 and max(posteriors) < SERVED:
+            self._find(s, Rule.PHONE_SHARED, None, f"{givers} people give this phone")
+        for (nik, c), p in zip(candidates, posteriors, strict=True):
+            if p < UNLIKELY:
+                continue
+            status = LinkStatus.CERTAIN if p >= SERVED else LinkStatus.SUGGESTED
+            confidence = round(min(p, CEILING), 3)
+            via = "phone and name" if s.name else "phone"
+            said = model.evidence(c, p)
+            self._add_held(s, nik, LinkMethod.MATCHED, confidence, via, status, said)

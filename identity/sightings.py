@@ -9,6 +9,7 @@ record says who the person is (its :data:`Holder`). The linker
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from connectors.base import Source
 from identity.kinds import IdentifierKind
@@ -83,7 +84,11 @@ class Sighting:
     """One source record: where it is, whom it is about, what it holds.
 
     ``record`` names the row in its product, ``table:key`` (``pelamar:2436710000123``);
-    ``name`` is the person's name as the record has it, when it has one.
+    ``name`` is the person's name as the record has it, when it has one; ``born`` and
+    ``sex`` (``"M"``/``"F"``) the person's as the record has them, where the product
+    records them: evidence weighed against SIAK's. ``seen_on``: the day the record was
+    made, where that matters (a walk-in's ticket: the dead walk in nowhere after
+    their death).
     """
 
     system: Source
@@ -91,8 +96,16 @@ class Sighting:
     holder: Holder
     holds: tuple[Held, ...] = ()
     name: str | None = None
+    born: date | None = None
+    sex: str | None = None
+    seen_on: date | None = None
 
 
 def held(kind: IdentifierKind, raw: str | None) -> tuple[Held, ...]:
     """``(Held(kind, raw),)``, or nothing when the column is empty: for building ``holds``."""
     return (Held(kind, raw),) if raw is not None and raw.strip() else ()
+
+
+def sex_of(code: str | None) -> str | None:
+    """A register's sex code (``L`` laki-laki, ``P`` perempuan) as ``"M"``/``"F"``."""
+    return {"L": "M", "P": "F"}.get((code or "").strip().upper())

@@ -74,7 +74,7 @@ SELECT g.kode_gerai, g.nama_gerai, g.alamat, g.hari_buka, g.jam_buka, g.jam_tutu
 """
 
 _REFERENCED = f"SELECT {NIK_DIGITS} AS nik FROM tiket t WHERE t.nik IS NOT NULL"
-_SIGHTINGS = "SELECT id_tiket, nik, no_hp, nama FROM tiket ORDER BY id_tiket"
+_SIGHTINGS = "SELECT id_tiket, nik, no_hp, nama, tanggal FROM tiket ORDER BY id_tiket"
 
 
 async def tickets_by_nik(db: SourceDB, niks: Sequence[str]) -> dict[str, list[QueueTicket]]:
@@ -112,10 +112,10 @@ async def referenced_niks(db: SourceDB) -> list[str]:
 
 
 async def sightings(db: SourceDB) -> list[Sighting]:
-    """Every ticket for the crosswalk, in one statement: its id and phone.
+    """Every ticket for the crosswalk, in one statement: its id, phone and day.
 
     Booked tickets carry the NIK; walk-ins often only a phone (and sometimes a
-    name), to be matched to whoever gives that phone elsewhere.
+    name), to be matched to whoever gives that phone elsewhere and was alive that day.
     """
     out: list[Sighting] = []
     for row in await db.fetch(_SIGHTINGS):
@@ -126,7 +126,9 @@ async def sightings(db: SourceDB) -> list[Sighting]:
         )
         nik = row["nik"]
         holder = CarriesNIK(nik) if nik and nik.strip() else ByPhoneOnly(row["no_hp"])
-        out.append(Sighting(SOURCE, "tiket:" + ticket, holder, holds, row["nama"]))
+        out.append(
+            Sighting(SOURCE, "tiket:" + ticket, holder, holds, row["nama"], seen_on=row["tanggal"])
+        )
     return out
 
 

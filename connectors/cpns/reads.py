@@ -15,7 +15,7 @@ from connectors.cpns.records import (
 )
 from identity.kinds import IdentifierKind
 from identity.phone import canonical_phone
-from identity.sightings import CarriesNIK, Sighting, held
+from identity.sightings import CarriesNIK, Sighting, held, sex_of
 
 if TYPE_CHECKING:
     import asyncpg
@@ -39,7 +39,10 @@ SELECT {_CLEAN_NIK} AS nik_bersih, p.nomor_peserta, p.nama, p.tahun, p.tgl_dafta
  ORDER BY p.tahun DESC, p.nomor_peserta
 """
 _REFERENCED = f"SELECT {_CLEAN_NIK} AS nik_bersih FROM pelamar p ORDER BY p.nomor_peserta"
-_SIGHTINGS = "SELECT nomor_peserta, nik, nama, no_hp FROM pelamar ORDER BY nomor_peserta"
+_SIGHTINGS = """
+SELECT nomor_peserta, nik, nama, no_hp, tanggal_lahir, jenis_kelamin
+  FROM pelamar ORDER BY nomor_peserta
+"""
 
 
 async def applications_by_nik(
@@ -60,7 +63,8 @@ async def referenced_niks(db: SourceDB) -> list[str]:
 
 
 async def sightings(db: SourceDB) -> list[Sighting]:
-    """Every application for the crosswalk, in one statement: its number and phone, by NIK."""
+    """Every application for the crosswalk, in one statement: its number and phone, by NIK
+    (with the birth date and sex the applicant gave, weighed against SIAK's)."""
     return [
         Sighting(
             SOURCE,
@@ -71,6 +75,8 @@ async def sightings(db: SourceDB) -> list[Sighting]:
                 *held(IdentifierKind.PHONE, row["no_hp"]),
             ),
             row["nama"],
+            row["tanggal_lahir"],
+            sex_of(row["jenis_kelamin"]),
         )
         for row in await db.fetch(_SIGHTINGS)
     ]

@@ -65,7 +65,8 @@ _BY_NIK = {
 _BY_FAMILY_CARD = _ADMISSIONS.format(where="p.no_kk = ANY($1::text[])", choices=_CHOICES)
 _REFERENCED = f"SELECT {_CLEAN_NIK} AS nik_bersih FROM pendaftar p ORDER BY p.id"
 _SIGHTINGS = """
-SELECT no_pendaftaran, nik, nama, nisn, no_kk, nama_ortu, no_hp_ortu FROM pendaftar ORDER BY id
+SELECT no_pendaftaran, nik, nama, nisn, no_kk, nama_ortu, no_hp_ortu, tanggal_lahir
+  FROM pendaftar ORDER BY id
 """
 
 
@@ -102,7 +103,8 @@ async def sightings(db: SourceDB) -> list[Sighting]:
     """Every application for the crosswalk, in one statement.
 
     The applicant's NIK ties the registration number, NISN and family card to them;
-    the phone on the form is a parent's, named on the same family card.
+    the phone on the form is a parent's, named on the same family card. The birth
+    date on the form is weighed against SIAK's (a parent's NIK in the child's field).
     """
     out: list[Sighting] = []
     for row in await db.fetch(_SIGHTINGS):
@@ -112,7 +114,8 @@ async def sightings(db: SourceDB) -> list[Sighting]:
             *held(IdentifierKind.NISN, row["nisn"]),
             *held(IdentifierKind.KK, row["no_kk"]),
         )
-        out.append(Sighting(SOURCE, record, CarriesNIK(row["nik"]), holds, row["nama"]))
+        applicant = CarriesNIK(row["nik"])
+        out.append(Sighting(SOURCE, record, applicant, holds, row["nama"], row["tanggal_lahir"]))
         kk, parent, phone = row["no_kk"], row["nama_ortu"], row["no_hp_ortu"]
         if kk and parent and phone:
             parent_holder = ThroughFamilyCard(kk, parent)

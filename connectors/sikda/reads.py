@@ -17,7 +17,7 @@ from connectors.sikda.records import (
 )
 from identity.kinds import IdentifierKind
 from identity.phone import canonical_phone
-from identity.sightings import CarriesNIK, Sighting, held
+from identity.sightings import CarriesNIK, Sighting, held, sex_of
 
 if TYPE_CHECKING:
     import asyncpg
@@ -60,7 +60,9 @@ _BY_NIK = {
 }
 _BY_NIP = _SERVANTS.format(where="p.nip = ANY($1::text[])", histories=_HISTORIES.strip())
 _REFERENCED = f"SELECT {_CLEAN_NIK} AS nik_bersih FROM pegawai p ORDER BY p.nip"
-_SIGHTINGS = "SELECT nip, nik, nama, no_hp FROM pegawai ORDER BY nip"
+_SIGHTINGS = """
+SELECT nip, nik, nama, no_hp, tanggal_lahir, jenis_kelamin FROM pegawai ORDER BY nip
+"""
 
 
 async def civil_servants_by_nik(
@@ -89,7 +91,8 @@ async def referenced_niks(db: SourceDB) -> list[str]:
 async def sightings(db: SourceDB) -> list[Sighting]:
     """Every civil servant for the crosswalk, in one statement: NIP and phone, by NIK.
 
-    SIKDa is where a NIP meets its NIK: SIPBD's holders are linked through these.
+    SIKDa is where a NIP meets its NIK: SIPBD's holders are linked through these. The
+    birth date and sex on the staff record are weighed against SIAK's.
     """
     return [
         Sighting(
@@ -98,6 +101,8 @@ async def sightings(db: SourceDB) -> list[Sighting]:
             CarriesNIK(row["nik"]),
             (*held(IdentifierKind.NIP, row["nip"]), *held(IdentifierKind.PHONE, row["no_hp"])),
             row["nama"],
+            row["tanggal_lahir"],
+            sex_of(row["jenis_kelamin"]),
         )
         for row in await db.fetch(_SIGHTINGS)
     ]

@@ -40,6 +40,12 @@ def add_identity_parser(commands: argparse._SubParsersAction[argparse.ArgumentPa
         "sync", help="link every identifier the products hold to a NIK; writes only what changed"
     )
     sync_.add_argument("--data-dir", type=Path, help="embedded server folder (default .data)")
+    sync_.add_argument(
+        "--full",
+        action="store_true",
+        help="read and link everything even when no product, SIAK, decision or the linker"
+        " changed since the last sync (by default such a sync only checks and records)",
+    )
     report = actions.add_parser(
         "report", help="links and data-quality findings per source and rule, with examples"
     )
@@ -88,7 +94,8 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
         resolved = databases.settings
         assert resolved.hub_dsn is not None
         if args.identity_command == "sync":
-            print(format_sync(await sync_databases(resolved.source_dsns, resolved.hub_dsn)))
+            result = await sync_databases(resolved.source_dsns, resolved.hub_dsn, full=args.full)
+            print(format_sync(result))
             return 0
         if args.identity_command == "evaluate":
             return await _evaluate(args, resolved.source_dsns[Source.SIAK], resolved.hub_dsn)
@@ -132,7 +139,15 @@ def format_sync(result: SyncResult) -> str:
     """What a sync read and changed, and how long it took."""
     read = ", ".join(f"{s.name} {n}" for s, n in result.records.items())
     steps = ", ".join(f"{name} {seconds:.1f}s" for name, seconds in result.timings.items())
-    lines = [f"identity sync done in {result.seconds:.1f}s ({steps})", f"  records read: {read}"]
+    lines = [f"identity sync done in {result.seconds:.1f}s ({steps})"]
+    if result.relinked:
+        lines.append(f"  records read: {read}")
+    else:
+        lines.append(
+            "  nothing changed since the last sync (products, SIAK, rejections, linker):"
+            " nothing read or linked"
+        )
+        lines.append(f"  records the last sync read: {read}")
     for name, changes in (("links", result.links), ("findings", result.findings)):
         lines.append(
             f"  {name}: {changes.total} now; {changes.inserted} inserted,"

@@ -4,7 +4,9 @@ Two rounds. First the NIKs and family cards the records name (as the graph asks
 them, through the SIAK connector), the deaths, and the members who left each
 card. Then, for the NIKs in doubt (unknown to SIAK, or held by someone the record
 does not name), the NIKs one typo away, the cards of that number and the cards of
-their holders: the likely intended NIKs are among them (:mod:`identity.evidence`).
+their holders: the likely intended NIKs are among them (:mod:`identity.evidence`);
+and the cards of whoever gives a phone a walk-in gives (the walk-in scoring weighs
+their families).
 Each round is a few statements whatever the city's size.
 """
 
@@ -16,7 +18,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from connectors.siak import reads as siak_reads
-from identity.crosswalk import Register, Registered, named_niks, wanted
+from identity.crosswalk import Register, Registered, named_niks, phone_holders, wanted
 from identity.evidence import doubtful, near_misses, plausible
 
 if TYPE_CHECKING:
@@ -43,8 +45,14 @@ SELECT a.nik AS first, b.nik AS second
 """
 
 
-async def read_register(siak: SourceDB, sightings: Sequence[Sighting]) -> Register:
-    """SIAK's answers for ``sightings``: both rounds (see the module's description)."""
+async def read_register(
+    siak: SourceDB, sightings: Sequence[Sighting], twins: Sequence[tuple[str, str]] = ()
+) -> Register:
+    """SIAK's answers for ``sightings``: both rounds (see the module's description).
+
+    ``twins``: SIAK's possible duplicates (:func:`possible_duplicates`), handed to the
+    linker: a death under one NIK is the death of its twin.
+    """
     niks, cards = wanted(sightings)
     people, members, deaths = await asyncio.gather(
         siak_reads.registered(siak, sorted(niks)),
@@ -58,6 +66,8 @@ async def read_register(siak: SourceDB, sightings: Sequence[Sighting]) -> Regist
         {n for nik in unknown | disagreeing for n, _ in near_misses(nik) if plausible(n, regencies)}
     )
     holder_cards = {people[nik].family_card for nik in disagreeing}
+    # The walk-in scoring weighs the families of whoever gives a walk-in's phone.
+    holder_cards |= {people[n].family_card for n in phone_holders(sightings) if n in people}
     more_people, more_cards = await asyncio.gather(
         siak_reads.registered(siak, near),
         siak_reads.card_members(
@@ -69,7 +79,7 @@ async def read_register(siak: SourceDB, sightings: Sequence[Sighting]) -> Regist
     for card, left in former.items():
         all_cards[card] = (*all_cards.get(card, ()), *left)
     everyone: dict[str, Registered] = {**more_people, **people}
-    return Register(people=everyone, cards=all_cards, deaths=deaths)
+    return Register(people=everyone, cards=all_cards, deaths=deaths, twins=twins)
 
 
 async def possible_duplicates(siak: SourceDB) -> list[tuple[str, str]]:

@@ -1,9 +1,13 @@
 """``identity sync``: read every product's records and SIAK, link them, store the differences.
 
-Reading is one statement per product (concurrently), then a few SIAK statements
-for the NIKs and family cards those records name and those they likely meant
-(:mod:`hub.identity.register`); linking is pure (:func:`identity.links.link`);
-writing is set-based (:mod:`hub.identity.store`).
+First each input is fingerprinted by its own server (:mod:`hub.identity.fingerprints`):
+when none changed since the last sync and the crosswalk is as that sync left it,
+the sync is recorded and ends there. Otherwise reading is one statement per
+product (concurrently), then a few SIAK statements for the NIKs and family cards
+those records name and those they likely meant (:mod:`hub.identity.register`);
+linking is pure (:func:`identity.links.link`) and always over every product, so a
+sync after one product changed gives exactly the links a first sync would; writing
+is set-based (:mod:`hub.identity.store`).
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import asyncpg
 
@@ -27,7 +31,7 @@ from connectors.psb import reads as psb_reads
 from connectors.siak import reads as siak_reads
 from connectors.sikda import reads as sikda_reads
 from connectors.sipbd import reads as sipbd_reads
-from hub.identity import store
+from hub.identity import fingerprints, store
 from hub.identity.register import possible_duplicates, read_register
 from hub.migrate import migrate
 from identity.findings import Finding, RegisterEntry, Rule, register_findings
@@ -50,17 +54,19 @@ SIGHTINGS: dict[Source, Callable[[SourceDB], Awaitable[list[Sighting]]]] = {
 }
 
 
-_REJECTED = "SELECT link_key FROM identity_decisions WHERE decision = 'REJECTED'"
-
-
 @dataclass(slots=True)
 class SyncResult:
-    """What a sync read, what it changed, and how long each step took (seconds)."""
+    """What a sync read, what it changed, and how long each step took (seconds).
+
+    ``relinked`` is false when nothing had changed since the last sync: nothing was
+    read or linked, and ``records`` are what that sync read.
+    """
 
     records: dict[Source, int]
     links: store.Changes
     findings: store.Changes
     timings: dict[str, float] = field(default_factory=dict)
+    relinked: bool = True
 
     @property
     def seconds(self) -> float:
@@ -68,10 +74,27 @@ class SyncResult:
         return sum(self.timings.values())
 
 
-async def sync(sources: Mapping[Source, SourceDB], hub: Connection) -> SyncResult:
-    """Rebuild the crosswalk from ``sources`` into the hub database ``hub``."""
+async def sync(
+    sources: Mapping[Source, SourceDB], hub: Connection, *, full: bool = False
+) -> SyncResult:
+    """Rebuild the crosswalk from ``sources`` into the hub database ``hub``.
+
+    Unless ``full``, a sync whose inputs are all as the last sync's ends after the
+    check. Fingerprints are taken before reading: a source changing while the sync
+    reads leaves the older fingerprint recorded, so the next sync links again.
+    """
     started = datetime.now(UTC)
     clock = _Clock()
+    inputs = await fingerprints.inputs(sources, hub)
+    if not full:
+        run = store.Run(started, datetime.now(UTC), inputs, {})
+        unchanged = await store.record_if_unchanged(hub, run)
+        if unchanged is not None:
+            clock.lap("check")
+            links, found, read_then = unchanged
+            records = {s: read_then[s.value] for s in SIGHTINGS if s.value in read_then}
+            return SyncResult(records, links, found, clock.laps, relinked=False)
+    clock.lap("check")
     siak = sources[Source.SIAK]
     read, mismatches, twins = await asyncio.gather(
         asyncio.gather(*(fetch(sources[s]) for s, fetch in SIGHTINGS.items())),
@@ -79,21 +102,21 @@ async def sync(sources: Mapping[Source, SourceDB], hub: Connection) -> SyncResul
         possible_duplicates(siak),
     )
     sightings = [s for batch in read for s in batch]
-    register = await read_register(siak, sightings)
-    rejected = {r["link_key"] for r in await hub.fetch(_REJECTED)}
+    register = await read_register(siak, sightings, twins)
+    rejected = {r["link_key"] for r in await hub.fetch(fingerprints.REJECTED)}
     clock.lap("read")
     # Linking is CPU work: in a thread, so a hub serving requests in the same loop answers.
-    link_rows, finding_rows = await asyncio.to_thread(_rows, sightings, register, mismatches, twins)
-    # A link a steward rejected never comes back.
-    if rejected:
-        link_rows = [row for row in link_rows if row[0] not in rejected]
+    link_rows, finding_rows = await asyncio.to_thread(
+        _rows, sightings, register, mismatches, twins, rejected
+    )
     clock.lap("link")
-    links, found = await store.apply_sync(hub, link_rows, finding_rows, started, datetime.now(UTC))
-    clock.lap("write")
     records = {
         source: len({s.record for s in batch})
         for source, batch in zip(SIGHTINGS, read, strict=True)
     }
+    run = store.Run(started, datetime.now(UTC), inputs, {s.value: n for s, n in records.items()})
+    links, found = await store.apply_sync(hub, link_rows, finding_rows, run)
+    clock.lap("write")
     return SyncResult(records, links, found, clock.laps)
 
 
@@ -102,8 +125,12 @@ def _rows(
     register: Register,
     mismatches: list[RegisterEntry],
     twins: list[tuple[str, str]],
-) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    """The rows of both tables, digests and all: what the sync will make the store hold."""
+    rejected: set[bytes],
+) -> tuple[store.Rows, store.Rows]:
+    """The rows of both tables: what the sync will make the store hold.
+
+    A link a steward rejected (``rejected``: link keys) never comes back.
+    """
     crosswalk = link(sightings, register)
     findings = crosswalk.findings + register_findings(mismatches)
     # Never merged: a steward decides whether two NIKs are one person.
@@ -117,7 +144,7 @@ def _rows(
         )
         for first, second in twins
     ]
-    return store.link_rows(crosswalk.links), store.finding_rows(findings)
+    return store.link_rows(crosswalk.links, rejected), store.finding_rows(findings)
 
 
 class _Clock:
@@ -132,7 +159,9 @@ class _Clock:
         self.last = now
 
 
-async def sync_databases(source_dsns: Mapping[Source, str], hub_dsn: str) -> SyncResult:
+async def sync_databases(
+    source_dsns: Mapping[Source, str], hub_dsn: str, *, full: bool = False
+) -> SyncResult:
     """Connect to the eight products and the hub database, apply its migrations, sync."""
     async with AsyncExitStack() as stack:
         hub = await asyncpg.connect(hub_dsn, timeout=10)
@@ -143,4 +172,4 @@ async def sync_databases(source_dsns: Mapping[Source, str], hub_dsn: str) -> Syn
             pool = await asyncpg.create_pool(source_dsns[source], min_size=1, max_size=2)
             stack.push_async_callback(pool.close)
             sources[source] = SourceDB(source, pool)
-        return await sync(sources, hub)
+        return await sync(sources, hub, full=full)
