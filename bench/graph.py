@@ -29,6 +29,7 @@ from bench.shapes import HUB_SELECTION
 from connectors.antrian import reads as antrian_reads
 from connectors.base import Source, SourceDBs
 from connectors.city import build_city
+from connectors.crosswalk import reads as lookups
 from connectors.seeding import seed_city, seeded_marker
 from connectors.siak import reads as siak_reads
 from connectors.sipbd import reads as sipbd_reads
@@ -39,10 +40,11 @@ from hub.databases import resolve
 from hub.demo import DEMO_PURPOSE, demo_partner_headers
 from hub.keys import AUDIT_SINK, LIMITER
 from hub.settings import Settings, load_settings
+from identity.kinds import IdentifierKind, LinkMethod
 from schema.build import build_schema
 from schema.context import Context
 from schema.execution.ports import Disclosed, Viewer
-from schema.products import BY_NIK, MATCHED_TICKETS
+from schema.products import BY_NIK
 
 QUERY = "query Bench($niks: [NIK!]!) { citizens(niks: $niks) {" + HUB_SELECTION + "} }"
 
@@ -53,17 +55,22 @@ _PRODUCTS = [(p.field, p.source, p.read) for p in BY_NIK if isinstance(p.source,
 
 async def floor(sources: SourceDBs, audit: AuditSink, niks: list[str]) -> None:
     """The statements the GraphQL query sends, sent directly, with nothing on top:
-    the eight products and the crosswalk's matched tickets at the first level; SIPBD
-    through SIKDa's NIPs and the matched walk-in tickets at the second; the
-    disclosure log's one write."""
+    the eight products and the crosswalk (its links and the records in doubt) at the
+    first level; SIPBD through SIKDa's NIPs and the matched walk-in tickets at the
+    second; the disclosure log's one write."""
     assert sources.store is not None
     found = await asyncio.gather(
         siak_reads.profiles_by_nik(sources[Source.SIAK], niks),
         *(read(sources[source], niks) for _, source, read in _PRODUCTS),
-        MATCHED_TICKETS.read(sources.store, niks),
+        lookups.crosswalk_by_nik(sources.store, niks),
     )
     servants = found[1 + [field for field, _, _ in _PRODUCTS].index("employment")]
-    matched = [link.value for links in found[-1].values() for link in links]
+    matched = [
+        link.value
+        for crosswalk in found[-1].values()
+        for link in crosswalk.links
+        if link.kind is IdentifierKind.QUEUE_TICKET and link.method is LinkMethod.MATCHED
+    ]
     await asyncio.gather(
         sipbd_reads.assets_by_nip(sources[Source.SIPBD], [s.nip for s in servants.values()]),
         antrian_reads.tickets_by_id(sources[Source.ANTRIAN], matched),

@@ -9,6 +9,10 @@ parts a product reads, the rows of the access log), so two fields that select
 different parts of a product still share one statement, which reads what either
 needs.
 
+Rows the request read before execution (the viewer's own profile and family card, read
+to decide its relations) can be handed to a read (:meth:`Coalesced.prime`): a caller
+asking for their keys gets them without a statement.
+
 Each caller gets only the rows of the keys it asked for, never another field's:
 what a field shows, and to whom, stays decided by that field
 (:meth:`schema.federation.Federation.citizens` masks per field). The loader
@@ -45,8 +49,16 @@ class _Batch(Generic[N]):
 @dataclass(slots=True)
 class _Waiter(Generic[N]):
     future: asyncio.Future[dict[str, Any]]
-    keys: list[str]
+    keys: list[str]  # every key the caller asked, in its order
     need: N | None
+    known: dict[str, Any]  # the rows of its keys the request already had (primed)
+
+    def rows(self, found: Mapping[str, Any]) -> dict[str, Any]:
+        """The caller's rows: those it already had and those just read, in its order."""
+        known = self.known
+        return {
+            k: known[k] if k in known else found[k] for k in self.keys if k in known or k in found
+        }
 
 
 class Coalesced(Generic[N]):
@@ -67,22 +79,34 @@ class Coalesced(Generic[N]):
         self._send = send
         self._shared = shared
         self._batch: _Batch[N] | None = None
+        self._primed: dict[str, Any] = {}
         self._tasks: set[asyncio.Task[None]] = set()  # kept alive until they finish
+
+    def prime(self, rows: Mapping[str, Any]) -> None:
+        """Rows the request already read the same way (e.g. the viewer's own profile,
+        read to decide its relations): a later caller's keys among them are not read
+        again. Only for a read whose rows do not depend on what its callers need."""
+        self._primed.update(rows)
 
     def load(self, keys: Iterable[str], need: N | None = None) -> asyncio.Future[dict[str, Any]]:
         """The rows of ``keys``, by key: a future of its own for each caller (cancelling
         one caller cancels nobody else's read)."""
         loop = asyncio.get_running_loop()
+        mine = list(dict.fromkeys(keys))
+        primed = self._primed
+        known = {k: primed[k] for k in mine if k in primed} if primed else {}
+        waiter: asyncio.Future[dict[str, Any]] = loop.create_future()
+        if len(known) == len(mine):  # all of it already read: no statement
+            waiter.set_result(known)
+            return waiter
         batch = self._batch
         if batch is None:
             batch = self._batch = _Batch()
             self._later(loop, _TURNS)
-        mine = list(dict.fromkeys(keys))
-        batch.keys.update(dict.fromkeys(mine))
+        batch.keys.update(dict.fromkeys(k for k in mine if k not in known))
         if need is not None:
             batch.needs.append(need)
-        waiter: asyncio.Future[dict[str, Any]] = loop.create_future()
-        batch.waiters.append(_Waiter(waiter, mine, need))
+        batch.waiters.append(_Waiter(waiter, mine, need, known))
         return waiter
 
     def _later(self, loop: asyncio.AbstractEventLoop, turns: int) -> None:
@@ -118,7 +142,7 @@ class Coalesced(Generic[N]):
             await asyncio.gather(*(self._alone(waiter) for waiter in batch.waiters))
             return
         for waiter in batch.waiters:
-            _settle(waiter, {k: found[k] for k in waiter.keys if k in found})
+            _settle(waiter, waiter.rows(found))
 
     async def _alone(self, waiter: _Waiter[N]) -> None:
         """One caller's keys read on their own, after the shared read failed."""
@@ -126,11 +150,11 @@ class Coalesced(Generic[N]):
             return
         needs = [] if waiter.need is None else [waiter.need]
         try:
-            found = await self._send(waiter.keys, needs)
+            found = await self._send([k for k in waiter.keys if k not in waiter.known], needs)
         except Exception as exc:
             _settle(waiter, exc)
         else:
-            _settle(waiter, {k: found[k] for k in waiter.keys if k in found})
+            _settle(waiter, waiter.rows(found))
 
 
 def _settle(waiter: _Waiter[Any], outcome: dict[str, Any] | Exception) -> None:

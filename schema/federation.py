@@ -32,6 +32,7 @@ from identity.opaque import KEY_BYTES, CitizenIds
 from schema.audit.types import ACCESS_LOG_FIELDS
 from schema.citizen.types import Citizen, Family, FamilyMember
 from schema.coalesce import Coalesced
+from schema.doubts import accepted_records, with_accepted, without_doubts
 from schema.errors import Forbidden, SourceUnavailable
 from schema.execution.gate import CLOSED, Gate
 from schema.execution.ports import Disclosed, DisclosureSink, Relation, Viewer
@@ -152,11 +153,19 @@ class Federation(ServiceReads, LevelReads):
         # Walk-in tickets matched by phone: their links now, the tickets one level down.
         wants_matches = plan.wants("queueTickets") and self.store is not None
         wants_log = plan.wants_any(ACCESS_LOG_FIELDS)
+        # A product's records in doubt for the NIK typed on them are left out: which
+        # those are, the crosswalk says, in the statement that reads the links.
+        wants_doubts = bool(wanted) and self.store is not None
         # Each read starts as soon as what it needs is in, not when the whole first
         # level is: SIPBD waits on SIKDa's NIPs only, the family cards on SIAK only,
         # the matched walk-in tickets on the crosswalk only.
         first = {p.field: self._product(p, plan, keys) for p in wanted}
-        links = self._links(keys, every=wants_ids) if wants_ids or wants_matches else None
+        crosswalk = self._crosswalk(keys) if wants_ids or wants_matches or wants_doubts else None
+        links = (
+            asyncio.ensure_future(self._links(crosswalk))
+            if crosswalk is not None and (wants_ids or wants_matches)
+            else None
+        )
         if wants_ids and links is not None:
             first["identifiers"] = links
         profiles_read = self.read_together(Source.SIAK, siak_reads.profiles_by_nik, keys)
@@ -170,6 +179,10 @@ class Federation(ServiceReads, LevelReads):
             later["matches"] = self._matches(links)
         if wants_log:
             later["accessLog"] = self._access_log(keys, plan)
+        if wants_doubts and crosswalk is not None:
+            later["doubts"] = crosswalk
+            fields = [p.field for p in wanted]
+            later["accepted"] = accepted_records(self, crosswalk, fields)
         settled = await asyncio.gather(
             profiles_read, *first.values(), *later.values(), return_exceptions=True
         )
@@ -183,6 +196,8 @@ class Federation(ServiceReads, LevelReads):
         after = {
             name: _failure_or(r) for name, r in zip(later, settled[1 + len(first) :], strict=True)
         }
+        if "doubts" in after:
+            found = with_accepted(without_doubts(found, after["doubts"]), after["accepted"])
         access_log = after.get("accessLog")
         assets = after.get("assets")
         families: dict[str, Family | None] = {}
@@ -315,17 +330,22 @@ class Federation(ServiceReads, LevelReads):
         """For a citizen viewer: how each member of its own family card relates to it
         (itself included), and the card's number; empty for partners.
 
-        Two SIAK statements (the viewer's profile, then its card), for citizen tokens
+        One SIAK statement (the viewer's profile with its card), for citizen tokens
         only. Anyone not on the card is a stranger, and the gate builds no stranger.
+        The request's own loads take both from here (``me``, its family card): a
+        citizen's request reads its profile and its card once.
         """
         if not viewer.is_citizen or viewer.nik is None:
             return {}, None
-        profiles = await self.read(Source.SIAK, siak_reads.profiles_by_nik, [viewer.nik])
+        profiles, families = await self.read(
+            Source.SIAK, siak_reads.profiles_with_cards, [viewer.nik]
+        )
         own = profiles.get(viewer.nik)
         if own is None:
             return {}, None
+        self.already_read(Source.SIAK, siak_reads.profiles_by_nik, profiles)
+        self.already_read(Source.SIAK, siak_reads.families_by_card, families)
         card = own.family_card_number
-        families = await self.read(Source.SIAK, siak_reads.families_by_card, [card])
         members = (
             {m.nik: m.relationship for m in families[card].members} if card in families else {}
         )

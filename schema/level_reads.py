@@ -15,15 +15,17 @@ from collections.abc import Awaitable, Callable, Hashable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from connectors.base import Store
+from connectors.crosswalk import reads as lookups
 from schema.audit.types import log_read_of
 from schema.coalesce import Coalesced, Send
 from schema.errors import AuditUnavailable, SourceError
-from schema.products import BY_NIK, MATCHED_TICKETS, ProductField
+from schema.products import BY_NIK, ProductField
 from schema.projection import projected
 from schema.selection import Plan
 
 if TYPE_CHECKING:
     from connectors.base import Source, SourceDB
+    from connectors.crosswalk.reads import Crosswalk, StoredLink
     from schema.execution.ports import DisclosureSink
 
 T = TypeVar("T")
@@ -53,7 +55,26 @@ class LevelReads:
     ) -> asyncio.Future[dict[str, Any]]:
         """``batch``'s rows of ``keys``, read in one statement with every other field of
         this level that reads it (:mod:`schema.coalesce`)."""
-        return self._together(batch, lambda ks, _: self.read(source, batch, ks)).load(keys)
+        return self._batch_read(source, batch).load(keys)
+
+    def already_read(
+        self,
+        source: Source | Store,
+        batch: Callable[[SourceDB, Sequence[str]], Awaitable[dict[str, Any]]],
+        rows: dict[str, Any],
+    ) -> None:
+        """Rows of ``batch`` this request read before execution (the access decision's
+        own reads): a field of the request that reads their keys takes them from here
+        instead of sending the statement again. What a field shows of them stays that
+        field's own decision; only the statement is saved."""
+        self._batch_read(source, batch).prime(rows)
+
+    def _batch_read(
+        self,
+        source: Source | Store,
+        batch: Callable[[SourceDB, Sequence[str]], Awaitable[dict[str, Any]]],
+    ) -> Coalesced[Any]:
+        return self._together(batch, lambda ks, _: self.read(source, batch, ks))
 
     def _together(self, name: Hashable, send: Send[Any]) -> Coalesced[Any]:
         reader = self._coalesced.get(name)
@@ -72,16 +93,17 @@ class LevelReads:
 
         return self._together(product.field, send).load(keys, plan)
 
-    def _links(self, keys: Sequence[str], *, every: bool) -> asyncio.Future[dict[str, Any]]:
-        """The crosswalk's links of ``keys``: every certain link where a field selects
-        ``identifiers`` (``every``), else the walk-in tickets matched by phone alone.
-        One statement for the level: the matched tickets are among every link."""
+    def _crosswalk(self, keys: Sequence[str]) -> asyncio.Future[dict[str, Crosswalk]]:
+        """What the crosswalk says of ``keys``: each NIK's served links (``identifiers``,
+        the walk-in tickets matched by phone) and the product records in doubt for it
+        (:mod:`schema.doubts`). One statement for the level, whichever of them it feeds."""
+        return self.read_together(Store.HUB, lookups.crosswalk_by_nik, keys)
 
-        def send(niks: list[str], needs: list[bool]) -> Awaitable[dict[str, Any]]:
-            read = IDENTIFIERS.read if any(needs) else MATCHED_TICKETS.read
-            return self.read(Store.HUB, read, niks)
-
-        return self._together("links", send).load(keys, every)
+    @staticmethod
+    async def _links(crosswalk: Awaitable[dict[str, Crosswalk]]) -> dict[str, list[StoredLink]]:
+        """The links served as each NIK's (certain, or accepted by a steward); NIKs with
+        none are absent."""
+        return {nik: list(c.links) for nik, c in (await crosswalk).items() if c.links}
 
     async def _access_log(self, niks: Sequence[str], plan: Plan) -> dict[str, Any]:
         """Who saw each citizen's data: a page of the disclosure log, newest first, and

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from connectors.base import digit_keys, group
+from connectors.base import digit_keys, group, unique_keys
 from connectors.cpns import SOURCE
 from connectors.cpns.records import (
     AdministrationResult,
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 # the expression is the one pelamar_nik_bersih_idx is built on.
 _CLEAN_NIK = "regexp_replace(p.nik, '[^0-9]', '', 'g')"
 
-_APPLICATIONS = f"""
+_APPLICATION_ROWS = f"""
 SELECT {_CLEAN_NIK} AS nik_bersih, p.nomor_peserta, p.nama, p.tahun, p.tgl_daftar,
        p.no_hp, p.email, f.kode_formasi, f.jabatan, f.pendidikan, i.nama_instansi,
        h.status_administrasi, h.skd_twk, h.skd_tiu, h.skd_tkp, h.skd_total, h.lulus_skd,
@@ -35,9 +35,11 @@ SELECT {_CLEAN_NIK} AS nik_bersih, p.nomor_peserta, p.nama, p.tahun, p.tgl_dafta
   JOIN formasi f ON f.kode_formasi = p.kode_formasi
   JOIN instansi i ON i.kode_instansi = f.kode_instansi
   LEFT JOIN hasil_seleksi h ON h.nomor_peserta = p.nomor_peserta
- WHERE {_CLEAN_NIK} = ANY($1::text[])
+ WHERE {{where}}
  ORDER BY p.tahun DESC, p.nomor_peserta
 """
+_APPLICATIONS = _APPLICATION_ROWS.format(where=f"{_CLEAN_NIK} = ANY($1::text[])")
+_BY_NUMBER = _APPLICATION_ROWS.format(where="p.nomor_peserta = ANY($1::text[])")
 _REFERENCED = f"SELECT {_CLEAN_NIK} AS nik_bersih FROM pelamar p ORDER BY p.nomor_peserta"
 _SIGHTINGS = """
 SELECT nomor_peserta, nik, nama, no_hp, tanggal_lahir, jenis_kelamin
@@ -54,6 +56,17 @@ async def applications_by_nik(
     """
     rows = await db.fetch(_APPLICATIONS, digit_keys(niks))
     return group((_application(row) for row in rows), "nik")
+
+
+async def applications_by_number(
+    db: SourceDB, numbers: Sequence[str]
+) -> dict[str, CivilServiceApplication]:
+    """Each application found by its registration number (nomor peserta).
+
+    How an application a steward tied to another NIK than the one typed is read.
+    """
+    rows = await db.fetch(_BY_NUMBER, unique_keys(numbers))
+    return {row["nomor_peserta"]: _application(row) for row in rows}
 
 
 async def referenced_niks(db: SourceDB) -> list[str]:

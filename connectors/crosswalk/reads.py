@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 _COLUMNS = """
 SELECT l.kind, l.value, l.system, l.record, l.nik, l.method, l.confidence, l.via,
        l.in_register, CASE WHEN d.link_key IS NULL THEN l.status ELSE 'CERTAIN' END AS status,
-       l.evidence, l.first_seen, s.finished_at AS last_seen
+       l.evidence, l.first_seen, s.finished_at AS last_seen, d.link_key IS NOT NULL AS accepted
   FROM identity_links l
   LEFT JOIN LATERAL (SELECT finished_at FROM identity_syncs ORDER BY id DESC LIMIT 1) s ON true
   -- A link a steward accepted, as it was when accepted, is served as certain.
@@ -44,6 +44,21 @@ _MATCHED_TICKETS = (
  WHERE l.nik = ANY($1::text[]) AND l.kind = 'QUEUE_TICKET' AND l.method = 'MATCHED'
    AND (l.status = 'CERTAIN' OR d.link_key IS NOT NULL)
  ORDER BY l.nik, l.value
+"""
+)
+# Every link of each NIK, its status as served (accepted: CERTAIN), and the records a
+# steward rejected for it (their links deleted; the decision names them): the graph's
+# one statement to the crosswalk per level of citizens (:func:`crosswalk_by_nik`).
+_EVERYTHING_BY_NIK = (
+    _COLUMNS
+    + """
+ WHERE l.nik = ANY($1::text[])
+UNION ALL
+SELECT NULL, NULL, d.system, d.record, d.nik, NULL, NULL, NULL, NULL, 'REJECTED', NULL, NULL,
+       NULL, false
+  FROM identity_decisions d
+ WHERE d.nik = ANY($1::text[]) AND d.decision = 'REJECTED' AND d.record IS NOT NULL
+ ORDER BY nik, kind, value, system, record
 """
 )
 _BY_IDENTIFIER = (
@@ -82,6 +97,52 @@ async def links_by_nik(db: SourceDB, niks: Sequence[str]) -> dict[str, list[Stor
 async def matched_tickets_by_nik(db: SourceDB, niks: Sequence[str]) -> dict[str, list[StoredLink]]:
     """The queue tickets matched to each NIK by phone (walk-ins without a NIK)."""
     return _grouped(await db.fetch(_MATCHED_TICKETS, list(niks)))
+
+
+@dataclass(frozen=True, slots=True)
+class Crosswalk:
+    """What the crosswalk says of one NIK: the links served as the citizen's (CERTAIN,
+    or accepted by a steward), the product records in doubt for this NIK, and those a
+    steward accepted as this citizen's (the NIK typed on them may be another), as
+    ``(system, record)`` pairs named as each connector's ``sightings`` names them."""
+
+    links: tuple[StoredLink, ...] = ()
+    doubts: frozenset[tuple[str, str]] = frozenset()
+    accepted: frozenset[tuple[str, str]] = frozenset()
+
+
+async def crosswalk_by_nik(db: SourceDB, niks: Sequence[str]) -> dict[str, Crosswalk]:
+    """Each NIK's served links and records in doubt, in one statement; NIKs the crosswalk
+    knows nothing of are absent.
+
+    A record is in doubt for a NIK when a link between them is CONFLICTED or SUGGESTED
+    and no steward accepted it (as it now is), or when a steward rejected it. The
+    graph leaves such a record out of that citizen's product fields: the NIK typed on
+    it may be a parent's, a typo landing on someone else, a family card number. A
+    record a steward accepted for a NIK is that citizen's, whatever NIK was typed.
+    """
+    links: dict[str, list[StoredLink]] = {}
+    doubts: dict[str, set[tuple[str, str]]] = {}
+    accepted: dict[str, set[tuple[str, str]]] = {}
+    for row in await db.fetch(_EVERYTHING_BY_NIK, list(niks)):
+        nik, record = row["nik"], (row["system"], row["record"])
+        if row["status"] == LinkStatus.CERTAIN.value:
+            links.setdefault(nik, []).append(_link(row))
+            # A phone on a record may be someone else's than the record (a parent's on a
+            # child's application): accepting it says whose phone, not whose record.
+            if row["accepted"] and row["kind"] != IdentifierKind.PHONE.value:
+                accepted.setdefault(nik, set()).add(record)
+        else:
+            doubts.setdefault(nik, set()).add(record)
+    return {
+        nik: Crosswalk(
+            tuple(links.get(nik, ())),
+            frozenset(doubts.get(nik, ())),
+            # In doubt through another of its links: not served, accepted or not.
+            frozenset(accepted.get(nik, set()) - doubts.get(nik, set())),
+        )
+        for nik in links.keys() | doubts.keys()
+    }
 
 
 async def links_by_identifier(

@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from connectors.base import digit_keys, group
+from connectors.base import digit_keys, group, unique_keys
 from connectors.lpse import SOURCE
 from connectors.lpse.records import (
     BidStatus,
@@ -61,17 +61,23 @@ _TENDERS = """
 _NO_TENDERS = """
   CROSS JOIN (SELECT NULL::json AS paket) t"""
 _ROLES = f"""
-SELECT regexp_replace(g.nik, '[^0-9]', '', 'g') AS nik_bersih, g.jabatan, g.persen_saham,
+SELECT regexp_replace(g.nik, '[^0-9]', '', 'g') AS nik_bersih, g.id_pengurus, g.jabatan,
+       g.persen_saham,
        {_VENDOR_COLUMNS},
        COALESCE(t.paket, '[]') AS paket
   FROM pengurus g
   JOIN penyedia p ON p.id_penyedia = g.id_penyedia{{tenders}}
- WHERE regexp_replace(g.nik, '[^0-9]', '', 'g') = ANY($1::text[])
+ WHERE {{where}}
  ORDER BY g.id_pengurus
 """
 _ROLES_BY_NIK = {
-    wanted: _ROLES.format(tenders=_TENDERS if wanted else _NO_TENDERS) for wanted in (True, False)
+    wanted: _ROLES.format(
+        where="regexp_replace(g.nik, '[^0-9]', '', 'g') = ANY($1::text[])",
+        tenders=_TENDERS if wanted else _NO_TENDERS,
+    )
+    for wanted in (True, False)
 }
+_ROLES_BY_ID = _ROLES.format(where="g.id_pengurus = ANY($1::int[])", tenders=_TENDERS)
 
 _VENDORS = f"""
 SELECT regexp_replace(p.npwp, '[^0-9]', '', 'g') AS npwp_bersih, {_VENDOR_COLUMNS}
@@ -120,6 +126,16 @@ async def roles_by_nik(
     """
     rows = await db.fetch(_ROLES_BY_NIK[tenders], digit_keys(niks))
     return group((_role(row) for row in rows), "nik")
+
+
+async def roles_by_id(db: SourceDB, ids: Sequence[str]) -> dict[str, VendorRole]:
+    """Each role found by its row id (id_pengurus, as a string; others find none).
+
+    How a role a steward tied to another NIK than the one typed is read.
+    """
+    keys = unique_keys(int(i) for i in ids if i.isdigit() and len(i) < 10)
+    rows = await db.fetch(_ROLES_BY_ID, keys)
+    return {str(row["id_pengurus"]): _role(row) for row in rows}
 
 
 async def vendors_by_npwp(db: SourceDB, npwps: Sequence[str]) -> dict[str, Vendor]:
@@ -178,6 +194,7 @@ def _role(row: asyncpg.Record) -> VendorRole:
         share_percent=row["persen_saham"],
         vendor=_vendor(row),
         tenders=tuple(_participation(item) for item in json.loads(row["paket"])),
+        manager_id=str(row["id_pengurus"]),
     )
 
 

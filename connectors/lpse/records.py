@@ -111,3 +111,4 @@ class VendorRole:
     share_percent: Decimal | None  # persen saham; none for cooperatives
     vendor: Vendor
     tenders: tuple[TenderParticipation, ...]
+    manager_id: str  # id_pengurus: the row the crosswalk names it by (pengurus:<id>)

@@ -63,6 +63,7 @@ _BY_NIK = {
     for wanted in (True, False)
 }
 _BY_FAMILY_CARD = _ADMISSIONS.format(where="p.no_kk = ANY($1::text[])", choices=_CHOICES)
+_BY_NUMBER = _ADMISSIONS.format(where="p.no_pendaftaran = ANY($1::text[])", choices=_CHOICES)
 _REFERENCED = f"SELECT {_CLEAN_NIK} AS nik_bersih FROM pendaftar p ORDER BY p.id"
 _SIGHTINGS = """
 SELECT no_pendaftaran, nik, nama, nisn, no_kk, nama_ortu, no_hp_ortu, tanggal_lahir
@@ -91,6 +92,15 @@ async def admissions_by_family_card(
     """
     rows = await db.fetch(_BY_FAMILY_CARD, unique_keys(card_numbers))
     return group((_admission(row) for row in rows), "family_card_number")
+
+
+async def admissions_by_number(db: SourceDB, numbers: Sequence[str]) -> dict[str, SchoolAdmission]:
+    """Each application found by its registration number (``SD-2024-000003``).
+
+    How an application a steward tied to another NIK than the one typed is read.
+    """
+    rows = await db.fetch(_BY_NUMBER, unique_keys(numbers))
+    return {row["no_pendaftaran"]: _admission(row) for row in rows}
 
 
 async def referenced_niks(db: SourceDB) -> list[str]:

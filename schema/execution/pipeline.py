@@ -62,7 +62,7 @@ from schema.execution.parsing import (
     validated,
     validated_cached,
 )
-from schema.execution.policy import Decision, anonymous_may_run, niks_by_root
+from schema.execution.policy import Decision, anonymous_may_run, needs_relations, niks_by_root
 from schema.execution.recording import charge_and_record
 from schema.execution.reuse import decide_once
 
@@ -280,7 +280,11 @@ class OperationPipeline(SchemaExtension):
             )
         federation = context.federation
         federation.named = by_root  # _entities loads these, its representations read once
-        relations, own_card = await federation.relate(viewer)
+        # A citizen's relations cost two SIAK statements: read only when a root field
+        # may build, name or act for a citizen (not to withdraw a consent).
+        relations, own_card = (
+            await federation.relate(viewer) if needs_relations(visits) else ({}, None)  # type: ignore[arg-type]
+        )
         caller = federation.caller
         self.decision = decide_once(
             viewer,

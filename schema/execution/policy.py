@@ -48,6 +48,9 @@ PRUNED = "__pruned"
 CITIZEN_ROOTS = ("citizen", "citizens", ENTITIES)
 # Writes that act for a citizen (their input's forCitizen, or the caller itself).
 ACTING_FIELDS = ("bookQueueTicket", "submitDistrictRequest")
+# Root fields that build no citizen and whose decision asks no citizen's relation to
+# the viewer: the public catalogues, the schema, withdrawing a consent.
+_UNRELATED_ROOT_FIELDS = ANONYMOUS_ROOT_FIELDS | {"revokeConsent"}
 
 
 @dataclass(slots=True)
@@ -150,6 +153,15 @@ def root_niks(visit_: Visit) -> list[str]:
     if visit_.name == ENTITIES:
         return entity_niks(visit_.arguments["representations"])
     return []
+
+
+def needs_relations(visits: Sequence[Visit]) -> bool:
+    """Whether deciding or running the operation asks how citizens relate to a citizen
+    viewer (:meth:`schema.federation.Federation.relate`, two SIAK statements): every
+    root field that may build, name or act for a citizen does; an operation of only
+    :data:`_UNRELATED_ROOT_FIELDS` (the super-app's withdraw) does not, and a gate
+    opened on no relations builds no one."""
+    return any(len(v.path) == 1 and v.name not in _UNRELATED_ROOT_FIELDS for v in visits)
 
 
 def anonymous_may_run(root_fields: set[str]) -> bool:

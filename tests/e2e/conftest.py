@@ -201,6 +201,16 @@ def acting_family(seed_report: SeedReport) -> Family:
     )
 
 
+async def realistic_city(
+    test_databases: ScratchDatabases, name: str, citizens: int, seed: int
+) -> dict[Source | str, str]:
+    """A city of the test's own with the realistic mess planted and its crosswalk synced."""
+    dsns = await test_databases.create(name)
+    await seed_city({s: dsns[s] for s in Source}, citizens, seed, realistic=True)
+    await sync_databases({s: dsns[s] for s in Source}, dsns["hub"])
+    return dsns
+
+
 @pytest.fixture(scope="session")
 async def writable_dsns(test_databases: ScratchDatabases) -> dict[Source | str, str]:
     """A second copy of the test city (same seed, same people) for tests that write:

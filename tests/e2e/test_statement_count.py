@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -32,7 +33,9 @@ query($niks: [NIK!]!) {
 """
 
 # Per level of citizens: one statement per product and one to the hub's crosswalk (the
-# walk-in tickets matched by phone); Antrian a second, for those tickets by id. The test
+# walk-in tickets matched by phone, and the product records in doubt for each NIK, which
+# are not served: any product field selected reads it); Antrian a second, for those
+# tickets by id. The test
 # NIKs always include a showcase head, who has such a ticket, so that read happens.
 ONE_EACH = {**{s.name: 1 for s in Source}, "HUB": 1, "ANTRIAN": 2, "AUDIT": 1}
 
@@ -155,10 +158,10 @@ async def test_skipped_and_unselected_products_are_not_queried(
     body, counts = await hub.statements(query, n=nik, withSchool=False)
     assert body["data"]["citizen"]["work"]["nip"]
     assert "schoolAdmissions" not in body["data"]["citizen"]
-    assert counts == {"SIAK": 1, "SIKDA": 1, "AUDIT": 1}
+    assert counts == {"SIAK": 1, "SIKDA": 1, "HUB": 1, "AUDIT": 1}
     body, counts = await hub.statements(query, n=nik, withSchool=True)
     assert body["data"]["citizen"]["schoolAdmissions"] == []
-    assert counts == {"SIAK": 1, "SIKDA": 1, "PSB": 1, "AUDIT": 1}
+    assert counts == {"SIAK": 1, "SIKDA": 1, "PSB": 1, "HUB": 1, "AUDIT": 1}
 
 
 # Root fields beside each other read their citizens together: one statement per source
@@ -233,7 +236,8 @@ async def test_each_root_field_discloses_what_it_shows_of_whom(
     """
     body, counts = await hub.statements(query, a=a, b=b)
     assert "errors" not in body, body["errors"]
-    assert counts == {"SIAK": 1, "PSB": 1, "AUDIT": 1}  # PSB for b's NIK alone
+    # PSB, and the crosswalk (its records in doubt), for b's NIK alone.
+    assert counts == {"SIAK": 1, "PSB": 1, "HUB": 1, "AUDIT": 1}
     log = await hub.app[AUDIT_SINK].log.access_log([a, b], 5)
     rows = {
         nik: [e for e in entries if e.request_id == hub.request_id] for nik, entries in log.items()
@@ -261,15 +265,16 @@ async def test_a_citizen_reads_its_own_data_under_two_root_fields_in_one_stateme
     assert "errors" not in body, body["errors"]
     assert body["data"]["a"]["fullName"] == family.head.name
     assert body["data"]["c"]["schoolAdmissions"] is not None
-    # SIAK: the viewer's profile and card (deciding its relations), then one level.
-    assert counts == {"SIAK": 3, "PSB": 1, "AUDIT": 2}
+    # SIAK: the viewer's profile with its card (deciding its relations), then the
+    # child's profile: the viewer's own is not read again.
+    assert counts == {"SIAK": 2, "PSB": 1, "HUB": 1, "AUDIT": 2}
     # Beside its own data, a stranger is still refused, and not read.
     query = "query($s: NIK!) { a: me { fullName } b: citizen(nik: $s) { fullName } }"
     body, counts = await hub.statements(query, headers, s=stranger)
     assert body["data"]["a"]["fullName"] == family.head.name
     assert body["data"]["b"] is None
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
-    assert counts == {"SIAK": 3, "AUDIT": 1}
+    assert counts == {"SIAK": 1, "AUDIT": 1}
 
 
 async def test_two_family_cards_read_their_members_in_one_statement_per_source(
@@ -307,3 +312,51 @@ async def test_a_bad_cursor_fails_its_own_field_not_the_log_read_beside_it(
     assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     assert body["data"]["b"]["accessSummary"][0]["reads"] >= 1
     assert counts == {"SIAK": 1, "AUDIT": 2}
+
+
+# The super-app's own operations (hub/static/examples/super-app/), as a citizen signs in.
+SUPER_APP = Path(__file__).parents[2] / "hub/static/examples/super-app"
+
+
+async def test_a_citizens_own_profile_is_read_once_per_request(
+    hub: CountingHub, seed_report: SeedReport, city_dsns: dict[Source | str, str]
+) -> None:
+    assert seed_report.city is not None
+    family = seed_report.city.showcase[0]
+    headers = await citizen_headers(city_settings(city_dsns), family.head.nik)
+    body, counts = await hub.statements("{ me { fullName schoolAdmissions { level } } }", headers)
+    assert "errors" not in body, body["errors"]
+    assert body["data"]["me"]["fullName"] == family.head.name
+    # SIAK: the viewer's profile with its card, in one statement, read to decide its
+    # relations; ``me`` takes the profile from there.
+    assert counts == {"SIAK": 1, "PSB": 1, "HUB": 1, "AUDIT": 1}
+
+
+async def test_the_super_apps_main_query_reads_the_card_once(
+    hub: CountingHub, seed_report: SeedReport, city_dsns: dict[Source | str, str]
+) -> None:
+    assert seed_report.city is not None
+    family = seed_report.city.showcase[0]
+    headers = await citizen_headers(city_settings(city_dsns), family.head.nik)
+    query = (SUPER_APP / "super-app.graphql").read_text()
+    body, counts = await hub.statements(query, headers)
+    # A parent sees its spouse's name, not the spouse's school admissions.
+    assert {e["extensions"]["reason"] for e in body.get("errors", [])} <= {"not_own_data"}
+    members = body["data"]["me"]["family"]["members"]
+    assert sorted(m["citizen"]["fullName"] for m in members) == sorted(
+        m.name for m in family.members
+    )
+    # SIAK: the viewer's profile with its card, then the other members' profiles.
+    assert counts == {"SIAK": 2, "PSB": 1, "HUB": 1, "AUDIT": 1}
+
+
+async def test_withdrawing_a_consent_reads_no_source(
+    hub: CountingHub, seed_report: SeedReport, city_dsns: dict[Source | str, str]
+) -> None:
+    assert seed_report.city is not None
+    headers = await citizen_headers(city_settings(city_dsns), seed_report.city.showcase[0].head.nik)
+    query = (SUPER_APP / "withdraw.graphql").read_text()
+    body, counts = await hub.statements(query, headers, app="qa-no-such-app")
+    assert body["data"]["revokeConsent"] == {"appId": "qa-no-such-app", "withdrawn": False}
+    # Nothing of any citizen is built or shown: the viewer's relations are not read.
+    assert counts == {}

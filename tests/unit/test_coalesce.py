@@ -109,3 +109,32 @@ async def test_no_keys_send_no_statement() -> None:
     read = coalesced(source)
     assert list(await asyncio.gather(read.load([]), read.load(()))) == [{}, {}]
     assert source.statements == []
+
+
+async def test_rows_already_read_are_not_read_again() -> None:
+    source = Source()
+    read = coalesced(source)
+    read.prime({"own": "row read before"})
+    first, second = await asyncio.gather(read.load(["own"]), read.load(["b", "own", "c"]))
+    # Only the keys not read before are sent; each caller gets its rows in its order.
+    assert source.statements == [(["b", "c"], [])]
+    assert first == {"own": "row read before"}
+    assert list(second.items()) == [
+        ("b", "row of b"),
+        ("own", "row read before"),
+        ("c", "row of c"),
+    ]
+    assert await read.load(["own"]) == {"own": "row read before"}
+    assert len(source.statements) == 1
+
+
+async def test_a_failed_caller_is_read_again_without_its_rows_already_read() -> None:
+    source = Source()
+    read = coalesced(source)
+    read.prime({"own": "row read before"})
+    results = await asyncio.gather(
+        read.load(["own", "bad"], 1), read.load(["b"], 2), return_exceptions=True
+    )
+    assert isinstance(results[0], ValueError)
+    assert results[1] == {"b": "row of b"}
+    assert source.statements == [(["bad", "b"], [1, 2]), (["bad"], [1]), (["b"], [2])]

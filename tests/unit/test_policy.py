@@ -10,7 +10,7 @@ from graphql import GraphQLError, parse, print_ast
 from hub.auth import SCOPES as ALL_SCOPES
 from schema.build import build_schema
 from schema.execution.document import Visit, walk
-from schema.execution.policy import decide, named_niks
+from schema.execution.policy import decide, named_niks, needs_relations
 from schema.execution.ports import Relation, Viewer
 
 SCHEMA = build_schema()._schema
@@ -183,3 +183,19 @@ def test_a_fragment_shared_by_self_and_child_keeps_the_field_for_self() -> None:
         "c": {"fullName": "B", "religion": None},
     }
     assert [e.path for e in errors] == [["c", "religion"]]
+
+
+@pytest.mark.parametrize(
+    ("query", "needed"),
+    [
+        ('mutation { revokeConsent(appId: "app") { appId withdrawn } }', False),
+        ("{ sources { system } serviceCentres { code } __typename }", False),
+        ("{ me { fullName } }", True),
+        (f'{{ sources {{ system }} citizen(nik: "{OWN}") {{ fullName }} }}', True),
+        ('mutation { cancelQueueTicket(ticketId: "1") { number } }', True),
+    ],
+)
+def test_only_an_operation_that_may_reach_a_citizen_needs_the_viewers_relations(
+    query: str, needed: bool
+) -> None:
+    assert needs_relations(visits_of(parse(query))) is needed
