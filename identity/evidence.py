@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from identity.names import SAME_NAME, at_least, clearly_different, name_similarity
+from identity.scoring import PhoneLevel
 
 DIGITS = "0123456789"
 # Confidence of a link the record does not make but likely means, before review.
@@ -43,6 +44,33 @@ class Suggestion:
 
     nik: str
     evidence: str
+
+
+# Evidence that tells how people are related (whose card a child is on, that a NIK typed
+# is a relative's): family composition, which siak:family guards. Said generally to a
+# caller without it (:func:`without_family`).
+KK_NUMBER = "the NIK typed is a family card's number; a member has the name"
+FAMILY_MEMBER = "the NIK typed is a family member's; this member has the name"
+_GENERALLY = {
+    KK_NUMBER: "the number typed is not a NIK; this person has the name",
+    FAMILY_MEMBER: "the NIK typed is another person's; this person has the name",
+    PhoneLevel.YOUNG.value: "someone else gives the phone",
+    PhoneLevel.YOUNGER.value: "someone else gives the phone",
+}
+# A walk-in's candidate found only as a minor on a phone giver's card.
+THROUGH_A_CARD = (PhoneLevel.YOUNG.value, PhoneLevel.YOUNGER.value)
+
+
+def tells_family(said: str | None) -> bool:
+    """Whether evidence says how people are related (see :data:`_GENERALLY`)."""
+    return said is not None and any(told in said for told in _GENERALLY)
+
+
+def without_family(said: str) -> str:
+    """The evidence as a caller without siak:family is told it: no relation named."""
+    for told, generally in _GENERALLY.items():
+        said = said.replace(told, generally)
+    return said
 
 
 def near_misses(nik: str) -> Iterator[tuple[str, str]]:
@@ -131,13 +159,11 @@ def suggestions(
             found.setdefault(nik, f"the NIK typed is one typo from this one ({how}); names agree")
     for nik, member in cards.get(typed, ()):
         if same_person_name(name, member):
-            found.setdefault(nik, "the NIK typed is a family card's number; a member has the name")
+            found.setdefault(nik, KK_NUMBER)
     if holder_card is not None:
         for nik, member in cards.get(holder_card, ()):
             if nik != typed and same_person_name(name, member):
-                found.setdefault(
-                    nik, "the NIK typed is a family member's; this member has the name"
-                )
+                found.setdefault(nik, FAMILY_MEMBER)
     return [Suggestion(nik, why) for nik, why in sorted(found.items())]
 
 

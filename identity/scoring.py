@@ -123,12 +123,19 @@ class Model:
         return [o / total for o in odds]
 
     def evidence(self, c: Comparison, posterior: float) -> str:
-        """The weights that made a link, for the steward (no personal data)."""
+        """The weights that made a link, for the steward (no personal data).
+
+        The comparison levels are what a steward's decision is tied to; the weights and
+        the probability, re-learnt from every ticket, are not (the sync's fingerprint
+        leaves out `` (weight ...)`` and ``; probability ...``: keep that shape). The
+        probability is floored, so one under the serving threshold never reads as it.
+        """
         phone = math.log2(self.theta[c[0]] / self.theta[NONE])
         name = math.log2(self.m[c[1]] / self.u[c[1]])
+        shown = math.floor(posterior * 1000) / 1000
         return (
             f"walk-in by phone: {c[0].value} (weight {phone:+.1f}), {c[1].value}"
-            f" (weight {name:+.1f}); probability {posterior:.3f}"
+            f" (weight {name:+.1f}); probability {shown:.3f}"
         )
 
 

@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 
 ACCEPTED, REJECTED = "ACCEPTED", "REJECTED"
 MIN_PREFIX = 8
+# The advisory lock ``identity sync`` writes under (hub.identity.store): a decision
+# waits for a sync's write, so the sync never undoes a rejection taken meanwhile.
+SYNC_LOCK = 0x63686934  # "chi4"
 _COLUMNS = """
 SELECT encode(l.link_key, 'hex') AS id, l.link_key, l.fingerprint, l.system, l.record, l.kind,
        l.value, l.nik, l.method, l.status, l.confidence, l.via, l.evidence, d.decision
@@ -51,6 +54,17 @@ SELECT count(*) FROM identity_links l
 _BY_PREFIX = _COLUMNS + " WHERE encode(l.link_key, 'hex') LIKE $1 || '%' LIMIT 2"
 _SAME_RECORD = _COLUMNS + " WHERE l.system = $1 AND l.record = $2 ORDER BY l.confidence DESC"
 _SAME_NIK = _COLUMNS + " WHERE l.system = $1 AND l.record = $2 AND l.nik = $3"
+# Whom else the record's identifier is served to: another NIK's link of the same
+# identifier that is certain or accepted. (A record can hold several people's
+# identifiers, a child's form its parent's phone: one identifier is one person's.)
+_SERVED_TO_OTHER = (
+    _COLUMNS
+    + """
+ WHERE l.system = $1 AND l.record = $2 AND l.kind = $3 AND l.value = $4 AND l.nik <> $5
+   AND (l.status = 'CERTAIN' OR d.decision = 'ACCEPTED')
+ ORDER BY l.status, l.link_key LIMIT 1
+"""
+)
 _DECIDE = """
 INSERT INTO identity_decisions (link_key, decision, fingerprint, reason, decided_by)
 VALUES ($1, $2, $3, $4, $5)
@@ -82,10 +96,12 @@ class Pending:
     evidence: str | None
     decision: str | None
 
-    def line(self) -> str:
+    def line(self, *, nik_shown: bool = False) -> str:
+        """One line for the shell: NIKs masked unless ``nik_shown`` (logged by the caller)."""
+        nik = self.nik if nik_shown else NIK(self.nik).masked()
         return (
             f"{self.id[:12]}  {self.system:<8} {_mask(self.record):<28} {self.kind:<17}"
-            f" {NIK(self.nik).masked()}  {self.status:<10} {self.confidence:4.2f}"
+            f" {nik}  {self.status:<10} {self.confidence:4.2f}"
             f"  {self.evidence or self.via or ''}"
         )
 
@@ -117,11 +133,14 @@ async def decide(
     if len(reason.strip()) > 500:
         raise ReviewError("the reason is longer than 500 characters")
     async with conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock($1)", SYNC_LOCK)
         row = await _one(conn, prefix)
         if row["status"] == "CERTAIN":
             # The queue holds links in doubt; a certain link (an exact NIK whose holder's
             # name agrees) is the register's, not a steward's, to change.
             raise ReviewError(f"link {row['id']} is certain, not in doubt: it is not reviewed")
+        if decision == ACCEPTED:
+            await _served_to_nobody_else(conn, row)
         rows = await conn.fetch(_SAME_NIK, row["system"], row["record"], row["nik"])
         rows = [r for r in rows if r["status"] != "CERTAIN"]
         for r in rows:
@@ -131,6 +150,28 @@ async def decide(
             if decision == REJECTED:
                 await conn.execute("DELETE FROM identity_links WHERE link_key = $1", r["link_key"])
     return [_pending(r) for r in rows]
+
+
+async def _served_to_nobody_else(conn: Connection, row: asyncpg.Record) -> None:
+    """Refuse to accept a link whose identifier, in that record, is already served to
+    another citizen.
+
+    A walk-in's ticket, a form's registration number, is one person's: accepting a
+    second candidate would serve it to two citizens. Refused rather than the other
+    candidate rejected for the steward: a rejection is final (the link is removed and
+    never comes back), so it is taken only when a steward asks for it.
+    """
+    other = await conn.fetchrow(
+        _SERVED_TO_OTHER, row["system"], row["record"], row["kind"], row["value"], row["nik"]
+    )
+    if other is None:
+        return
+    served = f"{row['system']} {_mask(row['record'])} is already served to another citizen:"
+    if other["status"] == "CERTAIN":
+        raise ReviewError(f"{served} link {other['id'][:12]} is certain; this one is not accepted")
+    raise ReviewError(
+        f"{served} link {other['id'][:12]} is accepted; reject it first to accept this one"
+    )
 
 
 async def _one(conn: Connection, prefix: str) -> asyncpg.Record:

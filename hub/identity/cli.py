@@ -27,6 +27,7 @@ from hub.identity.review_cli import add_review_parser, check_review_args, run_re
 from hub.identity.sync import SyncResult, sync_databases
 from hub.migrate import migrate
 from hub.settings import Settings
+from schema.errors import AuditUnavailable
 
 # What a database can fail with: unreachable, refused, or an error of its own.
 _DB_ERRORS = DATABASE_ERRORS
@@ -83,6 +84,13 @@ def run_identity(args: argparse.Namespace, settings: Settings) -> int:
     except (FloorsError, LookupError, ReviewError) as exc:
         print(f"citizen-hub: identity {args.identity_command}: {exc}", file=sys.stderr)
         return 2
+    except AuditUnavailable:
+        print(
+            f"citizen-hub: identity {args.identity_command}: the disclosure log could not be"
+            " written: no NIK shown",
+            file=sys.stderr,
+        )
+        return 2
     except _DB_ERRORS as exc:
         print(f"citizen-hub: identity {args.identity_command}: {_reason(exc)}", file=sys.stderr)
         return 2
@@ -103,7 +111,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
         try:
             await migrate(hub)
             if args.identity_command == "review":
-                return await run_review(args, hub)
+                return await run_review(args, hub, resolved)
             print(format_report(await load_report(hub, args.examples)))
         finally:
             await hub.close()

@@ -1,16 +1,39 @@
-"""``citizen-hub identity review list|show|accept|reject``: the steward's queue in the shell."""
+"""``citizen-hub identity review list|show|accept|reject``: the steward's queue in the shell.
+
+``list`` masks every NIK: it is for finding a record. ``show`` prints the NIKs of the
+record's candidates in full: a steward chooses between people (two givers of one
+phone, with the same evidence, read alike masked), as ``identityReviewItem`` shows
+them to the identity:steward scope. Like the graph's, each NIK shown is first written
+to the disclosure log (the operating-system user as subject, purpose
+``identity-review``) and its chain checkpointed; when the log cannot be written,
+nothing is shown.
+"""
 
 from __future__ import annotations
 
 import argparse
 import getpass
+import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hub.identity.review import ACCEPTED, REJECTED, decide, queue, show
+import asyncpg
+
+from hub.audit import (
+    CheckpointWriter,
+    Disclosure,
+    DisclosureLog,
+    DisclosureRequest,
+    create_audit_pool,
+)
+from hub.identity.review import ACCEPTED, REJECTED, Pending, decide, queue, show
 
 if TYPE_CHECKING:
     from hub.migrate import Connection
+    from hub.settings import Settings
+
+PURPOSE = "identity-review"
+SHOWN = "identity review show"  # the field a disclosure row names
 
 
 def add_review_parser(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -25,8 +48,13 @@ def add_review_parser(actions: argparse._SubParsersAction[argparse.ArgumentParse
         "--system", help="only this product's (siak, psb, cpns, ...; default: every product)"
     )
     listing.add_argument("--limit", type=int, default=50, help="how many to print (default 50)")
-    shown = steps.add_parser("show", help="a link and every other link of its record")
+    shown = steps.add_parser(
+        "show",
+        help="a link and every other link of its record, NIKs in full (each written to the"
+        " disclosure log first)",
+    )
     shown.add_argument("id", help="the link's id (8 or more hex digits, as list prints it)")
+    shown.add_argument("--by", default=None, help="who looks (default: the operating system user)")
     for name, verb in (("accept", "serve it as the citizen's"), ("reject", "never link it")):
         step = steps.add_parser(name, help=f"{verb}; the decision survives every later sync")
         step.add_argument("id", help="the link's id (8 or more hex digits, as list prints it)")
@@ -45,7 +73,7 @@ def check_review_args(args: argparse.Namespace) -> str | None:
     return None
 
 
-async def run_review(args: argparse.Namespace, hub: Connection) -> int:
+async def run_review(args: argparse.Namespace, hub: Connection, settings: Settings) -> int:
     """Run one review action on the hub database; prints what it did."""
     if args.review_command == "list":
         total, items = await queue(hub, system=args.system, limit=args.limit)
@@ -55,14 +83,47 @@ async def run_review(args: argparse.Namespace, hub: Connection) -> int:
         return 0
     if args.review_command == "show":
         link, record = await show(hub, args.id)
+        await _log_shown(settings, record, args.by or getpass.getuser())
         print(f"{link.system} {link.record}: {len(record)} links")
         for item in record:
             mark = "*" if item.id == link.id else " "
             decided = f"  [{item.decision}]" if item.decision else ""
-            print(f" {mark}{item.line()}  via {item.via or '-'}{decided}")
+            print(f" {mark}{item.line(nik_shown=True)}  via {item.via or '-'}{decided}")
         return 0
     decision = ACCEPTED if args.review_command == "accept" else REJECTED
     by = args.by or getpass.getuser()
     for link in await decide(hub, args.id, decision, args.reason, by):
         print(f"{decision.lower()}: {link.line()}")
     return 0
+
+
+async def _log_shown(settings: Settings, record: list[Pending], by: str) -> None:
+    """Write each NIK ``record`` shows to the disclosure log and checkpoint the chain;
+    raises (``AuditUnavailable``, a database error) when either is not done."""
+    assert settings.hub_dsn is not None
+    niks = sorted({item.nik for item in record})
+    audit = await create_audit_pool(
+        settings.hub_dsn, audit_dsn=settings.audit.dsn, min_size=1, max_size=1
+    )
+    try:
+        log = DisclosureLog(audit)
+        try:
+            system = record[0].system.upper()
+            await log.record(
+                DisclosureRequest(
+                    request_id=f"cli-{uuid.uuid4().hex}",
+                    client_id=None,
+                    subject=f"cli:{by}",
+                    purpose=PURPOSE,
+                    disclosures=[Disclosure(nik, [system], [SHOWN]) for nik in niks],
+                )
+            )
+        finally:
+            await log.close()
+        hub = await asyncpg.create_pool(settings.hub_dsn, min_size=1, max_size=1)
+        try:
+            await CheckpointWriter.from_settings(hub, settings, log.writer.writer_id).write()
+        finally:
+            await hub.close()
+    finally:
+        await audit.close()

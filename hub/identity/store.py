@@ -6,16 +6,26 @@ temporary table and, set-based, deletes the rows no longer found; only the rows
 whose fingerprint changed or that are new are then built and copied in full, to
 be rewritten or inserted: an unchanged link is never touched nor sent, whatever
 the size of the city.
+
+A link has two digests. Its ``fingerprint`` is what a steward's decision is tied to:
+its method, how it was made, its status and its evidence's levels, not the numbers
+(a walk-in's weights and probability are re-learnt from every ticket, so one new
+ticket would otherwise send every accepted walk-in back to the queue). Its
+``checksum`` covers every content column: a link whose numbers changed is rewritten.
+A row edited by hand loses both (a trigger, migration 011): the next sync rewrites it.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Sequence, Set
 from dataclasses import dataclass, replace
 from hashlib import blake2b as _blake2b
+from hashlib import md5 as _md5
 from typing import TYPE_CHECKING, Any
 
+from connectors.crosswalk.review import SYNC_LOCK
 from hub.identity import fingerprints
 
 if TYPE_CHECKING:
@@ -25,10 +35,15 @@ if TYPE_CHECKING:
     from identity.findings import Finding
     from identity.links import Link
 
-# Two syncs at once would each delete what the other inserted.
-_LOCK_KEY = 0x63686934  # "chi4"
+# Two syncs at once would each delete what the other inserted; a steward's decision
+# taken while a sync writes would be undone by it (decide() takes the same lock).
+_LOCK_KEY = SYNC_LOCK
 _LAST_SYNC = "SELECT * FROM identity_syncs ORDER BY id DESC LIMIT 1"
-_KEYED = ["n", "key", "fingerprint"]
+# What a fingerprint leaves out of a link's evidence: the walk-in model's weights and
+# probability (identity.scoring.Model.evidence); identity_link_basis in SQL is the same.
+_NUMBERS = re.compile(r" \(weight [^)]*\)|; probability [^;]*$")
+# The sync writes with this set for its transaction: a write without it is a hand edit.
+_WRITING = "SELECT set_config('citizen_hub.identity_sync', 'on', true)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +75,8 @@ class Changes:
 class _Table:
     name: str
     key: str
-    content: tuple[str, ...]  # every column but the key, the fingerprint and the times
+    content: tuple[str, ...]  # every column but the key, the digests and the times
+    digests: tuple[str, ...]  # the digest columns: a row differing in one is rewritten
 
 
 LINKS = _Table(
@@ -79,45 +95,64 @@ LINKS = _Table(
         "status",
         "evidence",
     ),
+    ("fingerprint", "checksum"),
 )
-FINDINGS = _Table("identity_findings", "finding_key", ("system", "rule", "record", "nik", "detail"))
+FINDINGS = _Table(
+    "identity_findings",
+    "finding_key",
+    ("system", "rule", "record", "nik", "detail"),
+    ("fingerprint",),
+)
 
 
 @dataclass(frozen=True, slots=True)
 class Rows:
-    """A table's rows as a sync computed them: each row's key digest and fingerprint, and
-    its content columns on demand (``content(i)``), built only for rows that changed."""
+    """A table's rows as a sync computed them: each row's key and digests (its table's
+    ``digests`` columns, in order), and its content columns on demand (``content(i)``),
+    built only for rows that changed."""
 
-    digests: list[tuple[bytes, bytes]]
+    digests: list[tuple[bytes, ...]]
     content: Callable[[int], tuple[Any, ...]]
+
+    def without(self, keys: Set[bytes]) -> Rows:
+        """These rows but those whose key is in ``keys``."""
+        if not keys:
+            return self
+        kept = [n for n, d in enumerate(self.digests) if d[0] not in keys]
+        return Rows([self.digests[n] for n in kept], lambda i: self.content(kept[i]))
 
 
 def link_rows(links: Sequence[Link], leave_out: Set[bytes] = frozenset()) -> Rows:
     """Rows for ``identity_links``, but those whose key is in ``leave_out``."""
-    digests: list[tuple[bytes, bytes]] = []
+    digests: list[tuple[bytes, ...]] = []
     kept: list[Link] = []
     for link in links:
         key = _key(*link.key)
         if key in leave_out:
             continue
         kept.append(link)
-        via, evidence = link.via, link.evidence
-        digests.append(
-            (
-                key,
-                _fingerprint(
-                    f"{link.method}\x1f{link.confidence:.3f}\x1f{'' if via is None else via}"
-                    f"\x1f{link.in_register}\x1f{link.status}"
-                    f"\x1f{'' if evidence is None else evidence}"
-                ),
-            )
+        via = "" if link.via is None else link.via
+        evidence = "" if link.evidence is None else link.evidence
+        basis = (
+            f"{link.method}\x1f{via}\x1f{'true' if link.in_register else 'false'}"
+            f"\x1f{link.status}\x1f{_NUMBERS.sub('', evidence)}"
         )
+        checksum = _fingerprint(
+            f"{link.method}\x1f{link.confidence:.3f}\x1f{via}"
+            f"\x1f{link.in_register}\x1f{link.status}\x1f{evidence}"
+        )
+        digests.append((key, basis_digest(basis), checksum))
     return Rows(digests, lambda i: _link_content(kept[i]))
+
+
+def basis_digest(basis: str) -> bytes:
+    """A link's fingerprint: what a decision is tied to (``identity_link_basis`` in SQL)."""
+    return _md5(basis.encode(), usedforsecurity=False).digest()[:8]
 
 
 def finding_rows(findings: Sequence[Finding]) -> Rows:
     """Rows for ``identity_findings``."""
-    digests = [
+    digests: list[tuple[bytes, ...]] = [
         (_key(f.system, f.rule, f.record, f.nik or ""), _fingerprint(f.detail)) for f in findings
     ]
     return Rows(digests, lambda i: _finding_content(findings[i]))
@@ -136,10 +171,18 @@ async def apply_sync(
     """
     async with conn.transaction():
         await conn.execute("SELECT pg_advisory_xact_lock($1)", _LOCK_KEY)
-        link_changes = await _apply(conn, LINKS, links, run.finished)
+        await conn.execute(_WRITING)
+        # Rejections are read again under the lock: one taken while this sync linked
+        # (decide() waits for the lock, so none is taken while it writes) stays taken.
+        rejected = {r["link_key"] for r in await conn.fetch(fingerprints.REJECTED)}
+        link_changes = await _apply(conn, LINKS, links.without(rejected), run.finished)
         finding_changes = await _apply(conn, FINDINGS, findings, run.finished)
         left = await fingerprints.crosswalk(conn)
         await _record(conn, run, link_changes, finding_changes, left, relinked=True)
+    if link_changes.inserted or link_changes.removed or finding_changes.inserted:
+        # Every request with a product field reads the crosswalk by NIK: its planner
+        # must know the table's size now, not wait for autovacuum (which may be off).
+        await conn.execute("ANALYZE identity_links, identity_findings")
     return link_changes, finding_changes
 
 
@@ -198,35 +241,39 @@ async def _record(
 
 
 async def _apply(conn: Connection, table: _Table, rows: Rows, now: datetime) -> Changes:
-    columns = (table.key, *table.content, "fingerprint")
+    columns = (table.key, *table.content, *table.digests)
+    width = len(table.digests)
     if not await conn.fetchval(f"SELECT EXISTS (SELECT FROM {table.name})"):
         # The first sync: nothing to compare with, every row is new.
         await conn.copy_records_to_table(
             table.name,
             records=(
-                (key, *rows.content(n), fingerprint, now, now)
-                for n, (key, fingerprint) in enumerate(rows.digests)
+                (d[0], *rows.content(n), *d[1:], now, now) for n, d in enumerate(rows.digests)
             ),
             columns=[*columns, "first_seen", "changed_at"],
         )
         return Changes(len(rows.digests), len(rows.digests), 0, 0)
-    # Keys and fingerprints first (24 bytes a row): the server finds what differs, and
+    # Keys and digests first (24 or 32 bytes a row): the server finds what differs, and
     # only those rows' content is built and sent; an unchanged row costs no more.
     keyed = f"keyed_{table.name}"
+    digest_columns = ", ".join(f"{c} bytea" for c in table.digests)
     await conn.execute(
-        f"CREATE TEMP TABLE {keyed} (n integer, key bytea, fingerprint bytea) ON COMMIT DROP"
+        f"CREATE TEMP TABLE {keyed} (n integer, key bytea, {digest_columns}) ON COMMIT DROP"
     )
     await conn.copy_records_to_table(
-        keyed, records=[(n, *d) for n, d in enumerate(rows.digests)], columns=_KEYED
+        keyed,
+        records=[(n, *d) for n, d in enumerate(rows.digests)],
+        columns=["n", "key", *table.digests],
     )
     await conn.execute(f"ANALYZE {keyed}")
     removed = await conn.execute(
         f"DELETE FROM {table.name} t WHERE NOT EXISTS"
         f" (SELECT 1 FROM {keyed} i WHERE i.key = t.{table.key})"
     )
+    differs = " OR ".join(f"t.{c} <> i.{c}" for c in table.digests)
     differing = await conn.fetch(
         f"SELECT i.n FROM {keyed} i LEFT JOIN {table.name} t ON t.{table.key} = i.key"
-        f" WHERE t.{table.key} IS NULL OR t.fingerprint <> i.fingerprint ORDER BY i.n"
+        f" WHERE t.{table.key} IS NULL OR {differs} ORDER BY i.n"
     )
     if not differing:
         return Changes(len(rows.digests), 0, 0, _count(removed))
@@ -237,12 +284,12 @@ async def _apply(conn: Connection, table: _Table, rows: Rows, now: datetime) -> 
         f" SELECT {listed} FROM {table.name} WITH NO DATA"
     )
     content = [
-        (rows.digests[n][0], *rows.content(n), rows.digests[n][1])
+        (rows.digests[n][0], *rows.content(n), *rows.digests[n][1 : 1 + width])
         for n in (r["n"] for r in differing)
     ]
     await conn.copy_records_to_table(incoming, records=content, columns=list(columns))
     await conn.execute(f"ANALYZE {incoming}")
-    assignments = ", ".join(f"{c} = i.{c}" for c in (*table.content, "fingerprint"))
+    assignments = ", ".join(f"{c} = i.{c}" for c in (*table.content, *table.digests))
     updated = await conn.execute(
         f"UPDATE {table.name} t SET {assignments}, changed_at = $1 FROM {incoming} i"
         f" WHERE i.{table.key} = t.{table.key}",

@@ -19,6 +19,7 @@ from connectors.base import Source, Store
 from connectors.crosswalk import reads as lookups
 from connectors.siak import reads as siak_reads
 from identity.errors import InvalidIdentifier
+from identity.evidence import THROUGH_A_CARD, tells_family, without_family
 from identity.kinds import (
     HELD_BY,
     METHOD_STRENGTH,
@@ -29,7 +30,8 @@ from identity.kinds import (
 )
 from schema.antrian.types import MatchedTicket
 from schema.errors import BadUserInput, Forbidden, SourceError
-from schema.identity.types import IdentityCandidate, IdentityMatch
+from schema.identity.types import IdentityCandidate, IdentityMatch, IdentityRecord
+from schema.scopes import FAMILY, STEWARD
 from schema.viewing import disclose
 
 if TYPE_CHECKING:
@@ -39,7 +41,7 @@ if TYPE_CHECKING:
     from connectors.crosswalk.reads import StoredLink
     from schema.citizen.types import Citizen
     from schema.execution.gate import Gate
-    from schema.execution.ports import Disclosed
+    from schema.execution.ports import Disclosed, Viewer
     from schema.selection import Plan
 
 T = TypeVar("T")
@@ -54,6 +56,9 @@ class Loader(Protocol):
 
     @property
     def disclosed(self) -> dict[str, Disclosed]: ...
+
+    @property
+    def viewer(self) -> Viewer | None: ...
 
     async def read(
         self,
@@ -112,8 +117,9 @@ def with_matches(
     have brought someone else to the counter, and a citizen is not shown another
     person's visit as theirs.
 
-    When the hub's store cannot answer, the tickets carrying the NIK still show
-    (``extensions.sources`` reports HUB); when Antrian cannot, the field fails.
+    When the hub's store cannot answer, the field fails: which of the tickets
+    carrying the NIK are in doubt is not known (:mod:`schema.doubts`); so it does
+    when Antrian cannot.
     """
     if isinstance(exact, Exception):
         return exact
@@ -142,6 +148,9 @@ async def resolve_identity(
             rule=f"{kind.value}.{problem.rule}",
         )
     kind, value, candidates = await _candidates(federation, system, parsed)
+    viewer = federation.viewer
+    if viewer is None or not (viewer.may(FAMILY) or viewer.may(STEWARD)):
+        candidates = _without_family(candidates)
     if not all(federation.gate.admits(c.nik) for c in candidates):
         raise Forbidden(
             "this identifier leads to citizens outside what the access decision admitted",
@@ -208,19 +217,15 @@ async def _candidates(
 
 
 def _from_links(links: Sequence[StoredLink]) -> list[IdentityCandidate]:
+    """One candidate per NIK, at its surest link's status: the records listed under it
+    are those linking at that status, each record's own link in ``records``."""
     by_nik: dict[str, list[StoredLink]] = {}
     for link in links:
         by_nik.setdefault(link.nik, []).append(link)
     out: list[IdentityCandidate] = []
     for nik, found in by_nik.items():
-        best = max(
-            found,
-            key=lambda link: (
-                link.status is LinkStatus.CERTAIN,
-                METHOD_STRENGTH[link.method],
-                link.confidence,
-            ),
-        )
+        found.sort(key=_sureness, reverse=True)
+        best = found[0]
         out.append(
             IdentityCandidate(
                 nik=nik,  # type: ignore[arg-type]
@@ -228,13 +233,67 @@ def _from_links(links: Sequence[StoredLink]) -> list[IdentityCandidate]:
                 method=best.method,
                 confidence=best.confidence,
                 via=best.via,
-                source_records=sorted({link.record for link in found}),
+                source_records=sorted({k.record for k in found if k.status is best.status}),
                 status=best.status,
                 evidence=best.evidence,
+                records=[
+                    IdentityRecord(
+                        record=k.record,
+                        method=k.method,
+                        confidence=k.confidence,
+                        status=k.status,
+                        evidence=k.evidence,
+                    )
+                    for k in found
+                ],
             )
         )
     out.sort(key=lambda c: (-c.confidence, -METHOD_STRENGTH[c.method], c.nik))
     return out
+
+
+def _sureness(link: StoredLink) -> tuple[bool, int, float, str]:
+    return (
+        link.status is LinkStatus.CERTAIN,
+        METHOD_STRENGTH[link.method],
+        link.confidence,
+        link.record,
+    )
+
+
+def _without_family(candidates: list[IdentityCandidate]) -> list[IdentityCandidate]:
+    """The candidates as a caller without siak:family (nor the steward's scope) sees them.
+
+    A walk-in's candidate in doubt found only as a minor on a phone giver's card is
+    left out: its NIK alone (a birth date) with the phone tells that a child of that
+    age is on the giver's card. Kept, it would be family composition by another door.
+    Other evidence naming a relation (a relative's NIK typed, a card's number typed)
+    is said without it: the candidate is the record's own name's holder, which a
+    steward or partner needs to weigh; the relation is not.
+    """
+    out: list[IdentityCandidate] = []
+    for candidate in candidates:
+        records = [r for r in candidate.records if not _through_a_card(r)]
+        if not records:
+            continue
+        for record in records:
+            record.evidence = _generally(record.evidence)
+        candidate.records = records
+        candidate.source_records = [
+            r for r in candidate.source_records if any(k.record == r for k in records)
+        ]
+        candidate.evidence = _generally(candidate.evidence)
+        out.append(candidate)
+    return out
+
+
+def _through_a_card(record: IdentityRecord) -> bool:
+    said = record.evidence or ""
+    return record.status is not LinkStatus.CERTAIN and any(t in said for t in THROUGH_A_CARD)
+
+
+def _generally(said: str | None) -> str | None:
+    return without_family(said) if said is not None and tells_family(said) else said
 
 
 def _exact(nik: str, record: str | None) -> IdentityCandidate:
@@ -247,4 +306,15 @@ def _exact(nik: str, record: str | None) -> IdentityCandidate:
         source_records=[record] if record else [],
         status=LinkStatus.CERTAIN,
         evidence=None,
+        records=[
+            IdentityRecord(
+                record=record,
+                method=LinkMethod.EXACT,
+                confidence=1.0,
+                status=LinkStatus.CERTAIN,
+                evidence=None,
+            )
+        ]
+        if record
+        else [],
     )

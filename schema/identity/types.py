@@ -42,6 +42,24 @@ class LinkedIdentifier:
     )
 
 
+@strawberry.type(
+    description="One record of the system linking the identifier to a candidate, as that"
+    " record's own link stands."
+)
+class IdentityRecord:
+    record: str = strawberry.field(
+        name="sourceRecord", description="the row, table:key (e.g. tiket:100508)"
+    )
+    method: LinkMethod
+    confidence: float
+    status: LinkStatus = strawberry.field(
+        description="this record's link: CERTAIN (or accepted by a data steward), or in doubt"
+    )
+    evidence: str | None = strawberry.field(
+        description="why this record's link is not certain (no personal data)"
+    )
+
+
 @strawberry.type(description="A citizen an identifier may belong to, and how surely.")
 class IdentityCandidate:
     nik: NIK
@@ -58,7 +76,13 @@ class IdentityCandidate:
         description="why a link is not certain: what agreed and what did not (no personal data)"
     )
     source_records: list[str] = strawberry.field(
-        description="the rows of the system that link the identifier to this NIK"
+        description="the rows of the system that link the identifier to this NIK at the"
+        " candidate's status: a record in doubt is never listed under a CERTAIN candidate"
+        " (see records)"
+    )
+    records: list[IdentityRecord] = strawberry.field(
+        description="every row of the system linking the identifier to this NIK, each with"
+        " its own status, confidence and evidence, surest first"
     )
 
 

@@ -17,14 +17,13 @@ from aiohttp.test_utils import TestServer
 from aiohttp.web import Application
 
 from connectors.base import Source
-from connectors.seeding import seed_city
 from hub.app import create_app
 from hub.auth import SCOPES
 from hub.identity.sync import sync_databases
 from hub.keys import AUDIT_SINK
 from hub.settings import Settings
 from tests.conftest import ScratchDatabases
-from tests.e2e.conftest import citizen_headers, city_settings, grant, logged_for
+from tests.e2e.conftest import citizen_headers, city_settings, grant, logged_for, realistic_city
 
 CITIZENS, SEED = 2000, 11
 STEWARD = "identity:steward"
@@ -51,10 +50,7 @@ DEATH = "query($nik: NIK!) { citizen(nik: $nik) { nik deceased diedOn } }"
 
 @pytest.fixture(scope="module")
 async def city(test_databases: ScratchDatabases) -> dict[Source | str, str]:
-    dsns = await test_databases.create("steward")
-    await seed_city({s: dsns[s] for s in Source}, CITIZENS, SEED, realistic=True)
-    await sync_databases({s: dsns[s] for s in Source}, dsns["hub"])
-    return dsns
+    return await realistic_city(test_databases, "steward", CITIZENS, SEED)
 
 
 @pytest.fixture(scope="module")
@@ -336,3 +332,23 @@ async def test_a_certain_link_is_not_the_stewards_to_reject(
     assert still, "a refused decision removed the link"
     decided = "SELECT 1 FROM identity_decisions WHERE encode(link_key, 'hex') = $1"
     assert not await _fetch(city["hub"], decided, certain)
+
+
+async def test_a_ticket_accepted_for_one_citizen_is_refused_for_another(
+    hub: tuple[str, Settings], steward: dict[str, str], city: dict[Source | str, str]
+) -> None:
+    [case] = await _fetch(
+        city["hub"],
+        "SELECT array_agg(encode(link_key, 'hex') ORDER BY link_key) AS ids FROM identity_links"
+        " WHERE kind = 'QUEUE_TICKET' AND status = 'SUGGESTED' GROUP BY record"
+        " HAVING count(DISTINCT nik) >= 2 ORDER BY record DESC LIMIT 1",
+    )
+    first, second = case["ids"][:2]
+    url, _ = hub
+    _, body, _ = await ask(url, steward, DECIDE % "acceptIdentityLink", id=first, reason="KTP")
+    assert "errors" not in body, body
+    _, body, _ = await ask(url, steward, DECIDE % "acceptIdentityLink", id=second, reason="KTP")
+    [error] = body["errors"]
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "rule": "review_link", "field": "id"}
+    assert "already served to another citizen" in error["message"]
+    assert "reject it first" in error["message"]

@@ -1,0 +1,76 @@
+"""``citizen-hub identity review`` in the shell: ``list`` masks every NIK (it is for finding a
+record); ``show`` prints the record's candidates' NIKs in full for the steward to choose
+between people, each first written to the disclosure log and its chain checkpointed, as
+the graph's identityReviewItem does (issue 15)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from connectors.base import Source
+from hub.cli import main
+from hub.identity.review_cli import PURPOSE, SHOWN
+
+# A record with two candidates in doubt: what the steward chooses between.
+_CASE = """
+SELECT min(encode(link_key, 'hex')) AS id, array_agg(DISTINCT nik) AS niks
+  FROM identity_links WHERE status <> 'CERTAIN'
+ GROUP BY system, record HAVING count(DISTINCT nik) >= 2
+ ORDER BY 1 LIMIT 1
+"""
+_LOGGED = """
+SELECT nik, sources, fields, purpose FROM disclosures WHERE subject = $1 ORDER BY nik
+"""
+
+
+@pytest.fixture
+def configured(
+    city_dsns: dict[Source | str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    hub_url: str,
+) -> Path:
+    """The command pointed at the test city through the environment (whose hub, started,
+    made its signing key); its checkpoint file."""
+    monkeypatch.delenv("CITIZEN_HUB_CONFIG", raising=False)
+    for source in Source:
+        monkeypatch.setenv(f"CITIZEN_HUB_{source.name}_DSN", city_dsns[source])
+    monkeypatch.setenv("CITIZEN_HUB_HUB_DSN", city_dsns["hub"])
+    checkpoints = tmp_path / "checkpoints.jsonl"
+    monkeypatch.setenv("CITIZEN_HUB_AUDIT_CHECKPOINT_FILE", str(checkpoints))
+    return checkpoints
+
+
+def _fetch(dsn: str, sql: str, *args: object) -> list[asyncpg.Record]:
+    async def fetch() -> list[asyncpg.Record]:
+        conn = await asyncpg.connect(dsn)
+        try:
+            return await conn.fetch(sql, *args)
+        finally:
+            await conn.close()
+
+    return asyncio.run(fetch())
+
+
+def test_show_prints_the_candidates_niks_once_logged_and_list_masks_them(
+    configured: Path,
+    city_dsns: dict[Source | str, str],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    (case,) = _fetch(city_dsns["hub"], _CASE)
+    niks = sorted(case["niks"])
+    assert main(["identity", "review", "list", "--limit", "500"]) == 0
+    listed = capsys.readouterr().out
+    assert case["id"][:12] in listed and not any(nik in listed for nik in niks)
+    steward = f"qa-{case['id'][:8]}"
+    assert main(["identity", "review", "show", case["id"], "--by", steward]) == 0
+    shown = capsys.readouterr().out
+    assert all(nik in shown for nik in niks)
+    logged = _fetch(city_dsns["hub"], _LOGGED, f"cli:{steward}")
+    assert [r["nik"] for r in logged] == niks
+    assert all(r["fields"] == [SHOWN] and r["purpose"] == PURPOSE for r in logged)
+    assert configured.read_text().count("\n") == 1  # the chain's head, signed
