@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from connectors.apk import reads as apk_reads
-from connectors.base import Source, SourceDB
+from connectors.base import Source, SourceDB, Store
 from connectors.cpns import reads as cpns_reads
-from connectors.crosswalk.reads import Crosswalk
+from connectors.crosswalk.reads import Crosswalk, crosswalk_by_nik
 from connectors.lpse import reads as lpse_reads
 from connectors.psb import reads as psb_reads
 from connectors.sikda import reads as sikda_reads
@@ -79,6 +79,34 @@ class Reader(Protocol):
         batch: ByKey,
         keys: Sequence[str],
     ) -> Awaitable[dict[str, Any]]: ...
+
+
+class HubReader(Protocol):
+    """The request's loader as :func:`in_doubt` needs it: a guarded read of the hub's store."""
+
+    store: SourceDB | None
+
+    def read(
+        self,
+        source: Source | Store,
+        batch: Callable[[SourceDB, Sequence[str]], Awaitable[dict[str, Crosswalk]]],
+        keys: Sequence[str],
+    ) -> Awaitable[dict[str, Crosswalk]]: ...
+
+
+async def in_doubt(loader: HubReader, field: str, nik: str, row: Any) -> bool:
+    """Whether the crosswalk holds ``row`` (a record of the product ``field``) in doubt for
+    ``nik``, the NIK typed on it.
+
+    What the field leaves out, a citizen may neither follow nor act on as theirs: the
+    subscriptions and mutations that find a record by its number ask this too. When the
+    crosswalk cannot answer, the read's error is raised (refused, as the fields fail);
+    without a hub store nothing is known, as for the fields.
+    """
+    if loader.store is None:
+        return False
+    said = (await loader.read(Store.HUB, crosswalk_by_nik, [nik])).get(nik)
+    return said is not None and RECORDS[field].name(row) in said.doubts
 
 
 def without_doubts(

@@ -22,6 +22,7 @@ from connectors.apk.records import Attachment, SubmitRequest
 from connectors.base import Source, WriteRefused
 from connectors.idempotency import request_fingerprint
 from connectors.siak import reads as siak_reads
+from schema.doubts import in_doubt
 from schema.errors import BadUserInput, Forbidden, SourceUnavailable
 from schema.execution.ports import Relation
 from schema.viewing import disclose
@@ -96,7 +97,12 @@ class Commands:
         if viewer is None or ticket is None:
             owned = False
         elif viewer.is_citizen:
-            owned = ticket.nik is not None and await self.may_act_for(ticket.nik)
+            owned = (
+                ticket.nik is not None
+                and await self.may_act_for(ticket.nik)
+                # Typed with this NIK, yet in doubt (another's ticket): not theirs to cancel.
+                and not await in_doubt(self.federation, "queueTickets", ticket.nik, ticket)
+            )
         else:
             # An officer cancels what officers book: walk-ins, never a citizen's own booking.
             owned = ticket.channel is TicketChannel.WALK_IN

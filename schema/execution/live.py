@@ -23,6 +23,7 @@ from connectors.antrian.records import QueueTicket, TicketStatus
 from connectors.apk import reads as apk_reads
 from connectors.apk.records import DistrictRequest, RequestStatus
 from connectors.base import Source
+from schema.doubts import in_doubt
 from schema.errors import Forbidden, LimitExceeded, SourceError, SourceUnavailable
 from schema.viewing import disclose
 
@@ -95,7 +96,7 @@ class Live:
         """The ticket now, then again at each change of it or of its queue, until it is
         over (served, cancelled, no-show) or the caller goes."""
         ticket = await self._ticket(ticket_id)
-        if ticket is None or not await self._may_follow(ticket.nik):
+        if ticket is None or not await self._may_follow(ticket.nik, "queueTickets", ticket):
             self.refuse(4403, "not a ticket of yours")
             raise Forbidden(
                 "no such ticket of yours (or of a child on your family card)",
@@ -127,7 +128,7 @@ class Live:
         """The request now, then again whenever its status moves, until it is completed or
         rejected. APK has no feed: the request is read again every ``poll_seconds``."""
         request = await self._request(number)
-        if request is None or not await self._may_follow(request.nik):
+        if request is None or not await self._may_follow(request.nik, "districtRequests", request):
             self.refuse(4403, "not a request of yours")
             raise Forbidden(
                 "no such request of yours (or of a child on your family card)",
@@ -158,10 +159,16 @@ class Live:
         found = await self.federation.read(Source.ANTRIAN, antrian_reads.tickets_by_id, [ticket_id])
         return found.get(ticket_id)
 
-    async def _may_follow(self, nik: str | None) -> bool:
+    async def _may_follow(self, nik: str | None, field: str, record: object) -> bool:
         viewer = self.federation.viewer
         if viewer is None:
             return False
         if nik is None:  # a walk-in known by phone: an officer's, not a citizen's
             return not viewer.is_citizen
-        return self.federation.gate.admits(nik) and await self.may_act_for(nik)
+        return (
+            self.federation.gate.admits(nik)
+            and await self.may_act_for(nik)
+            # The NIK typed on it may be someone else's: what the field would leave out
+            # of this citizen's data is not followed as theirs either.
+            and not await in_doubt(self.federation, field, nik, record)
+        )

@@ -23,7 +23,8 @@ from connectors.crosswalk.review import ACCEPTED, REJECTED, decide
 from hub.app import create_app
 from hub.identity.sync import sync_databases
 from tests.conftest import ScratchDatabases
-from tests.e2e.conftest import city_settings, grant, realistic_city
+from tests.e2e.conftest import citizen_headers, city_settings, grant, realistic_city
+from tests.e2e.test_websocket import Socket
 
 CITIZENS, SEED = 10_000, 42
 
@@ -253,3 +254,56 @@ def _shown(
 ) -> set[str]:
     rows = found[field]
     return {shown_of(r) for r in (rows if isinstance(rows, list) else [rows] if rows else [])}
+
+
+FOLLOW = {
+    "districtRequests": "subscription($n: String!) { districtRequest(number: $n) { number } }",
+    "queueTickets": "subscription($n: ID!) { queueTicket(ticketId: $n) { id } }",
+}
+CANCEL = "mutation($t: ID!) { cancelQueueTicket(ticketId: $t) { id status } }"
+
+
+@pytest.mark.parametrize("field", list(FOLLOW))
+async def test_a_record_in_doubt_is_not_followed_nor_cancelled_as_the_typed_citizens(
+    city: dict[Source | str, str], field: str
+) -> None:
+    """The subscriptions and the cancellation find a record by its number and decide by
+    the NIK typed on it: they must leave out what the field leaves out."""
+    source, typed_sql, _, _ = FIELDS[field]
+    for link in await _fetch(city["hub"], CERTAIN_IN, source.value):
+        typed = {
+            r["record"]: r["shown"] for r in await _fetch(city[source], typed_sql, link["nik"])
+        }
+        if link["record"] in typed:
+            break
+    else:
+        raise AssertionError(f"no {source.value} record is linked to the NIK typed on it")
+    nik, number = link["nik"], typed[link["record"]]
+    settings = city_settings(city)
+    async with (
+        TestServer(create_app(settings), host="127.0.0.1") as server,
+        aiohttp.ClientSession() as session,
+    ):
+        url = str(server.make_url("/graphql"))
+        headers = await citizen_headers(settings, nik)  # the hub's signing key is made at start
+
+        async def follow() -> dict[str, Any]:
+            async with session.ws_connect(url, protocols=["graphql-transport-ws"]) as ws:
+                socket = Socket(ws)
+                assert (await socket.init(headers))["type"] == "connection_ack"
+                return await socket.run(FOLLOW[field], n=number)
+
+        assert "errors" not in await follow()  # the citizen's own: followed
+        await _fetch(city["hub"], MARK, nik, link["record"], "CONFLICTED")
+        try:
+            refused = await follow()
+            async with session.post(
+                url, json={"query": CANCEL, "variables": {"t": number}}, headers=headers
+            ) as r:
+                cancelled = await r.json()
+        finally:
+            await _fetch(city["hub"], MARK, nik, link["record"], "CERTAIN")
+    assert refused.get("closed") == 4403 or not (refused.get("data") or {}).values(), refused
+    if field == "queueTickets":
+        assert cancelled["data"] is None
+        assert cancelled["errors"][0]["extensions"]["reason"] == "not_own_data", cancelled
