@@ -70,6 +70,11 @@ def check_review_args(args: argparse.Namespace) -> str | None:
     """What is wrong with the arguments, in one line, or ``None``."""
     if args.review_command == "list" and args.limit < 1:
         return "--limit must be 1 or more"
+    by = getattr(args, "by", None)
+    # The name goes into the disclosure log and the decision: one printable line, no
+    # control characters that would fake a second line in either.
+    if by is not None and not (0 < len(by) <= 64 and by.isprintable() and by.strip() == by):
+        return "--by must be a name of 1 to 64 printable characters, without line breaks"
     return None
 
 

@@ -74,3 +74,17 @@ def test_show_prints_the_candidates_niks_once_logged_and_list_masks_them(
     assert [r["nik"] for r in logged] == niks
     assert all(r["fields"] == [SHOWN] and r["purpose"] == PURPOSE for r in logged)
     assert configured.read_text().count("\n") == 1  # the chain's head, signed
+
+
+@pytest.mark.parametrize("by", ["qa\nFAKE steward", "", " qa", "x" * 65])
+def test_a_stewards_name_that_would_fake_a_log_line_is_refused(
+    configured: Path,
+    city_dsns: dict[Source | str, str],
+    capsys: pytest.CaptureFixture[str],
+    by: str,
+) -> None:
+    (case,) = _fetch(city_dsns["hub"], _CASE)
+    assert main(["identity", "review", "show", case["id"], "--by", by]) == 2
+    out = capsys.readouterr()
+    assert "--by must be a name" in out.err and not out.out
+    assert not _fetch(city_dsns["hub"], _LOGGED, f"cli:{by}")
