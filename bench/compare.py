@@ -49,8 +49,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import aiohttp
+import asyncpg
 
 from bench import replica
 from bench.measuring import SHAPES, Floor, Tally, Target, measure, one_request, report
@@ -64,9 +66,10 @@ from bench.processes import (
     stop,
     wait_ready,
 )
-from bench.shapes import HUB_BATCH, HUB_ONE, PGL_BATCH, PGL_ONE, compare
+from bench.shapes import HUB_BATCH, HUB_ONE, IN_DOUBT, PGL_BATCH, PGL_ONE, compare
 from connectors.city import build_city
 from connectors.seeding import seeded_marker
+from hub.settings import load_settings
 
 
 @dataclass(frozen=True)
@@ -232,9 +235,10 @@ async def run_rounds(
         matched = True
         for shape in SHAPES:
             _, _, g = await one_request(pgl, pgl.bodies[shape])
+            in_doubt = await _in_doubt(conf, json.loads(g))
             for target in hub_targets:
                 _, _, h = await one_request(target, target.bodies[shape])
-                matched &= compare(shape, json.loads(h), json.loads(g))
+                matched &= compare(shape, json.loads(h), json.loads(g), in_doubt)
 
         print("warming up (40 sequential + 40 concurrent requests per shape each)")
         for t in targets:
@@ -286,6 +290,21 @@ async def answering(server: Server, url: str) -> None:
                 return r.status == 200
 
         await wait_ready(server, up)
+
+
+async def _in_doubt(conf: Path, answer: dict[str, Any]) -> dict[str, set[str]]:
+    """The records the hub withholds as in doubt, by NIK, for the citizens of ``answer``."""
+    data = answer.get("data") or {}
+    found = [data["pendudukByNik"]] if "pendudukByNik" in data else data["citizens"]["nodes"]
+    conn = await asyncpg.connect(load_settings(conf).hub_dsn)
+    try:
+        rows = await conn.fetch(IN_DOUBT, [c["nik"] for c in found if c])
+    finally:
+        await conn.close()
+    out: dict[str, set[str]] = {}
+    for row in rows:
+        out.setdefault(row["nik"], set()).add(row["key"])
+    return out
 
 
 def main() -> None:

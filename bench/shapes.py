@@ -108,8 +108,28 @@ def pgl_rows(c: dict[str, Any]) -> dict[str, list[Any]]:
     }
 
 
-def compare(label: str, hub: dict[str, Any], pgl: dict[str, Any]) -> bool:
-    """Same citizens, same number of rows per product, and the same keys."""
+# The records the crosswalk holds in doubt for the NIK typed on them (a parent's NIK in a
+# child's form, a typo landing on someone else): the hub leaves them out of that NIK's
+# fields, PostGraphile serves every row. Keys as the crosswalk names them (table:key).
+IN_DOUBT = """
+SELECT l.nik, split_part(l.record, ':', 2) AS key FROM identity_links l
+ WHERE l.nik = ANY($1::text[]) AND l.status <> 'CERTAIN' AND NOT EXISTS (
+   SELECT 1 FROM identity_decisions d WHERE d.link_key = l.link_key
+      AND d.fingerprint = l.fingerprint AND d.decision = 'ACCEPTED')
+UNION
+SELECT nik, split_part(record, ':', 2) FROM identity_decisions
+ WHERE nik = ANY($1::text[]) AND decision = 'REJECTED' AND record IS NOT NULL
+"""
+
+
+def compare(
+    label: str,
+    hub: dict[str, Any],
+    pgl: dict[str, Any],
+    in_doubt: dict[str, set[str]] | None = None,
+) -> bool:
+    """Same citizens, same number of rows per product, and the same keys, once the records
+    the hub withholds as in doubt (``in_doubt``: keys by NIK) are set aside."""
     if hub.get("errors") or pgl.get("errors"):
         print(f"  MISMATCH {label}: errors hub={hub.get('errors')} pgl={pgl.get('errors')}")
         return False
@@ -126,6 +146,12 @@ def compare(label: str, hub: dict[str, Any], pgl: dict[str, Any]) -> bool:
     for nik in sorted(set(by_hub) & set(by_pgl)):
         for p in PRODUCTS:
             h, g = by_hub[nik][p], by_pgl[nik][p]
+            doubted = [x for x in g if str(x) in (in_doubt or {}).get(nik, set())]
+            if doubted and sorted(map(str, h)) == sorted(str(x) for x in g if x not in doubted):
+                print(
+                    f"  withheld {label} {nik} {p}: {len(doubted)} in doubt (PostGraphile serves)"
+                )
+                g = [x for x in g if x not in doubted]
             totals[p][0] += len(h)
             totals[p][1] += len(g)
             if len(h) != len(g):
