@@ -47,30 +47,19 @@ class Suggestion:
 
 
 # Evidence that tells how people are related (whose card a child is on, that a NIK typed
-# is a relative's): family composition, which siak:family guards. Said generally to a
-# caller without it (:func:`without_family`).
+# is a relative's): family composition, which siak:family guards. Only a caller with it
+# is told such a link in doubt (:func:`tells_family`).
 KK_NUMBER = "the NIK typed is a family card's number; a member has the name"
 FAMILY_MEMBER = "the NIK typed is a family member's; this member has the name"
-_GENERALLY = {
-    KK_NUMBER: "the number typed is not a NIK; this person has the name",
-    FAMILY_MEMBER: "the NIK typed is another person's; this person has the name",
-    PhoneLevel.YOUNG.value: "someone else gives the phone",
-    PhoneLevel.YOUNGER.value: "someone else gives the phone",
-}
 # A walk-in's candidate found only as a minor on a phone giver's card.
 THROUGH_A_CARD = (PhoneLevel.YOUNG.value, PhoneLevel.YOUNGER.value)
+_FAMILY_RULES = (KK_NUMBER, FAMILY_MEMBER, *THROUGH_A_CARD)
 
 
 def tells_family(said: str | None) -> bool:
-    """Whether evidence says how people are related (see :data:`_GENERALLY`)."""
-    return said is not None and any(told in said for told in _GENERALLY)
-
-
-def without_family(said: str) -> str:
-    """The evidence as a caller without siak:family is told it: no relation named."""
-    for told, generally in _GENERALLY.items():
-        said = said.replace(told, generally)
-    return said
+    """Whether evidence was given by a rule that looks through a family card: the link
+    tells who is on whose card, however its evidence were worded."""
+    return said is not None and any(rule in said for rule in _FAMILY_RULES)
 
 
 def near_misses(nik: str) -> Iterator[tuple[str, str]]:

@@ -77,11 +77,13 @@ class StoredLink(Link):
     """A link as the crosswalk holds it, with its times.
 
     ``linked_at``: the sync that first made it; ``last_seen``: the latest sync, which
-    confirmed every link still stored.
+    confirmed every link still stored; ``accepted``: a steward accepted it as it now is
+    (its status is then served as CERTAIN, its confidence is still the linker's).
     """
 
     linked_at: datetime
     last_seen: datetime | None
+    accepted: bool = False
 
 
 async def links_by_nik(db: SourceDB, niks: Sequence[str]) -> dict[str, list[StoredLink]]:
@@ -176,4 +178,5 @@ def _link(row: asyncpg.Record) -> StoredLink:
         evidence=row["evidence"],
         linked_at=row["first_seen"],
         last_seen=row["last_seen"],
+        accepted=row["accepted"],
     )

@@ -127,7 +127,9 @@ async def decide(
 ) -> list[Pending]:
     """Accept or reject the link ``prefix`` names, and the other identifiers its record
     ties to the same NIK (one decision per record and person), for the reason given. A
-    rejected link is removed at once, and the sync leaves it out from now on."""
+    rejected link is removed at once, and the sync leaves it out from now on. An
+    acceptance is refused, nothing written, when any of those identifiers is already
+    served to another citizen."""
     if not reason.strip():
         raise ReviewError("give a reason (--reason): the decision is kept with it")
     if len(reason.strip()) > 500:
@@ -139,10 +141,13 @@ async def decide(
             # The queue holds links in doubt; a certain link (an exact NIK whose holder's
             # name agrees) is the register's, not a steward's, to change.
             raise ReviewError(f"link {row['id']} is certain, not in doubt: it is not reviewed")
-        if decision == ACCEPTED:
-            await _served_to_nobody_else(conn, row)
         rows = await conn.fetch(_SAME_NIK, row["system"], row["record"], row["nik"])
         rows = [r for r in rows if r["status"] != "CERTAIN"]
+        if decision == ACCEPTED:
+            # Every identifier accepted with it, not only the one named: the record's
+            # other links of this NIK would serve it as well.
+            for r in rows:
+                await _served_to_nobody_else(conn, r)
         for r in rows:
             await conn.execute(
                 _DECIDE, r["link_key"], decision, r["fingerprint"], reason.strip(), decided_by
@@ -166,7 +171,10 @@ async def _served_to_nobody_else(conn: Connection, row: asyncpg.Record) -> None:
     )
     if other is None:
         return
-    served = f"{row['system']} {_mask(row['record'])} is already served to another citizen:"
+    served = (
+        f"{row['system']} {_mask(row['record'])} {row['kind']} (link {row['id'][:12]}) is"
+        " already served to another citizen:"
+    )
     if other["status"] == "CERTAIN":
         raise ReviewError(f"{served} link {other['id'][:12]} is certain; this one is not accepted")
     raise ReviewError(

@@ -10,7 +10,7 @@ more statement), so the count stays the same whatever the number of citizens.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import fields
+from dataclasses import dataclass, fields, replace
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 from connectors.antrian import reads as antrian_reads
@@ -19,7 +19,7 @@ from connectors.base import Source, Store
 from connectors.crosswalk import reads as lookups
 from connectors.siak import reads as siak_reads
 from identity.errors import InvalidIdentifier
-from identity.evidence import THROUGH_A_CARD, tells_family, without_family
+from identity.evidence import tells_family
 from identity.kinds import (
     HELD_BY,
     METHOD_STRENGTH,
@@ -29,7 +29,7 @@ from identity.kinds import (
     canonical,
 )
 from schema.antrian.types import MatchedTicket
-from schema.errors import BadUserInput, Forbidden, SourceError
+from schema.errors import BadUserInput, Forbidden
 from schema.identity.types import IdentityCandidate, IdentityMatch, IdentityRecord
 from schema.scopes import FAMILY, STEWARD
 from schema.viewing import disclose
@@ -79,43 +79,57 @@ class Loader(Protocol):
     ) -> list[Citizen | Forbidden | None]: ...
 
 
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A walk-in's ticket matched to a citizen, and whether a steward accepted the match
+    (served as certain then, its confidence still the linker's)."""
+
+    ticket: MatchedTicket
+    accepted: bool = False
+
+    def certain(self, min_confidence: float) -> bool:
+        return self.accepted or self.ticket.confidence >= min_confidence
+
+
 async def matched_tickets(
     federation: Loader, links: dict[str, list[StoredLink]] | Exception
-) -> dict[str, list[MatchedTicket]]:
+) -> dict[str, list[Match]]:
     """The tickets matched to each NIK, read from Antrian by id in one statement."""
     if isinstance(links, Exception):
         raise links
     matches = [
-        (nik, link.value, link.confidence)
+        (nik, link)
         for nik, found in links.items()
         for link in found
         if link.kind is IdentifierKind.QUEUE_TICKET and link.method is LinkMethod.MATCHED
     ]
     if not matches:
         return {}
-    ids = list(dict.fromkeys(ticket for _, ticket, _ in matches))
+    ids = list(dict.fromkeys(link.value for _, link in matches))
     tickets = await federation.read_together(Source.ANTRIAN, antrian_reads.tickets_by_id, ids)
-    out: dict[str, list[MatchedTicket]] = {}
-    for nik, ticket_id, confidence in matches:
-        ticket = tickets.get(ticket_id)
+    out: dict[str, list[Match]] = {}
+    for nik, link in matches:
+        ticket = tickets.get(link.value)
         if ticket is not None:
             values = {f.name: getattr(ticket, f.name) for f in fields(QueueTicket)}
-            out.setdefault(nik, []).append(MatchedTicket(**values, confidence=confidence))
+            matched = MatchedTicket(**values, confidence=link.confidence)
+            out.setdefault(nik, []).append(Match(matched, accepted=link.accepted))
     return out
 
 
 def with_matches(
     nik: str,
     exact: Any,
-    matched: dict[str, list[MatchedTicket]] | Exception,
+    matched: dict[str, list[Match]] | Exception,
     *,
     min_confidence: float = 0.0,
 ) -> Any:
     """The citizen's tickets: those carrying the NIK and those matched to it, newest first.
 
-    Matches below ``min_confidence`` are left out: a phone several people gave may
-    have brought someone else to the counter, and a citizen is not shown another
-    person's visit as theirs.
+    Matches below ``min_confidence`` are left out unless a steward accepted them: a
+    phone several people gave may have brought someone else to the counter, and a
+    citizen is not shown another person's visit as theirs; a match a steward accepted
+    is the citizen's, as the crosswalk serves it.
 
     When the hub's store cannot answer, the field fails: which of the tickets
     carrying the NIK are in doubt is not known (:mod:`schema.doubts`); so it does
@@ -124,10 +138,8 @@ def with_matches(
     if isinstance(exact, Exception):
         return exact
     if isinstance(matched, Exception):
-        if isinstance(matched, SourceError) and matched.source is Store.HUB:
-            return exact
         return matched
-    mine = [t for t in matched.get(nik, ()) if t.confidence >= min_confidence]
+    mine = [m.ticket for m in matched.get(nik, ()) if m.certain(min_confidence)]
     if not mine:
         return exact
     merged: list[QueueTicket] = [*exact, *mine]
@@ -147,10 +159,9 @@ async def resolve_identity(
             f"{system.name} holds no identifier like this ({kinds}); as a {kind.value}: {problem}",
             rule=f"{kind.value}.{problem.rule}",
         )
-    kind, value, candidates = await _candidates(federation, system, parsed)
     viewer = federation.viewer
-    if viewer is None or not (viewer.may(FAMILY) or viewer.may(STEWARD)):
-        candidates = _without_family(candidates)
+    family = viewer is not None and (viewer.may(FAMILY) or viewer.may(STEWARD))
+    kind, value, candidates = await _candidates(federation, system, parsed, family=family)
     if not all(federation.gate.admits(c.nik) for c in candidates):
         raise Forbidden(
             "this identifier leads to citizens outside what the access decision admitted",
@@ -189,9 +200,10 @@ def _read_as(
 
 
 async def _candidates(
-    federation: Loader, system: Source, parsed: list[tuple[IdentifierKind, str]]
+    federation: Loader, system: Source, parsed: list[tuple[IdentifierKind, str]], *, family: bool
 ) -> tuple[IdentifierKind, str, list[IdentityCandidate]]:
-    """The first way of reading the identifier that finds someone, and whom it finds."""
+    """The first way of reading the identifier that finds someone, and whom it finds
+    (as :func:`_without_family` says it, to a caller who may not read family cards)."""
     # SIAK is the NIK master: its family cards and NIKs are answered by SIAK itself.
     linked = [
         (k, v) for k, v in parsed if k is not IdentifierKind.NIK and system is not Source.SIAK
@@ -204,7 +216,7 @@ async def _candidates(
     for kind, value in parsed:
         found = [link for link in links if link.kind is kind and link.value == value]
         if found:
-            return kind, value, _from_links(found)
+            return kind, value, _from_links(found if family else _without_family(found))
         if kind is IdentifierKind.KK and system is Source.SIAK:
             cards = await federation.read(Source.SIAK, siak_reads.families_by_card, [value])
             if value in cards:
@@ -261,39 +273,27 @@ def _sureness(link: StoredLink) -> tuple[bool, int, float, str]:
     )
 
 
-def _without_family(candidates: list[IdentityCandidate]) -> list[IdentityCandidate]:
-    """The candidates as a caller without siak:family (nor the steward's scope) sees them.
+def _without_family(links: Sequence[StoredLink]) -> list[StoredLink]:
+    """The links as a caller without siak:family (nor the steward's scope) is told them.
 
-    A walk-in's candidate in doubt found only as a minor on a phone giver's card is
-    left out: its NIK alone (a birth date) with the phone tells that a child of that
-    age is on the giver's card. Kept, it would be family composition by another door.
-    Other evidence naming a relation (a relative's NIK typed, a card's number typed)
-    is said without it: the candidate is the record's own name's holder, which a
-    steward or partner needs to weigh; the relation is not.
+    A link in doubt found only through a family card (a minor on a phone giver's card,
+    a member of the typed NIK holder's card, a member of a card whose number was typed)
+    is left out: the candidate's NIK (a birth date) beside the identifier tells who is
+    on whose card, whatever its evidence says; an evidence reworded is still said by
+    that rule alone. A link served as certain is the citizen's and kept; where a
+    steward accepted it (or a family rule found it) its evidence, why it was in doubt,
+    is withheld: kept for the accepted typos only, an absent one would name the rest.
     """
-    out: list[IdentityCandidate] = []
-    for candidate in candidates:
-        records = [r for r in candidate.records if not _through_a_card(r)]
-        if not records:
-            continue
-        for record in records:
-            record.evidence = _generally(record.evidence)
-        candidate.records = records
-        candidate.source_records = [
-            r for r in candidate.source_records if any(k.record == r for k in records)
-        ]
-        candidate.evidence = _generally(candidate.evidence)
-        out.append(candidate)
+    out: list[StoredLink] = []
+    for link in links:
+        if link.status is not LinkStatus.CERTAIN:
+            if not tells_family(link.evidence):
+                out.append(link)
+        elif link.accepted or tells_family(link.evidence):
+            out.append(replace(link, evidence=None))
+        else:
+            out.append(link)
     return out
-
-
-def _through_a_card(record: IdentityRecord) -> bool:
-    said = record.evidence or ""
-    return record.status is not LinkStatus.CERTAIN and any(t in said for t in THROUGH_A_CARD)
-
-
-def _generally(said: str | None) -> str | None:
-    return without_family(said) if said is not None and tells_family(said) else said
 
 
 def _exact(nik: str, record: str | None) -> IdentityCandidate:

@@ -22,6 +22,8 @@ from connectors.base import Source
 from connectors.crosswalk.review import ACCEPTED, REJECTED, decide
 from hub.app import create_app
 from hub.identity.sync import sync_databases
+from identity.evidence import FAMILY_MEMBER, KK_NUMBER
+from schema.scopes import FAMILY, IDENTITY
 from tests.conftest import ScratchDatabases
 from tests.e2e.conftest import citizen_headers, city_settings, grant, realistic_city
 from tests.e2e.test_websocket import Socket
@@ -307,3 +309,46 @@ async def test_a_record_in_doubt_is_not_followed_nor_cancelled_as_the_typed_citi
     if field == "queueTickets":
         assert cancelled["data"] is None
         assert cancelled["errors"][0]["extensions"]["reason"] == "not_own_data", cancelled
+
+
+RESOLVE = """query($id: String!) {
+  resolveIdentity(system: PSB, identifier: $id) {
+    candidates { nik status evidence records { sourceRecord status evidence } }
+  }
+}"""
+ON_THE_TYPED_CARD = """
+SELECT value, nik FROM identity_links
+ WHERE system = 'psb' AND kind = 'PSB_REGISTRATION' AND status = 'SUGGESTED' AND evidence = $1
+ ORDER BY value LIMIT 1
+"""
+
+
+@pytest.mark.parametrize("rule", [FAMILY_MEMBER, KK_NUMBER])
+async def test_a_member_found_on_the_typed_card_is_resolved_only_with_siak_family(
+    rule: str, city: dict[Source | str, str]
+) -> None:
+    """A child's application typed with a parent's NIK (or the card's number): the child
+    is found only through that card. Without siak:family neither the child nor a
+    sentence only that rule says is shown; the typed NIK's holder, in conflict, is."""
+    [case] = await _fetch(city["hub"], ON_THE_TYPED_CARD, rule)
+    settings = city_settings(city)
+    async with (
+        TestServer(create_app(settings), host="127.0.0.1") as server,
+        aiohttp.ClientSession() as session,
+    ):
+        url = str(server.make_url("/graphql"))
+
+        async def resolve(scopes: frozenset[str], name: str) -> list[dict[str, Any]]:
+            headers = await grant(settings, scopes, name=name)
+            query = {"query": RESOLVE, "variables": {"id": case["value"]}}
+            async with session.post(url, json=query, headers=headers) as r:
+                body: dict[str, Any] = await r.json()
+            assert "errors" not in body, body["errors"]
+            found: list[dict[str, Any]] = body["data"]["resolveIdentity"]["candidates"]
+            return found
+
+        with_family = await resolve(frozenset({IDENTITY, FAMILY}), "qa-resolve-family")
+        assert case["nik"] in {c["nik"] for c in with_family}
+        shown = await resolve(frozenset({IDENTITY}), "qa-resolve-only")
+    assert shown and case["nik"] not in {c["nik"] for c in shown}
+    assert "family" not in str(shown) and "this person has the name" not in str(shown)

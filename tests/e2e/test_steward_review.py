@@ -352,3 +352,29 @@ async def test_a_ticket_accepted_for_one_citizen_is_refused_for_another(
     assert error["extensions"] == {"code": "BAD_USER_INPUT", "rule": "review_link", "field": "id"}
     assert "already served to another citizen" in error["message"]
     assert "reject it first" in error["message"]
+
+
+async def test_a_walk_in_a_steward_accepted_shows_in_the_citizens_own_tickets(
+    hub: tuple[str, Settings], steward: dict[str, str], city: dict[Source | str, str]
+) -> None:
+    # A match in doubt (0.5 where two people give the phone) is not the citizen's until a
+    # steward accepts it; then it is, as docs/partners.md promises, in their own view too.
+    [case] = await _fetch(
+        city["hub"],
+        "SELECT encode(link_key, 'hex') AS id, nik, value FROM identity_links"
+        " WHERE kind = 'QUEUE_TICKET' AND method = 'MATCHED' AND status = 'SUGGESTED'"
+        " AND in_register ORDER BY record LIMIT 1",
+    )
+    url, settings = hub
+    citizen = await citizen_headers(settings, case["nik"])
+    mine = "{ me { queueTickets { id link matchConfidence } } }"
+    _, body, _ = await ask(url, citizen, mine)
+    assert "errors" not in body, body
+    assert case["value"] not in {t["id"] for t in body["data"]["me"]["queueTickets"]}
+
+    _, body, _ = await ask(url, steward, DECIDE % "acceptIdentityLink", id=case["id"], reason="KTP")
+    assert "errors" not in body, body
+    _, body, _ = await ask(url, citizen, mine)
+    assert "errors" not in body, body
+    [shown] = [t for t in body["data"]["me"]["queueTickets"] if t["id"] == case["value"]]
+    assert shown["link"] == "MATCHED" and shown["matchConfidence"] < 1

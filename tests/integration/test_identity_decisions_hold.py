@@ -189,3 +189,30 @@ async def test_a_record_accepted_for_one_citizen_is_not_accepted_for_another(
         await review.decide(conn, first, review.REJECTED, "was not her", "steward")
         await review.decide(conn, second, review.ACCEPTED, "him", "steward")
         assert await conn.fetchval(_DECIDED, bytes.fromhex(second)) == review.ACCEPTED
+
+
+async def test_a_record_is_not_served_to_another_citizen_through_a_sibling_link(
+    hub: asyncpg.Pool[Any], source_dbs: dict[Source, SourceDB]
+) -> None:
+    # Accepting a link accepts the record's other links of that NIK: each is checked, not
+    # only the one the steward named.
+    await _synced(hub, source_dbs)
+    first, second = (await _two_candidates(hub))[:2]
+    async with hub.acquire() as conn:
+        accepted = await review.decide(conn, first, review.ACCEPTED, "knows her", "steward")
+        ticket = next(p for p in accepted if p.kind == "QUEUE_TICKET")
+        # The first candidate's phone link goes (edited by hand, or the phone changed):
+        # only its ticket link still serves the record.
+        phone = next(p for p in accepted if p.kind == "PHONE")
+        await conn.execute(
+            "DELETE FROM identity_links WHERE encode(link_key, 'hex') = $1", phone.id
+        )
+        others = await review.show(conn, second)
+        by_phone = next(p for p in others[1] if p.nik != ticket.nik and p.kind == "PHONE")
+        sibling = next(p for p in others[1] if p.nik != ticket.nik and p.kind == "QUEUE_TICKET")
+        named = f"QUEUE_TICKET \\(link {sibling.id[:12]}\\) is already served to another citizen"
+        with pytest.raises(review.ReviewError, match=f"{named}: link {ticket.id[:12]} is accepted"):
+            await review.decide(conn, by_phone.id, review.ACCEPTED, "or him", "steward")
+        # Nothing written: neither of the second candidate's links is decided.
+        for link in (by_phone, sibling):
+            assert await conn.fetchval(_DECIDED, bytes.fromhex(link.id)) is None

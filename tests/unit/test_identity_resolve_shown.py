@@ -3,6 +3,7 @@ family's composition said only to a caller who may read it (issue 15)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from connectors.base import Source
@@ -54,19 +55,33 @@ def test_a_candidate_lists_under_its_status_only_the_records_at_it() -> None:
 
 def test_a_minor_found_on_a_givers_card_is_left_out_and_relations_are_not_named() -> None:
     minor = _WALK_IN.format(PhoneLevel.YOUNG.value)
-    candidates = _from_links(
-        [
-            _link("tiket:1", _PARENT, LinkStatus.SUGGESTED, _WALK_IN.format("gives the phone")),
-            _link("tiket:1", _CHILD, LinkStatus.SUGGESTED, minor),
-        ]
-    )
-    assert [c.nik for c in _without_family(candidates)] == [_PARENT]
-    # Served as the child's (the ticket names her): kept, the relation unsaid.
-    (kept,) = _without_family(_from_links([_link("tiket:2", _CHILD, LinkStatus.CERTAIN, minor)]))
-    assert kept.evidence is not None and "card" not in kept.evidence
+    links = [
+        _link("tiket:1", _PARENT, LinkStatus.SUGGESTED, _WALK_IN.format("gives the phone")),
+        _link("tiket:1", _CHILD, LinkStatus.SUGGESTED, minor),
+    ]
+    assert [c.nik for c in _from_links(_without_family(links))] == [_PARENT]
+    # Served as the child's (a steward accepted it): kept, the evidence withheld, as it
+    # is for every accepted link (kept for some, its absence would name the others).
+    accepted = replace(_link("tiket:2", _CHILD, LinkStatus.CERTAIN, minor), accepted=True)
+    (kept,) = _from_links(_without_family([accepted]))
+    assert kept.evidence is None and [r.evidence for r in kept.records] == [None]
+    typo = replace(accepted, evidence="the NIK typed is one typo from this one (digit 3 differs)")
+    assert _without_family([typo])[0].evidence is None
+    walk_in = _link("tiket:3", _PARENT, LinkStatus.CERTAIN, _WALK_IN.format("gives the phone"))
+    assert _without_family([walk_in]) == [walk_in]  # certain by itself: its evidence stays
+
+
+def test_a_member_of_the_typed_holders_card_is_left_out() -> None:
+    # The typed NIK's holder (an adult, in conflict) is the record's NIK: kept. The minor
+    # found on that holder's card, or on the card whose number was typed, would tell who
+    # is on whose card by their NIK and any sentence only that rule says: left out.
+    typed = _link("pendaftar:1", _PARENT, LinkStatus.CONFLICTED, "birth year 35 years from SIAK's")
     for said in (FAMILY_MEMBER, KK_NUMBER):
-        (typed,) = _without_family(
-            _from_links([_link("pendaftar:1", _CHILD, LinkStatus.SUGGESTED, said)])
-        )
-        assert typed.evidence is not None and "family" not in typed.evidence
-        assert "family" not in str(typed.records)
+        links = [typed, _link("pendaftar:1", _CHILD, LinkStatus.SUGGESTED, said)]
+        assert {c.nik for c in _from_links(links)} == {_CHILD, _PARENT}
+        (shown,) = _from_links(_without_family(links))
+        assert shown.nik == _PARENT and shown.evidence == typed.evidence
+        # A typo's suggestion is no family's: kept.
+        typo = "the NIK typed is one typo from this one (digit 3 differs); names agree"
+        near = [typed, _link("pendaftar:1", _CHILD, LinkStatus.SUGGESTED, typo)]
+        assert len(_from_links(_without_family(near))) == 2

@@ -8,7 +8,7 @@ from connectors.antrian.records import QueueTicket, TicketChannel, TicketStatus
 from connectors.base import Source, Store
 from schema.antrian.types import MatchedTicket
 from schema.errors import SourceUnavailable
-from schema.identity.loading import with_matches
+from schema.identity.loading import Match, with_matches
 
 WIB = timezone(timedelta(hours=7))
 NIK = "3671010112850001"
@@ -40,19 +40,26 @@ def _ticket(
     )
 
 
+def _match(ticket_id: str, day: int, confidence: float, *, accepted: bool = False) -> Match:
+    ticket = _ticket(ticket_id, day, MatchedTicket, confidence=confidence)
+    assert isinstance(ticket, MatchedTicket)
+    return Match(ticket, accepted=accepted)
+
+
 def test_matched_tickets_join_the_exact_ones_newest_first() -> None:
     exact = [_ticket("1", 20), _ticket("2", 5)]
-    matched = {NIK: [_ticket("3", 12, MatchedTicket, confidence=0.8)]}
-    merged = with_matches(NIK, exact, matched)  # type: ignore[arg-type]
+    matched = {NIK: [_match("3", 12, 0.8)]}
+    merged = with_matches(NIK, exact, matched)
     assert [t.id for t in merged] == ["1", "3", "2"]
     assert isinstance(merged[1], MatchedTicket) and merged[1].confidence == 0.8
-    assert with_matches("3671010112850002", exact, matched) is exact  # type: ignore[arg-type]
+    assert with_matches("3671010112850002", exact, matched) is exact
 
 
-def test_without_the_crosswalk_the_tickets_carrying_the_nik_still_show() -> None:
-    exact = [_ticket("1", 20)]
+def test_without_the_crosswalk_the_field_fails() -> None:
+    # Which tickets carrying the NIK are in doubt, and which walk-ins are the citizen's,
+    # is not known: the field says so rather than answer part of it.
     down = SourceUnavailable(Store.HUB, "connection refused")
-    assert with_matches(NIK, exact, down) is exact
+    assert with_matches(NIK, [_ticket("1", 20)], down) is down
 
 
 def test_when_antrian_fails_the_field_fails() -> None:
@@ -66,9 +73,11 @@ def test_an_uncertain_match_is_left_out_where_only_certain_ones_may_show() -> No
     exact = [_ticket("1", 20)]
     matched = {
         NIK: [
-            _ticket("3", 12, MatchedTicket, confidence=0.4),  # a phone several people gave
-            _ticket("4", 13, MatchedTicket, confidence=1.0),
+            _match("3", 12, 0.4),  # a phone several people gave
+            _match("4", 13, 1.0),
+            _match("5", 14, 0.7, accepted=True),  # a steward accepted it: the citizen's
         ]
     }
-    shown = with_matches(NIK, exact, matched, min_confidence=1.0)  # type: ignore[arg-type]
-    assert [t.id for t in shown] == ["1", "4"]
+    shown = with_matches(NIK, exact, matched, min_confidence=1.0)
+    assert [t.id for t in shown] == ["1", "5", "4"]
+    assert isinstance(shown[1], MatchedTicket) and shown[1].confidence == 0.7
