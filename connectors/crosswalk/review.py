@@ -157,6 +157,10 @@ async def decide(
     return [_pending(r) for r in rows]
 
 
+# Records that belong to an organisation, whose identifiers several citizens hold.
+SEVERAL_PEOPLES = frozenset({("lpse", "penyedia")})
+
+
 async def _served_to_nobody_else(conn: Connection, row: asyncpg.Record) -> None:
     """Refuse to accept a link whose identifier, in that record, is already served to
     another citizen.
@@ -164,8 +168,12 @@ async def _served_to_nobody_else(conn: Connection, row: asyncpg.Record) -> None:
     A walk-in's ticket, a form's registration number, is one person's: accepting a
     second candidate would serve it to two citizens. Refused rather than the other
     candidate rejected for the steward: a rejection is final (the link is removed and
-    never comes back), so it is taken only when a steward asks for it.
+    never comes back), so it is taken only when a steward asks for it. A company's
+    record is several people's (a vendor's NPWP and phone, linked to each director):
+    a second director is accepted beside the first.
     """
+    if (row["system"], row["record"].split(":", 1)[0]) in SEVERAL_PEOPLES:
+        return
     other = await conn.fetchrow(
         _SERVED_TO_OTHER, row["system"], row["record"], row["kind"], row["value"], row["nik"]
     )

@@ -216,3 +216,34 @@ async def test_a_record_is_not_served_to_another_citizen_through_a_sibling_link(
         # Nothing written: neither of the second candidate's links is decided.
         for link in (by_phone, sibling):
             assert await conn.fetchval(_DECIDED, bytes.fromhex(link.id)) is None
+
+
+# A second director's link to a vendor's NPWP that one director's certain link holds, in
+# doubt: copied from the certain one for another citizen (as a sync linking a director by a
+# mistyped NIK makes it; the 10,000-citizen test city has none of its own).
+_CO_DIRECTOR = """
+CREATE TEMP TABLE co_director ON COMMIT DROP AS
+SELECT * FROM identity_links
+ WHERE system = 'lpse' AND record LIKE 'penyedia:%' AND kind = 'NPWP' AND status = 'CERTAIN'
+ ORDER BY link_key LIMIT 1;
+UPDATE co_director SET link_key = sha256(link_key), status = 'SUGGESTED', confidence = 0.7,
+       nik = (SELECT min(nik) FROM identity_links WHERE in_register
+               AND nik <> (SELECT nik FROM co_director));
+"""
+
+
+async def test_a_second_director_of_a_vendor_is_accepted_beside_the_first(
+    hub: asyncpg.Pool[Any], source_dbs: dict[Source, SourceDB]
+) -> None:
+    # A company's record is several people's: the one-citizen rule is for a person's.
+    await _synced(hub, source_dbs)
+    async with hub.acquire() as conn:
+        async with conn.transaction():
+            await conn.execute(_CO_DIRECTOR)
+            link = await conn.fetchval(
+                "INSERT INTO identity_links SELECT * FROM co_director"
+                " RETURNING encode(link_key, 'hex')"
+            )
+        assert link is not None, "the test city has a vendor with a certain director"
+        await review.decide(conn, link, review.ACCEPTED, "a second director", "steward")
+        assert await conn.fetchval(_DECIDED, bytes.fromhex(link)) == review.ACCEPTED
