@@ -41,9 +41,10 @@ Info = strawberry.Info[Any, Any]
 QUEUE_DEFAULT = 50
 REASON_MAX = 500  # identity_decisions.reason's check
 _SIXTEEN_DIGITS = re.compile(r"(?<!\d)\d{16}(?!\d)")
-# The fields of a ReviewItem that can show a NIK: the citizen the link points at, the
-# identifier when it is a NIK (or an NPWP that is one), and the record's key.
-_NIK_FIELDS = ("nik", "value", "sourceRecord")
+# What an item shows of its person: the NIK, the identifier's value (a phone, a NISN),
+# the record, the evidence (names agree, a birth year off). Any of them is a disclosure of
+# the item's NIK, shown or not; id, system, kind, method, status, confidence are not.
+_NIK_FIELDS = ("nik", "value", "sourceRecord", "evidence")
 
 
 @strawberry.enum(description="What a data steward decided about a link in doubt.")
@@ -113,8 +114,9 @@ async def review_queue(
         # Every item shows a NIK: the page is bounded like citizens(niks:).
         raise BadUserInput(f"first must be between 1 and {most}", rule="first", field="first")
     if nik is not None:
-        # Asking about a NIK says something about it, doubts found or not: charged.
-        federation.looked_up.add(nik)
+        # Asking about a NIK says something about it (how many of its links are in doubt),
+        # doubts found or not: logged and charged, as citizen(nik:) { __typename } is.
+        disclose(federation.disclosed, nik, {"identityReviewQueue"})
     source = Source(system) if system is not None else None
     total, pending = await _hub(
         federation,
@@ -206,8 +208,8 @@ async def _hub(federation: Federation, work: Callable[[Connection], Awaitable[T]
 
 
 def _nik_fields(plan: Plan) -> frozenset[str]:
-    """Which of a ReviewItem's fields that can hold a NIK the answer selects: only a NIK
-    the answer shows is a disclosure (``items { id status }`` shows none)."""
+    """Which of a ReviewItem's fields that show something of its person the answer selects
+    (``items { id status }`` shows nothing of anyone)."""
     return frozenset(f for f in _NIK_FIELDS if plan.wants(f))
 
 
@@ -218,7 +220,7 @@ def _shown(
     disclosed."""
     system = Source(pending.system)
     seen: set[str] = set()
-    if "nik" in shows:
+    if shows:
         seen.add(pending.nik)
     if "value" in shows and pending.kind in (IdentifierKind.NIK.value, IdentifierKind.NPWP.value):
         seen.add(pending.value)

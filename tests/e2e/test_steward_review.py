@@ -11,7 +11,6 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
-import asyncpg
 import pytest
 from aiohttp.test_utils import TestServer
 from aiohttp.web import Application
@@ -24,6 +23,7 @@ from hub.keys import AUDIT_SINK
 from hub.settings import Settings
 from tests.conftest import ScratchDatabases
 from tests.e2e.conftest import citizen_headers, city_settings, grant, logged_for, realistic_city
+from tests.e2e.identity_support import fetch
 
 CITIZENS, SEED = 2000, 11
 STEWARD = "identity:steward"
@@ -78,14 +78,6 @@ async def ask(
         return response.status, await response.json(), response.headers["X-Request-Id"]
 
 
-async def _fetch(dsn: str, sql: str, *args: object) -> list[asyncpg.Record]:
-    conn = await asyncpg.connect(dsn)
-    try:
-        return await conn.fetch(sql, *args)
-    finally:
-        await conn.close()
-
-
 def _codes(body: dict[str, Any]) -> list[str]:
     return [e["extensions"]["code"] for e in body.get("errors", [])]
 
@@ -121,20 +113,29 @@ async def test_a_steward_sees_the_queue_with_its_evidence_and_every_nik_is_logge
 async def test_only_the_niks_an_answer_shows_are_logged(
     hub: tuple[str, Settings], steward: dict[str, str]
 ) -> None:
-    """Counting the queue, or listing its ids, shows no NIK: nothing is logged for it."""
+    """Counting the queue, or listing its ids and statuses, shows nothing of anyone: nothing
+    is logged. What shows something of a person (the NIK, the identifier's value such as a
+    phone, the record, the evidence) is logged under that person's NIK, selected or not; and
+    asking about one NIK is logged under it, whatever is selected."""
     url, settings = hub
     _, body, _ = await ask(url, steward, QUEUE)
     items = body["data"]["identityReviewQueue"]["items"]
     niks = sorted({i["nik"] for i in items})
-    blind = "{ identityReviewQueue { total items { id status confidence evidence } } }"
+    blind = "{ identityReviewQueue { total items { id status confidence } } }"
     _, body, request_id = await ask(url, steward, blind)
     assert "errors" not in body, body
     assert len(body["data"]["identityReviewQueue"]["items"]) == len(items)
     assert await logged_for(settings, request_id, niks) == set()
 
-    shown = "{ identityReviewQueue { items { nik } } }"
-    _, body, request_id = await ask(url, steward, shown)
-    assert await logged_for(settings, request_id, niks) == set(niks)
+    for selection in ("nik", "value", "evidence", "sourceRecord"):
+        shown = "{ identityReviewQueue { items { " + selection + " } } }"
+        _, body, request_id = await ask(url, steward, shown)
+        assert await logged_for(settings, request_id, niks) == set(niks), selection
+
+    counted = "query($n: NIK) { identityReviewQueue(nik: $n) { total } }"
+    _, body, request_id = await ask(url, steward, counted, n=niks[0])
+    assert body["data"]["identityReviewQueue"]["total"] >= 1
+    assert await logged_for(settings, request_id, niks) == {niks[0]}
 
 
 async def test_the_queue_is_bounded_by_the_nik_cap(
@@ -163,7 +164,7 @@ async def test_without_the_steward_scope_the_queue_is_forbidden(
     assert body["data"] == {"identityReviewQueue": None}
     [error] = body["errors"]
     assert error["extensions"] == {"code": "FORBIDDEN", "scope": STEWARD}
-    [link] = await _fetch(
+    [link] = await fetch(
         city["hub"],
         "SELECT encode(link_key, 'hex') AS id, nik FROM identity_links"
         " WHERE status = 'SUGGESTED' ORDER BY link_key LIMIT 1",
@@ -172,7 +173,7 @@ async def test_without_the_steward_scope_the_queue_is_forbidden(
         url, partner, DECIDE % "rejectIdentityLink", id=link["id"], reason="not mine"
     )
     assert body["data"] is None and _codes(body) == ["FORBIDDEN"]
-    decided = await _fetch(
+    decided = await fetch(
         city["hub"],
         "SELECT 1 FROM identity_decisions WHERE encode(link_key, 'hex') = $1",
         link["id"],
@@ -194,7 +195,7 @@ async def test_a_decision_taken_in_graphql_survives_the_next_sync(
     url, settings = hub
     links = {
         status: (
-            await _fetch(
+            await fetch(
                 city["hub"],
                 "SELECT encode(link_key, 'hex') AS id, system, record, nik FROM identity_links"
                 " WHERE status = $1 ORDER BY record LIMIT 1",
@@ -238,11 +239,11 @@ async def test_a_decision_taken_in_graphql_survives_the_next_sync(
     _, body, _ = await ask(url, steward, ITEM, id=accept["id"])
     mine = [x for x in body["data"]["identityReviewItem"]["recordLinks"] if x["id"] == accept["id"]]
     assert mine[0]["decision"] == "ACCEPTED"
-    gone = await _fetch(
+    gone = await fetch(
         city["hub"], "SELECT 1 FROM identity_links WHERE encode(link_key, 'hex') = $1", reject["id"]
     )
     assert gone == []  # rejected: the sync did not bring it back
-    [row] = await _fetch(
+    [row] = await fetch(
         city["hub"],
         "SELECT decided_by, reason FROM identity_decisions WHERE encode(link_key, 'hex') = $1",
         accept["id"],
@@ -267,11 +268,11 @@ async def test_a_death_registered_in_siak_shows_on_the_citizen(
     hub: tuple[str, Settings], city: dict[Source | str, str]
 ) -> None:
     url, settings = hub
-    [dead] = await _fetch(
+    [dead] = await fetch(
         city[Source.SIAK],
         "SELECT nik, tanggal_meninggal FROM kematian ORDER BY nik LIMIT 1",
     )
-    [living] = await _fetch(
+    [living] = await fetch(
         city[Source.SIAK],
         "SELECT nik FROM penduduk p WHERE NOT EXISTS"
         " (SELECT 1 FROM kematian m WHERE m.nik = p.nik) ORDER BY nik LIMIT 1",
@@ -298,7 +299,7 @@ async def test_a_citizen_sees_its_own_death_field_but_not_a_relatives(
 ) -> None:
     """Masking as for every SIAK fact: a relative on one's card shows its name only."""
     url, settings = hub
-    [row] = await _fetch(
+    [row] = await fetch(
         city[Source.SIAK],
         "SELECT a.nik AS living, m.nik AS dead FROM kematian m"
         " JOIN anggota_keluarga d ON d.nik = m.nik"
@@ -322,22 +323,22 @@ async def test_a_certain_link_is_not_the_stewards_to_reject(
 ) -> None:
     url, _ = hub
     sql = "SELECT encode(link_key, 'hex') AS id FROM identity_links WHERE status = 'CERTAIN'"
-    certain = (await _fetch(city["hub"], sql + " ORDER BY record LIMIT 1"))[0]["id"]
+    certain = (await fetch(city["hub"], sql + " ORDER BY record LIMIT 1"))[0]["id"]
     for verb in ("rejectIdentityLink", "acceptIdentityLink"):
         mutation = f'mutation {{ {verb}(id: "{certain}", reason: "try") {{ id }} }}'
         _, body, _ = await ask(url, steward, mutation)
         assert _codes(body) == ["BAD_USER_INPUT"], body
         assert "certain" in body["errors"][0]["message"]
-    still = await _fetch(city["hub"], sql + " AND encode(link_key, 'hex') = $1", certain)
+    still = await fetch(city["hub"], sql + " AND encode(link_key, 'hex') = $1", certain)
     assert still, "a refused decision removed the link"
     decided = "SELECT 1 FROM identity_decisions WHERE encode(link_key, 'hex') = $1"
-    assert not await _fetch(city["hub"], decided, certain)
+    assert not await fetch(city["hub"], decided, certain)
 
 
 async def test_a_ticket_accepted_for_one_citizen_is_refused_for_another(
     hub: tuple[str, Settings], steward: dict[str, str], city: dict[Source | str, str]
 ) -> None:
-    [case] = await _fetch(
+    [case] = await fetch(
         city["hub"],
         "SELECT array_agg(encode(link_key, 'hex') ORDER BY link_key) AS ids FROM identity_links"
         " WHERE kind = 'QUEUE_TICKET' AND status = 'SUGGESTED' GROUP BY record"
@@ -359,7 +360,7 @@ async def test_a_walk_in_a_steward_accepted_shows_in_the_citizens_own_tickets(
 ) -> None:
     # A match in doubt (0.5 where two people give the phone) is not the citizen's until a
     # steward accepts it; then it is, as docs/partners.md promises, in their own view too.
-    [case] = await _fetch(
+    [case] = await fetch(
         city["hub"],
         "SELECT encode(link_key, 'hex') AS id, nik, value FROM identity_links"
         " WHERE kind = 'QUEUE_TICKET' AND method = 'MATCHED' AND status = 'SUGGESTED'"
