@@ -39,6 +39,7 @@ import aiohttp
 import psutil
 
 from bench.load_hub import callers, drop_own_databases, logged, own_city, serve
+from bench.measuring import pct
 from bench.serving import ServedHub
 from connectors.base import Source
 from connectors.city import build_city
@@ -205,11 +206,6 @@ async def open_day(
     )
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
-
-
 def report(
     load: Load, memory: dict[str, Any], rows: dict[str, int], minutes: float, rate: float
 ) -> bool:
@@ -220,7 +216,7 @@ def report(
     )
     for op in ("citizen", "family", "book", "cancel", "subscribe"):
         times = load.latency.get(op, [])
-        p50, p95, p99 = (percentile(times, q) for q in (0.5, 0.95, 0.99))
+        p50, p95, p99 = (pct(times, q) for q in (0.5, 0.95, 0.99))
         requests = len(times) + load.errors[op]
         print(f"{op:<10} {requests:>8} {load.errors[op]:>6} {p50:8.1f} {p95:8.1f} {p99:8.1f}")
     for sample in load.samples:

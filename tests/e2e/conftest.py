@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Any
 
 import aiohttp
@@ -14,7 +15,7 @@ from connectors.base import Source
 from connectors.city import Family
 from connectors.seeding import SeedReport, seed_city
 from hub.app import create_app
-from hub.audit import DisclosureLog
+from hub.audit import DisclosureEntry, DisclosureLog
 from hub.auth import SCOPES, issue_citizen_token, issue_client_token
 from hub.auth.clients import add_client, add_purpose
 from hub.auth.tokens import signing_keys
@@ -143,6 +144,17 @@ async def gql(hub_url: str, partner_headers: dict[str, str]) -> AsyncIterator[Gr
         yield GraphQLClient(session, hub_url, partner_headers)
 
 
+@pytest.fixture
+async def ws_hub(city_dsns: dict[Source | str, str]) -> AsyncIterator[tuple[Any, str, Settings]]:
+    """A hub of this test's own (its app, URL and settings) whose revocation cache, and
+    so its sockets' token checks, is short: for tests that revoke a client mid-socket."""
+    settings = city_settings(city_dsns)
+    settings = replace(settings, auth=replace(settings.auth, revocation_cache_seconds=0.2))
+    app = create_app(settings)
+    async with TestServer(app, host="127.0.0.1") as server:
+        yield app, str(server.make_url("")).rstrip("/"), settings
+
+
 @pytest.fixture(scope="session")
 def showcase_nik(seed_report: SeedReport) -> str:
     assert seed_report.city is not None
@@ -174,15 +186,23 @@ def other_family(seed_report: SeedReport) -> Family:
     return seed_report.city.showcase[1]
 
 
-async def logged_for(settings: Settings, request_id: str, niks: list[str]) -> set[str]:
-    """Which of ``niks`` the disclosure log holds for the request ``request_id``."""
+async def logged_entries(
+    settings: Settings, request_id: str, niks: list[str]
+) -> dict[str, list[DisclosureEntry]]:
+    """The disclosure log's entries of the request ``request_id``, for each of ``niks``."""
     assert settings.hub_dsn is not None
     pool = await asyncpg.create_pool(settings.hub_dsn, min_size=1, max_size=1)
     try:
         log = await DisclosureLog(pool).access_log(niks, 500)
     finally:
         await pool.close()
-    return {nik for nik, entries in log.items() for e in entries if e.request_id == request_id}
+    return {nik: [e for e in log[nik] if e.request_id == request_id] for nik in niks}
+
+
+async def logged_for(settings: Settings, request_id: str, niks: list[str]) -> set[str]:
+    """Which of ``niks`` the disclosure log holds for the request ``request_id``."""
+    logged = await logged_entries(settings, request_id, niks)
+    return {nik for nik, entries in logged.items() if entries}
 
 
 @pytest.fixture(scope="session")

@@ -12,35 +12,22 @@ import asyncio
 import contextlib
 import gc
 import logging
-from collections.abc import AsyncIterator
-from dataclasses import replace
 from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp.test_utils import TestServer
 
-from connectors.base import Source
 from connectors.city import Family
-from hub.app import HUB_POOL, create_app
+from hub.app import HUB_POOL
 from hub.auth.clients import revoke_client
 from hub.graphql import HubGraphQLView
 from hub.settings import Settings
-from tests.e2e.conftest import city_settings, grant
+from tests.e2e.conftest import grant
 from tests.e2e.test_access import claims_of
 
 QUERY = "query($n: NIK!) { citizen(nik: $n) { nik fullName } }"
 BURST = 30  # operations in flight when the socket closes
 SECRET = "S3CRET-VALUE"
-
-
-@pytest.fixture
-async def served(city_dsns: dict[Source | str, str]) -> AsyncIterator[tuple[Any, str, Settings]]:
-    settings = city_settings(city_dsns)
-    settings = replace(settings, auth=replace(settings.auth, revocation_cache_seconds=0.2))
-    app = create_app(settings)
-    async with TestServer(app, host="127.0.0.1") as server:
-        yield app, str(server.make_url("")).rstrip("/"), settings
 
 
 def problems(caplog: pytest.LogCaptureFixture) -> list[str]:
@@ -82,9 +69,9 @@ async def settle(url: str) -> None:
 
 
 async def test_a_socket_closed_mid_answer_logs_no_error(
-    served: tuple[Any, str, Settings], family: Family, caplog: pytest.LogCaptureFixture
+    ws_hub: tuple[Any, str, Settings], family: Family, caplog: pytest.LogCaptureFixture
 ) -> None:
-    app, url, settings = served
+    app, url, settings = ws_hub
     caplog.set_level(logging.DEBUG)
     headers = await grant(settings, name="qa-ws-leaves")
     nik = family.head.nik
@@ -116,9 +103,9 @@ async def test_a_socket_closed_mid_answer_logs_no_error(
 
 
 async def test_a_legacy_graphql_ws_socket_left_mid_answer_logs_no_error(
-    served: tuple[Any, str, Settings], family: Family, caplog: pytest.LogCaptureFixture
+    ws_hub: tuple[Any, str, Settings], family: Family, caplog: pytest.LogCaptureFixture
 ) -> None:
-    _, url, settings = served
+    _, url, settings = ws_hub
     caplog.set_level(logging.DEBUG)
     headers = await grant(settings, name="qa-ws-legacy-leaves")
     async with aiohttp.ClientSession() as session:
@@ -165,12 +152,12 @@ async def test_an_unparseable_request_is_one_info_line_without_what_was_sent(
 
 
 async def test_an_operation_failing_in_the_hub_logs_an_error_without_its_values(
-    served: tuple[Any, str, Settings],
+    ws_hub: tuple[Any, str, Settings],
     family: Family,
     caplog: pytest.LogCaptureFixture,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    _, url, settings = served
+    _, url, settings = ws_hub
     encode = HubGraphQLView.encode_json
 
     def failing_encode(self: HubGraphQLView, data: object) -> str:

@@ -13,7 +13,6 @@ import re
 from collections.abc import AsyncIterator
 from typing import Any
 
-import asyncpg
 import pytest
 from aiohttp.test_utils import TestServer
 
@@ -21,10 +20,9 @@ from connectors.base import Source
 from connectors.city import Family
 from connectors.seeding import SeedReport
 from hub.app import SOURCES, create_app
-from hub.audit import DisclosureLog
 from hub.keys import AUDIT_SINK
 from hub.settings import Settings
-from tests.e2e.conftest import citizen_headers, city_settings, grant, logged_for
+from tests.e2e.conftest import citizen_headers, city_settings, grant, logged_entries, logged_for
 from tests.e2e.test_access import ask
 
 PROFILE = "nik fullName religion birthDate address { street } family { familyCardNumber }"
@@ -443,10 +441,6 @@ async def test_a_partner_is_refused_consents_before_they_are_read_or_logged(
     query = "query($n: NIK!) { citizen(nik: $n) { consents { appId } } }"
     _, body, headers = await ask(hub_url, partner_headers, query, n=family.head.nik)
     assert body["errors"][0]["extensions"] == {"code": "FORBIDDEN", "reason": "citizen_only"}
-    pool = await asyncpg.create_pool(hub_settings.hub_dsn, min_size=1, max_size=1)
-    try:
-        log = await DisclosureLog(pool).access_log([family.head.nik], 50)
-    finally:
-        await pool.close()
-    [row] = [e for e in log[family.head.nik] if e.request_id == headers["X-Request-Id"]]
+    logged = await logged_entries(hub_settings, headers["X-Request-Id"], [family.head.nik])
+    [row] = logged[family.head.nik]
     assert "consents" not in row.fields

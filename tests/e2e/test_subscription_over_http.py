@@ -111,6 +111,7 @@ async def test_a_subscription_over_http_is_refused_naming_the_websocket(
     assert after.get("internal", 0) == before.get("internal", 0)
     assert after.get("bad_user_input", 0) == before.get("bad_user_input", 0) + 1
     assert "Traceback" not in caplog.text and "complete_value" not in caplog.text
+    assert request_id  # else the log check below could not fail
     assert await logged_for(hub_settings, request_id, [showcase_nik]) == set()
 
 

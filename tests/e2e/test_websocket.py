@@ -5,38 +5,24 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
-from dataclasses import replace
 from typing import Any
 
 import aiohttp
 import asyncpg
 import pytest
-from aiohttp.test_utils import TestServer
 
-from connectors.base import Source
 from connectors.city import Family
 from connectors.seeding import SeedReport
-from hub.app import HUB_POOL, create_app
+from hub.app import HUB_POOL
 from hub.audit import DisclosureLog
 from hub.auth import issue_citizen_token
 from hub.auth.clients import revoke_client
 from hub.settings import Settings
-from tests.e2e.conftest import city_settings, grant
+from tests.e2e.conftest import grant
 from tests.e2e.test_access import claims_of
 
 PROTOCOL = "graphql-transport-ws"
 QUERY = "query($n: NIK!) { citizen(nik: $n) { nik fullName } }"
-
-
-@pytest.fixture
-async def ws_hub(city_dsns: dict[Source | str, str]) -> AsyncIterator[tuple[Any, str, Settings]]:
-    """A hub whose revocation cache (and so its sockets' token checks) is short."""
-    settings = city_settings(city_dsns)
-    settings = replace(settings, auth=replace(settings.auth, revocation_cache_seconds=0.2))
-    app = create_app(settings)
-    async with TestServer(app, host="127.0.0.1") as server:
-        yield app, str(server.make_url("")).rstrip("/"), settings
 
 
 class Socket:

@@ -14,7 +14,6 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
-import asyncpg
 import pytest
 from aiohttp.test_utils import TestServer
 from hypothesis import HealthCheck, settings
@@ -22,11 +21,17 @@ from hypothesis import HealthCheck, settings
 from connectors.base import Source
 from connectors.seeding import SeedReport, seed_city
 from hub.app import create_app
-from hub.auth import issue_citizen_token
 from hub.identity.sync import sync_databases
 from hub.settings import Settings
 from tests.conftest import TEST_SEED, ScratchDatabases
-from tests.e2e.conftest import city_settings, grant, hub_settings, hub_url, partner_headers
+from tests.e2e.conftest import (
+    citizen_headers,
+    city_settings,
+    grant,
+    hub_settings,
+    hub_url,
+    partner_headers,
+)
 from tests.fuzz.checks import TALLY
 from tests.fuzz.hostile import forged_tokens
 
@@ -118,14 +123,8 @@ def city_niks(seed_report: SeedReport) -> list[str]:
 
 @pytest.fixture(scope="session")
 async def citizen_token_headers(hub_settings: Settings, seed_report: SeedReport) -> dict[str, str]:
-    assert seed_report.city is not None and hub_settings.hub_dsn is not None
-    pool = await asyncpg.create_pool(hub_settings.hub_dsn, min_size=1, max_size=1)
-    try:
-        nik = seed_report.city.showcase[0].head.nik
-        token = await issue_citizen_token(pool, hub_settings.auth, nik)
-    finally:
-        await pool.close()
-    return {"Authorization": f"Bearer {token.access_token}"}
+    assert seed_report.city is not None
+    return await citizen_headers(hub_settings, seed_report.city.showcase[0].head.nik)
 
 
 @pytest.fixture(scope="session")
@@ -157,12 +156,7 @@ async def writes_hub(
     settings = city_settings(dsns)
     async with TestServer(create_app(settings), host="127.0.0.1") as server:
         partner = await grant(settings, name="qa-fuzz-writes")
-        pool = await asyncpg.create_pool(dsns["hub"], min_size=1, max_size=1)
-        try:
-            token = await issue_citizen_token(pool, settings.auth, report.city.showcase[0].head.nik)
-        finally:
-            await pool.close()
-        citizen = {"Authorization": f"Bearer {token.access_token}"}
+        citizen = await citizen_headers(settings, report.city.showcase[0].head.nik)
         yield str(server.make_url("")).rstrip("/"), partner, citizen
 
 

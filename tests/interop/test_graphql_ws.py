@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import asyncpg
-
-from connectors.antrian.counter import call_next, serve_ticket
-from connectors.base import Source, SourceDB
+from connectors.antrian.counter import serve_ticket
+from connectors.base import Source
 from tests.e2e.test_access import ask
 from tests.e2e.writes.test_services import BOOK, booking, open_service
+from tests.e2e.writes.test_subscriptions import counter_calls
 from tests.interop.conftest import NodeScripts, RunningScript
 
 
@@ -53,21 +52,9 @@ async def test_graphql_ws_client_follows_a_ticket_until_the_counter_serves_it(
     async with node.start("ws-follow.mjs", hub_url, parent_token, ticket) as follow:
         first = await follow.line()
         assert first["next"]["queueTicket"]["status"] == "WAITING", first
-        # The centre's counter staff, straight in the Antrian database as the product does.
-        pool = await asyncpg.create_pool(writable_dsns[Source.ANTRIAN], min_size=1, max_size=1)
-        try:
-            db = SourceDB(Source.ANTRIAN, pool)
-            loket = await pool.fetchval(
-                "SELECT kode_loket FROM loket WHERE kode_layanan = $1 LIMIT 1", service
-            )
-            called = await call_next(db, loket, day=day)
-            while called.id != ticket:  # tickets booked before ours go first
-                await serve_ticket(db, called.id)
-                called = await call_next(db, loket, day=day)
+        async with counter_calls(writable_dsns[Source.ANTRIAN], service, day, ticket) as db:
             statuses = [await status_after(follow, "WAITING")]
             await serve_ticket(db, ticket)
-        finally:
-            await pool.close()
         statuses.append(await status_after(follow, "CALLED"))
         assert statuses == ["CALLED", "SERVED"]
         assert await follow.line() == {"complete": True}

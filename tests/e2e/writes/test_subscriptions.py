@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import contextlib
+from collections.abc import AsyncIterator
+from datetime import date, timedelta
 from typing import Any
 
 import aiohttp
@@ -28,6 +30,28 @@ async def next_event(socket: Socket, op: str, within: float = 10) -> dict[str, A
             return message
 
 
+@contextlib.asynccontextmanager
+async def counter_calls(
+    antrian_dsn: str, service: str, day: date, ticket: str
+) -> AsyncIterator[SourceDB]:
+    """The centre's counter staff, straight in the Antrian database as the product does:
+    the tickets of ``service`` booked before ``ticket`` are served and ``ticket`` is called;
+    the block gets the database to serve it on."""
+    pool = await asyncpg.create_pool(antrian_dsn, min_size=1, max_size=1)
+    try:
+        db = SourceDB(Source.ANTRIAN, pool)
+        loket = await pool.fetchval(
+            "SELECT kode_loket FROM loket WHERE kode_layanan = $1 LIMIT 1", service
+        )
+        called = await call_next(db, loket, day=day)
+        while called.id != ticket:  # tickets booked before ours go first
+            await serve_ticket(db, called.id)
+            called = await call_next(db, loket, day=day)
+        yield db
+    finally:
+        await pool.close()
+
+
 async def test_a_parent_follows_a_childs_ticket_called_and_served_by_the_counter(
     hub_url: str, hub_settings: Settings, acting_family: Family, city_dsns: dict[Source | str, str]
 ) -> None:
@@ -50,25 +74,13 @@ async def test_a_parent_follows_a_childs_ticket_called_and_served_by_the_counter
         )
         first = await next_event(socket, "t")
         assert first["payload"]["data"]["queueTicket"]["status"] == "WAITING"
-        # The centre's counter staff, straight in the Antrian database as the product does.
-        pool = await asyncpg.create_pool(city_dsns[Source.ANTRIAN], min_size=1, max_size=1)
-        try:
-            db = SourceDB(Source.ANTRIAN, pool)
-            loket = await pool.fetchval(
-                "SELECT kode_loket FROM loket WHERE kode_layanan = $1 LIMIT 1", service
-            )
-            called = await call_next(db, loket, day=day)
-            while called.id != ticket["id"]:  # tickets booked before ours go first
-                await serve_ticket(db, called.id)
-                called = await call_next(db, loket, day=day)
+        async with counter_calls(city_dsns[Source.ANTRIAN], service, day, ticket["id"]) as db:
             seen = await next_event(socket, "t")
             while seen["payload"]["data"]["queueTicket"]["status"] == "WAITING":
                 seen = await next_event(socket, "t")  # the queue moving ahead of it
             assert seen["payload"]["data"]["queueTicket"]["status"] == "CALLED"
             assert seen["payload"]["data"]["queueTicket"]["counter"]
             await serve_ticket(db, ticket["id"])
-        finally:
-            await pool.close()
         served = await next_event(socket, "t")
         while served["payload"]["data"]["queueTicket"]["status"] == "CALLED":
             served = await next_event(socket, "t")  # the rest of its queue moving on
