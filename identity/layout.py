@@ -43,6 +43,14 @@ def digits_of(
     return digits
 
 
+def mask_long_numbers(text: str, shortest: int) -> str:
+    """``text`` with each run of ``shortest`` digits or more (a NIK, a NIP, a phone in a
+    record key: personal) showing its first four and last three digits only."""
+    return re.sub(
+        rf"\d{{{shortest},}}", lambda m: m[0][:4] + "*" * (len(m[0]) - 7) + m[0][-3:], text
+    )
+
+
 def ddmmyy(day: int, month: int, year2: int, today: date) -> date | None:
     """The date, its two-digit year placed in the 100 years up to ``today``; ``None`` if none."""
     year = 2000 + year2

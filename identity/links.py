@@ -39,7 +39,6 @@ from identity.findings import Rule, nip_findings
 from identity.kinds import IdentifierKind, LinkMethod, LinkStatus
 from identity.linking import EXACT, NEAR_NIK, Bookkeeping, valid_nik
 from identity.names import (
-    CLEARLY_DIFFERENT,
     SAME_NAME,
     name_similarity,
     normalised,
@@ -63,7 +62,6 @@ __all__ = [
     "Register",
     "Registered",
     "link",
-    "match_confidence",
     "named_niks",
     "wanted",
 ]
@@ -74,9 +72,6 @@ VENDOR_LEAD = 0.9  # the first director or owner answers for the vendor's NPWP
 VENDOR_OTHER = 0.8  # another director
 VENDOR_PHONE = 0.7  # the vendor's phone, taken as its lead's
 THROUGH_CARD = 0.9  # the card's member named like the parent on the form
-PHONE_ONE = 0.8  # a walk-in's phone that one person gives elsewhere
-NAME_BONUS = 0.15  # the walk-in's name is that person's
-NAME_PENALTY = 0.5  # the walk-in's name is clearly someone else's: confidence halved
 CEILING = 0.95  # a match by rule is never as sure as a record carrying the NIK
 # A walk-in's candidate at or above this probability is served as the citizen's: the
 # precision asked of served walk-in links. Chosen from `identity evaluate` at 1.9 M
@@ -114,21 +109,6 @@ def link(sightings: Sequence[Sighting], register: Register) -> Crosswalk:
     return Crosswalk(list(linker.links.values()), list(linker.findings.values()))
 
 
-def match_confidence(candidates: int, name_similarity: float | None) -> float:
-    """The confidence of a walk-in's phone match to one of ``candidates`` people.
-
-    ``name_similarity`` compares the name on the ticket with that person's, when
-    the ticket has one.
-    """
-    confidence = PHONE_ONE / candidates
-    if name_similarity is not None:
-        if name_similarity >= SAME_NAME:
-            confidence += NAME_BONUS
-        elif name_similarity < CLEARLY_DIFFERENT:
-            confidence *= NAME_PENALTY
-    return round(min(confidence, CEILING), 3)
-
-
 class _Linker(Bookkeeping):
     """The three passes, over the bookkeeping of :class:`Bookkeeping`."""
 
@@ -151,18 +131,7 @@ class _Linker(Bookkeeping):
                 continue
             self._add(s, h.kind, value, nik.value, LinkMethod.EXACT, confidence, None, status, said)
             for suggestion in suggested:
-                share = round(evidence.SUGGESTED / len(suggested), 3)
-                self._add(
-                    s,
-                    h.kind,
-                    value,
-                    suggestion.nik,
-                    LinkMethod.MATCHED,
-                    share,
-                    NEAR_NIK,
-                    LinkStatus.SUGGESTED,
-                    suggestion.evidence,
-                )
+                self._suggested(s, h.kind, value, suggestion, len(suggested))
             if h.kind is IdentifierKind.NIP:
                 self.nip_owners.setdefault(value, {})[nik.value] = (s.system, status)
                 for finding in nip_findings(s.system, s.record, NIP(value), nik):
@@ -182,24 +151,36 @@ class _Linker(Bookkeeping):
         self._find(
             s, Rule.NIK_MISTYPED, None, f"{len(found)} NIK(s) likely meant: {found[0].evidence}"
         )
-        share = round(evidence.SUGGESTED / len(found), 3)
         for suggestion in found:
             # A director's record holds nothing but the NIK: the one meant is its link.
             holds = s.holds or (Held(IdentifierKind.NIK, suggestion.nik),)
             for h in holds:
                 value = self._value(s, h)
                 if value is not None:
-                    self._add(
-                        s,
-                        h.kind,
-                        value,
-                        suggestion.nik,
-                        LinkMethod.MATCHED,
-                        share,
-                        NEAR_NIK,
-                        LinkStatus.SUGGESTED,
-                        suggestion.evidence,
-                    )
+                    self._suggested(s, h.kind, value, suggestion, len(found))
+
+    def _suggested(
+        self,
+        s: Sighting,
+        kind: IdentifierKind,
+        value: str,
+        suggestion: evidence.Suggestion,
+        among: int,
+    ) -> None:
+        """Link what the record holds to a NIK it likely meant, one of ``among``: the
+        confidence of a suggestion is shared between them."""
+        share = round(evidence.SUGGESTED / among, 3)
+        self._add(
+            s,
+            kind,
+            value,
+            suggestion.nik,
+            LinkMethod.MATCHED,
+            share,
+            NEAR_NIK,
+            LinkStatus.SUGGESTED,
+            suggestion.evidence,
+        )
 
     def _weigh(
         self, s: Sighting, nik: str

@@ -68,7 +68,8 @@ def name_similarity(a: str, b: str) -> float:
     matcher = _matcher(a, b)
     if isinstance(matcher, float):
         return matcher
-    return max(matcher.ratio(), _run_together(a, b))
+    together = _run_together(a, b)
+    return max(matcher.ratio(), together if isinstance(together, float) else together.ratio())
 
 
 def at_least(a: str, b: str, threshold: float) -> bool:
@@ -77,18 +78,12 @@ def at_least(a: str, b: str, threshold: float) -> bool:
     matcher = _matcher(a, b)
     if isinstance(matcher, float):
         return matcher >= threshold
-    if _reaches(matcher, threshold):
-        return True
-    left, right = "".join(_words(a)), "".join(_words(b))
-    if not left or not right:
-        return False
-    first, second = sorted((left, right))
-    return first == second or _reaches(
-        SequenceMatcher(None, first, second, autojunk=False), threshold
-    )
+    return _reaches(matcher, threshold) or _reaches(_run_together(a, b), threshold)
 
 
-def _reaches(matcher: SequenceMatcher[str], threshold: float) -> bool:
+def _reaches(matcher: SequenceMatcher[str] | float, threshold: float) -> bool:
+    if isinstance(matcher, float):
+        return matcher >= threshold
     return (
         matcher.real_quick_ratio() >= threshold
         and matcher.quick_ratio() >= threshold
@@ -98,17 +93,7 @@ def _reaches(matcher: SequenceMatcher[str], threshold: float) -> bool:
 
 def clearly_different(a: str, b: str) -> bool:
     """Whether ``a`` and ``b`` cannot be one person's name written two ways."""
-    matcher = _matcher(a, b)
-    if isinstance(matcher, float):
-        return matcher < CLEARLY_DIFFERENT
-    # The cheap upper bounds settle most pairs of different names without the full ratio.
-    if not (
-        matcher.real_quick_ratio() < CLEARLY_DIFFERENT
-        or matcher.quick_ratio() < CLEARLY_DIFFERENT
-        or matcher.ratio() < CLEARLY_DIFFERENT
-    ):
-        return False
-    return _run_together(a, b) < CLEARLY_DIFFERENT
+    return not at_least(a, b, CLEARLY_DIFFERENT)
 
 
 def _matcher(a: str, b: str) -> SequenceMatcher[str] | float:
@@ -141,13 +126,13 @@ def _with_initials(words: tuple[str, ...], other: tuple[str, ...]) -> tuple[str,
     return tuple(spelled)
 
 
-def _run_together(a: str, b: str) -> float:
-    """The similarity of the names with their words run together, in written order:
-    "NUR AINI" and "NURAINI" are one name; sorting the words would hide it."""
+def _run_together(a: str, b: str) -> SequenceMatcher[str] | float:
+    """As :func:`_matcher`, for the names with their words run together in written
+    order: "NUR AINI" and "NURAINI" are one name; sorting the words would hide it."""
     left, right = "".join(_words(a)), "".join(_words(b))
     if not left or not right:
         return 0.0
     if left == right:
         return 1.0
     first, second = sorted((left, right))
-    return SequenceMatcher(None, first, second, autojunk=False).ratio()
+    return SequenceMatcher(None, first, second, autojunk=False)

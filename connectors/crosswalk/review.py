@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from identity.layout import mask_long_numbers
 from identity.nik import NIK
 
 if TYPE_CHECKING:
@@ -72,7 +73,8 @@ ON CONFLICT (link_key) DO UPDATE SET decision = excluded.decision,
     fingerprint = excluded.fingerprint, reason = excluded.reason,
     decided_by = excluded.decided_by, decided_at = now()
 """
-_LONG_NUMBER = re.compile(r"\d{9,}")
+# Digit runs this long in a record key (a phone, a NIK, a NIP) keep their ends only.
+_LONG_NUMBER = 9
 
 
 class ReviewError(ValueError):
@@ -99,8 +101,9 @@ class Pending:
     def line(self, *, nik_shown: bool = False) -> str:
         """One line for the shell: NIKs masked unless ``nik_shown`` (logged by the caller)."""
         nik = self.nik if nik_shown else NIK(self.nik).masked()
+        record = mask_long_numbers(self.record, _LONG_NUMBER)
         return (
-            f"{self.id[:12]}  {self.system:<8} {_mask(self.record):<28} {self.kind:<17}"
+            f"{self.id[:12]}  {self.system:<8} {record:<28} {self.kind:<17}"
             f" {nik}  {self.status:<10} {self.confidence:4.2f}"
             f"  {self.evidence or self.via or ''}"
         )
@@ -179,8 +182,9 @@ async def _served_to_nobody_else(conn: Connection, row: asyncpg.Record) -> None:
     )
     if other is None:
         return
+    record = mask_long_numbers(row["record"], _LONG_NUMBER)
     served = (
-        f"{row['system']} {_mask(row['record'])} {row['kind']} (link {row['id'][:12]}) is"
+        f"{row['system']} {record} {row['kind']} (link {row['id'][:12]}) is"
         " already served to another citizen:"
     )
     if other["status"] == "CERTAIN":
@@ -221,8 +225,3 @@ def _pending(row: asyncpg.Record) -> Pending:
         evidence=row["evidence"],
         decision=row["decision"],
     )
-
-
-def _mask(text: str) -> str:
-    """Long digit runs (NIKs, NIPs, phones in a record key) keep their ends only."""
-    return _LONG_NUMBER.sub(lambda m: m[0][:4] + "*" * (len(m[0]) - 7) + m[0][-3:], text)

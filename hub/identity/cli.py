@@ -12,6 +12,7 @@ from pathlib import Path
 import asyncpg
 
 from connectors.base import DATABASE_ERRORS, Source
+from connectors.crosswalk.review import ReviewError
 from hub.databases import resolve
 from hub.identity.evaluate import (
     FLOORS,
@@ -22,7 +23,6 @@ from hub.identity.evaluate import (
     read_floors,
 )
 from hub.identity.report import format_report, load_report
-from hub.identity.review import ReviewError
 from hub.identity.review_cli import add_review_parser, check_review_args, run_review
 from hub.identity.sync import SyncResult, sync_databases
 from hub.migrate import migrate

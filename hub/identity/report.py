@@ -7,11 +7,12 @@ name, phone or birth date.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from hub.identity.store import LAST_SYNC
 from identity.findings import UNLINKED, Rule
+from identity.layout import mask_long_numbers
 from identity.nik import NIK
 
 if TYPE_CHECKING:
@@ -37,9 +38,8 @@ SELECT system, rule, record, nik, detail
  WHERE n <= $1
  ORDER BY system, rule, record
 """
-_LAST_SYNC = "SELECT * FROM identity_syncs ORDER BY id DESC LIMIT 1"
 # Long digit runs in a record key (a NIP, a NIK) are personal: keep their ends only.
-_LONG_NUMBER = re.compile(r"\d{12,}")
+_LONG_NUMBER = 12
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +67,7 @@ class Report:
 
 async def load_report(conn: Connection, examples: int = 3) -> Report:
     """The report of the latest sync (empty before the first)."""
-    last = await conn.fetchrow(_LAST_SYNC)
+    last = await conn.fetchrow(LAST_SYNC)
     links = {
         (r["system"], r["method"]): (r["links"], r["niks"], r["outside"])
         for r in await conn.fetch(_LINKS)
@@ -100,11 +100,6 @@ def format_report(report: Report) -> str:
             lines.append(f"  {system.upper():<8} {rule:<22} {n:>8}")
             for example in report.examples.get((system, rule), []):
                 nik = NIK(example.nik).masked() if example.nik else "-"
-                record = _LONG_NUMBER.sub(_mask_number, example.record)
+                record = mask_long_numbers(example.record, _LONG_NUMBER)
                 lines.append(f"  {'':<8}   e.g. {record:<34} {nik:<16}  {example.detail}")
     return "\n".join(lines)
-
-
-def _mask_number(match: re.Match[str]) -> str:
-    digits = match.group(0)
-    return digits[:4] + "*" * (len(digits) - 7) + digits[-3:]

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 import asyncpg
 
+from connectors.crosswalk.review import ACCEPTED, REJECTED, Pending, decide, queue, show
 from hub.audit import (
     CheckpointWriter,
     Disclosure,
@@ -26,7 +27,6 @@ from hub.audit import (
     DisclosureRequest,
     create_audit_pool,
 )
-from hub.identity.review import ACCEPTED, REJECTED, Pending, decide, queue, show
 
 if TYPE_CHECKING:
     from hub.migrate import Connection

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 # Two syncs at once would each delete what the other inserted; a steward's decision
 # taken while a sync writes would be undone by it (decide() takes the same lock).
 _LOCK_KEY = SYNC_LOCK
-_LAST_SYNC = "SELECT * FROM identity_syncs ORDER BY id DESC LIMIT 1"
+LAST_SYNC = "SELECT * FROM identity_syncs ORDER BY id DESC LIMIT 1"
 # What a fingerprint leaves out of a link's evidence: the walk-in model's weights and
 # probability (identity.scoring.Model.evidence); identity_link_basis in SQL is the same.
 _NUMBERS = re.compile(r" \(weight [^)]*\)|; probability [^;]*$")
@@ -122,15 +122,11 @@ class Rows:
         return Rows([self.digests[n] for n in kept], lambda i: self.content(kept[i]))
 
 
-def link_rows(links: Sequence[Link], leave_out: Set[bytes] = frozenset()) -> Rows:
-    """Rows for ``identity_links``, but those whose key is in ``leave_out``."""
+def link_rows(links: Sequence[Link]) -> Rows:
+    """Rows for ``identity_links``."""
     digests: list[tuple[bytes, ...]] = []
-    kept: list[Link] = []
     for link in links:
         key = _key(*link.key)
-        if key in leave_out:
-            continue
-        kept.append(link)
         via = "" if link.via is None else link.via
         evidence = "" if link.evidence is None else link.evidence
         basis = (
@@ -142,7 +138,7 @@ def link_rows(links: Sequence[Link], leave_out: Set[bytes] = frozenset()) -> Row
             f"\x1f{link.in_register}\x1f{link.status}\x1f{evidence}"
         )
         digests.append((key, basis_digest(basis), checksum))
-    return Rows(digests, lambda i: _link_content(kept[i]))
+    return Rows(digests, lambda i: _link_content(links[i]))
 
 
 def basis_digest(basis: str) -> bytes:
@@ -200,7 +196,7 @@ async def record_if_unchanged(
     """
     async with conn.transaction():
         await conn.execute("SELECT pg_advisory_xact_lock($1)", _LOCK_KEY)
-        last = await conn.fetchrow(_LAST_SYNC)
+        last = await conn.fetchrow(LAST_SYNC)
         if last is None or last["inputs"] is None or json.loads(last["inputs"]) != run.inputs:
             return None
         left = await fingerprints.crosswalk(conn)

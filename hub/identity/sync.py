@@ -103,12 +103,9 @@ async def sync(
     )
     sightings = [s for batch in read for s in batch]
     register = await read_register(siak, sightings, twins)
-    rejected = {r["link_key"] for r in await hub.fetch(fingerprints.REJECTED)}
     clock.lap("read")
     # Linking is CPU work: in a thread, so a hub serving requests in the same loop answers.
-    link_rows, finding_rows = await asyncio.to_thread(
-        _rows, sightings, register, mismatches, twins, rejected
-    )
+    link_rows, finding_rows = await asyncio.to_thread(_rows, sightings, register, mismatches, twins)
     clock.lap("link")
     records = {
         source: len({s.record for s in batch})
@@ -125,12 +122,9 @@ def _rows(
     register: Register,
     mismatches: list[RegisterEntry],
     twins: list[tuple[str, str]],
-    rejected: set[bytes],
 ) -> tuple[store.Rows, store.Rows]:
-    """The rows of both tables: what the sync will make the store hold.
-
-    A link a steward rejected (``rejected``: link keys) never comes back.
-    """
+    """The rows of both tables: what the sync will make the store hold, but the links
+    a steward rejected (:func:`store.apply_sync` leaves them out, under the lock)."""
     crosswalk = link(sightings, register)
     findings = crosswalk.findings + register_findings(mismatches)
     # Never merged: a steward decides whether two NIKs are one person.
@@ -144,7 +138,7 @@ def _rows(
         )
         for first, second in twins
     ]
-    return store.link_rows(crosswalk.links, rejected), store.finding_rows(findings)
+    return store.link_rows(crosswalk.links), store.finding_rows(findings)
 
 
 class _Clock:

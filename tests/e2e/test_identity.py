@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import asyncpg
 import pytest
 
 from connectors.base import Source
 from connectors.seeding import SeedReport
 from tests.e2e.conftest import GraphQLClient
+from tests.e2e.identity_support import fetch
 
 HEAD = """
 query($nik: NIK!) {
@@ -28,14 +28,6 @@ query($system: SourceSystem!, $id: String!) {
   }
 }
 """
-
-
-async def _fetch(dsn: str, sql: str, *args: object) -> list[asyncpg.Record]:
-    conn = await asyncpg.connect(dsn)
-    try:
-        return await conn.fetch(sql, *args)
-    finally:
-        await conn.close()
 
 
 @pytest.fixture
@@ -94,7 +86,7 @@ async def test_a_nip_sipbd_holds_resolves_to_its_holder_through_sikda(
 async def test_a_phone_two_citizens_give_resolves_to_both(
     gql: GraphQLClient, city_dsns: dict[Source | str, str]
 ) -> None:
-    (row,) = await _fetch(
+    (row,) = await fetch(
         city_dsns["hub"],
         # A phone only walk-ins gave Antrian, two citizens elsewhere (the seed makes some).
         "SELECT value FROM identity_links WHERE system = 'antrian' AND kind = 'PHONE'"
@@ -118,8 +110,8 @@ async def test_a_phone_two_citizens_give_resolves_to_both(
 async def test_an_applicant_from_outside_the_city_resolves_to_a_nik_but_no_citizen(
     gql: GraphQLClient, city_dsns: dict[Source | str, str]
 ) -> None:
-    register = {r["nik"] for r in await _fetch(city_dsns[Source.SIAK], "SELECT nik FROM penduduk")}
-    applicants = await _fetch(
+    register = {r["nik"] for r in await fetch(city_dsns[Source.SIAK], "SELECT nik FROM penduduk")}
+    applicants = await fetch(
         city_dsns[Source.CPNS],
         "SELECT nomor_peserta, regexp_replace(nik, '[^0-9]', '', 'g') AS nik FROM pelamar",
     )

@@ -26,6 +26,7 @@ from identity.evidence import FAMILY_MEMBER, KK_NUMBER
 from schema.scopes import FAMILY, IDENTITY
 from tests.conftest import ScratchDatabases
 from tests.e2e.conftest import citizen_headers, city_settings, grant, realistic_city
+from tests.e2e.identity_support import fetch
 from tests.e2e.test_websocket import Socket
 
 CITIZENS, SEED = 10_000, 42
@@ -155,14 +156,6 @@ async def ask(
             yield citizen
 
 
-async def _fetch(dsn: str, sql: str, *args: object) -> list[asyncpg.Record]:
-    conn = await asyncpg.connect(dsn)
-    try:
-        return await conn.fetch(sql, *args)
-    finally:
-        await conn.close()
-
-
 async def _admissions(ask: Callable[[str, str], Any], nik: str) -> list[str]:
     found = await ask(nik, "schoolAdmissions { registrationNumber }")
     return [a["registrationNumber"] for a in found["schoolAdmissions"]]
@@ -171,16 +164,16 @@ async def _admissions(ask: Callable[[str, str], Any], nik: str) -> list[str]:
 async def test_an_admission_typed_with_a_parents_nik_is_the_childs_once_accepted(
     city: dict[Source | str, str], ask: Callable[[str, str], Any]
 ) -> None:
-    doubtful = await _fetch(city["hub"], TYPED_AND_SUGGESTED)
+    doubtful = await fetch(city["hub"], TYPED_AND_SUGGESTED)
     assert doubtful, "the realistic city plants parents' NIKs in children's applications"
     link = doubtful[0]
     nik, number, other = link["nik"], link["value"], link["other_nik"]
-    typed = await _fetch(city[Source.PSB], FIELDS["schoolAdmissions"][1], nik)
+    typed = await fetch(city[Source.PSB], FIELDS["schoolAdmissions"][1], nik)
     assert number in {r["shown"] for r in typed}  # the product finds it by that NIK
 
     # An application made after the last sync, typed with the same NIK: the crosswalk
     # knows nothing of it, nothing says it is someone else's.
-    await _fetch(
+    await fetch(
         city[Source.PSB],
         "INSERT INTO pendaftar (id, no_pendaftaran, nik, nama, jenjang, jalur, status_seleksi,"
         " tahun_ajaran, tgl_daftar, no_kk)"
@@ -220,7 +213,7 @@ async def test_an_admission_typed_with_a_parents_nik_is_the_childs_once_accepted
 async def test_a_certain_admission_is_served(
     city: dict[Source | str, str], ask: Callable[[str, str], Any]
 ) -> None:
-    [certain] = await _fetch(city["hub"], CERTAIN)
+    [certain] = await fetch(city["hub"], CERTAIN)
     assert certain["value"] in await _admissions(ask, certain["nik"])
 
 
@@ -232,21 +225,21 @@ async def test_each_product_leaves_out_a_record_in_doubt_and_serves_the_rest(
     CONFLICTED (as a sync finding the name disagree would make it) leaves that field,
     the citizen's other records stay."""
     source, typed_sql, selection, shown_of = FIELDS[field]
-    links = await _fetch(city["hub"], CERTAIN_IN, source.value)
+    links = await fetch(city["hub"], CERTAIN_IN, source.value)
     for link in links:
         nik = link["nik"]
-        typed = {r["record"]: r["shown"] for r in await _fetch(city[source], typed_sql, nik)}
+        typed = {r["record"]: r["shown"] for r in await fetch(city[source], typed_sql, nik)}
         if link["record"] in typed:
             break
     else:
         raise AssertionError(f"no {source.value} record is linked to the NIK typed on it")
     assert typed[link["record"]] in _shown(await ask(nik, selection), field, shown_of)
 
-    await _fetch(city["hub"], MARK, nik, link["record"], "CONFLICTED")
+    await fetch(city["hub"], MARK, nik, link["record"], "CONFLICTED")
     try:
         shown = _shown(await ask(nik, selection), field, shown_of)
     finally:
-        await _fetch(city["hub"], MARK, nik, link["record"], "CERTAIN")
+        await fetch(city["hub"], MARK, nik, link["record"], "CERTAIN")
     assert typed[link["record"]] not in shown
     assert {s for r, s in typed.items() if r != link["record"]} <= shown
 
@@ -272,10 +265,8 @@ async def test_a_record_in_doubt_is_not_followed_nor_cancelled_as_the_typed_citi
     """The subscriptions and the cancellation find a record by its number and decide by
     the NIK typed on it: they must leave out what the field leaves out."""
     source, typed_sql, _, _ = FIELDS[field]
-    for link in await _fetch(city["hub"], CERTAIN_IN, source.value):
-        typed = {
-            r["record"]: r["shown"] for r in await _fetch(city[source], typed_sql, link["nik"])
-        }
+    for link in await fetch(city["hub"], CERTAIN_IN, source.value):
+        typed = {r["record"]: r["shown"] for r in await fetch(city[source], typed_sql, link["nik"])}
         if link["record"] in typed:
             break
     else:
@@ -296,7 +287,7 @@ async def test_a_record_in_doubt_is_not_followed_nor_cancelled_as_the_typed_citi
                 return await socket.run(FOLLOW[field], n=number)
 
         assert "errors" not in await follow()  # the citizen's own: followed
-        await _fetch(city["hub"], MARK, nik, link["record"], "CONFLICTED")
+        await fetch(city["hub"], MARK, nik, link["record"], "CONFLICTED")
         try:
             refused = await follow()
             async with session.post(
@@ -304,7 +295,7 @@ async def test_a_record_in_doubt_is_not_followed_nor_cancelled_as_the_typed_citi
             ) as r:
                 cancelled = await r.json()
         finally:
-            await _fetch(city["hub"], MARK, nik, link["record"], "CERTAIN")
+            await fetch(city["hub"], MARK, nik, link["record"], "CERTAIN")
     assert refused.get("closed") == 4403 or not (refused.get("data") or {}).values(), refused
     if field == "queueTickets":
         assert cancelled["data"] is None
@@ -330,7 +321,7 @@ async def test_a_member_found_on_the_typed_card_is_resolved_only_with_siak_famil
     """A child's application typed with a parent's NIK (or the card's number): the child
     is found only through that card. Without siak:family neither the child nor a
     sentence only that rule says is shown; the typed NIK's holder, in conflict, is."""
-    [case] = await _fetch(city["hub"], ON_THE_TYPED_CARD, rule)
+    [case] = await fetch(city["hub"], ON_THE_TYPED_CARD, rule)
     settings = city_settings(city)
     async with (
         TestServer(create_app(settings), host="127.0.0.1") as server,

@@ -68,7 +68,7 @@ def test_link_and_finding_digests_are_those_of_earlier_syncs() -> None:
 def test_a_rejected_link_is_left_out_and_content_follows_its_digest() -> None:
     every = link_rows([_MATCHED, _EXACT])
     rejected = every.digests[0][0]
-    rows = link_rows([_MATCHED, _EXACT], leave_out={rejected})
+    rows = every.without({rejected})
     assert rows.digests == every.digests[1:]
     assert rows.content(0) == (
         "NISN",
