@@ -21,7 +21,7 @@ from purgatory import AsyncCircuitBreakerFactory
 from purgatory.domain.model import OpenedState
 
 from connectors.base import DATABASE_ERRORS, Source, Store
-from schema.errors import BadUserInput, SourceError, SourceTimeout, SourceUnavailable
+from schema.errors import BadUserInput, SourceTimeout, SourceUnavailable
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -182,7 +182,3 @@ def _reason(exc: BaseException) -> str:
     if isinstance(exc, asyncpg.PostgresError):
         return f"database error {exc.sqlstate}"
     return type(exc).__name__
-
-
-def is_source_error(value: object) -> bool:
-    return isinstance(value, SourceError)

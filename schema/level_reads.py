@@ -33,11 +33,9 @@ T = TypeVar("T")
 IDENTIFIERS = next(p for p in BY_NIK if p.field == "identifiers")
 
 
-class LevelReads:
-    """Coalesced reads of citizens' sources; see the module docstring."""
-
-    audit: DisclosureSink | None
-    _coalesced: dict[Hashable, Coalesced[Any]]
+class GuardedReads:
+    """What the federation's mixins read through: the loader's ``read``, guarded by the
+    source's timeout and circuit breaker (:meth:`schema.federation.Federation.read`)."""
 
     async def read(
         self,
@@ -45,7 +43,14 @@ class LevelReads:
         batch: Callable[[SourceDB, Sequence[str]], Awaitable[T]],
         keys: Sequence[str],
     ) -> T:
-        raise NotImplementedError  # the loader's guarded read
+        raise NotImplementedError
+
+
+class LevelReads(GuardedReads):
+    """Coalesced reads of citizens' sources; see the module docstring."""
+
+    audit: DisclosureSink | None
+    _coalesced: dict[Hashable, Coalesced[Any]]
 
     def read_together(
         self,

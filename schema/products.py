@@ -44,10 +44,6 @@ BY_NIK: tuple[ProductField, ...] = (
     ProductField("identifiers", Store.HUB, lookups.links_by_nik, ()),
 )
 
-# When queueTickets is selected without identifiers: only the walk-in tickets the
-# crosswalk matched to each NIK by phone, to be read from Antrian one level down.
-MATCHED_TICKETS = ProductField("matchedTickets", Store.HUB, lookups.matched_tickets_by_nik, ())
-
 
 # Which source each Citizen field comes from, for the disclosure log. Fields not
 # listed (the profile, the family card) are SIAK's.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any
 
 from strawberry.dataloader import DataLoader
 
@@ -19,27 +19,16 @@ from connectors.antrian import reads as antrian_reads
 from connectors.apk import reads as apk_reads
 from connectors.base import Source
 from schema.errors import BadUserInput
+from schema.level_reads import GuardedReads
 
-if TYPE_CHECKING:
-    from connectors.base import SourceDB, Store
-
-T = TypeVar("T")
 MAX_CAPACITY_DAYS = 60
 
 
-class ServiceReads:
+class ServiceReads(GuardedReads):
     """Capacity, positions and catalogues, batched and shared within one request."""
 
     _shared: dict[str, asyncio.Future[Any]]
     _loaders: dict[str, DataLoader[Any, Any]]
-
-    async def read(
-        self,
-        source: Source | Store,
-        batch: Callable[[SourceDB, Sequence[str]], Awaitable[T]],
-        keys: Sequence[str],
-    ) -> T:
-        raise NotImplementedError  # the loader's guarded read
 
     async def capacity(self, service_code: str, days: int) -> list[Any]:
         """A service's coming days; every service the answer asks about in one statement."""

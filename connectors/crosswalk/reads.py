@@ -38,14 +38,6 @@ _BY_NIK = (
  ORDER BY l.nik, l.kind, l.value, l.system, l.record
 """
 )
-_MATCHED_TICKETS = (
-    _COLUMNS
-    + """
- WHERE l.nik = ANY($1::text[]) AND l.kind = 'QUEUE_TICKET' AND l.method = 'MATCHED'
-   AND (l.status = 'CERTAIN' OR d.link_key IS NOT NULL)
- ORDER BY l.nik, l.value
-"""
-)
 # Every link of each NIK, its status as served (accepted: CERTAIN), and the records a
 # steward rejected for it (their links deleted; the decision names them): the graph's
 # one statement to the crosswalk per level of citizens (:func:`crosswalk_by_nik`).
@@ -94,11 +86,6 @@ async def links_by_nik(db: SourceDB, niks: Sequence[str]) -> dict[str, list[Stor
     shows only among the candidates of ``resolveIdentity``, with its confidence.
     """
     return _grouped(await db.fetch(_BY_NIK, list(niks)))
-
-
-async def matched_tickets_by_nik(db: SourceDB, niks: Sequence[str]) -> dict[str, list[StoredLink]]:
-    """The queue tickets matched to each NIK by phone (walk-ins without a NIK)."""
-    return _grouped(await db.fetch(_MATCHED_TICKETS, list(niks)))
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,6 @@
 
 ``sync`` reads every product's records and SIAK's register (through the
 connectors), links them (pure, in :mod:`identity.links`) and writes the
-differences (``store``); ``lookups`` are the graph's batch reads and ``report``
-the data-quality summary.
+differences (``store``); ``report`` is the data-quality summary. The graph reads
+the crosswalk through :mod:`connectors.crosswalk`.
 """

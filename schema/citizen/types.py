@@ -151,7 +151,7 @@ class Citizen:
     )
     def access_log(
         self,
-        last: int = 20,
+        last: int = audit_types.ACCESS_LOG_DEFAULT,
         before: Annotated[
             str | None,
             strawberry.argument(description="a Disclosure.cursor: only rows older than it"),
@@ -166,7 +166,7 @@ class Citizen:
     )
     def access_history(
         self,
-        last: int = 20,
+        last: int = audit_types.ACCESS_LOG_DEFAULT,
         before: Annotated[
             str | None,
             strawberry.argument(description="an AccessHistory.nextCursor or Disclosure.cursor"),

@@ -19,6 +19,7 @@ from graphql import DocumentNode, GraphQLSchema, get_introspection_query, parse
 from schema.errors import BadUserInput, Forbidden, HubError, LimitExceeded
 from schema.execution.cost import CostModel
 from schema.execution.document import Measure, measure
+from schema.execution.parsing import MAX_CACHED_QUERY
 from schema.execution.trusted import GRAPHIQL_MARK, GRAPHIQL_PAGE, DocumentRef
 
 if TYPE_CHECKING:
@@ -35,9 +36,9 @@ MAX_ROOT_FIELDS = 25
 # document comes back as the same object from the parse cache (or the registered
 # documents' store): its figures are kept beside it, by identity, the objects kept
 # alive in the entry so their ids stay their own. Only a document a cache can hand
-# back (its text at most this long) is kept; a longer one is parsed afresh each time.
+# back (its text at most MAX_CACHED_QUERY long) is kept; a longer one is parsed afresh
+# each time.
 _MEASURED: LRUCache[tuple[int, int], tuple[DocumentNode, CostModel, Measure | None]] = LRUCache(512)
-_MAX_MEASURED_TEXT = 16_384
 
 
 async def admit_document(execution: ExecutionContext, context: Context) -> None:
@@ -87,8 +88,7 @@ def too_large(
         )
     if figures is None:
         return 0, None
-    documents = context.documents
-    if figures.introspection and documents is not None and not documents.rules.introspection:
+    if figures.introspection and introspection_off(context):
         return figures.cost, Forbidden(
             "introspection (__schema, __type, _service) is switched off on this hub;"
             " __typename still answers; the SDL is the checked-in schema.graphql",
@@ -150,7 +150,7 @@ def measured(document: DocumentNode, model: CostModel) -> Measure | None:
         return cached[2]
     figures = measure(document, model)
     loc = document.loc
-    if loc is not None and len(loc.source.body) <= _MAX_MEASURED_TEXT:
+    if loc is not None and len(loc.source.body) <= MAX_CACHED_QUERY:
         _MEASURED[key] = (document, model, figures)
     return figures
 
@@ -175,6 +175,13 @@ def introspection_allowance(model: CostModel) -> int:
 @functools.lru_cache(maxsize=8)
 def cost_model(schema: GraphQLSchema, max_citizens: int, family_size: int) -> CostModel:
     return CostModel(schema, max_citizens=max_citizens, family_size=family_size)
+
+
+def introspection_off(context: Context) -> bool:
+    """Whether this hub keeps introspection off (``[graphql] introspection = false``):
+    introspection is refused, and validation names no field in its suggestions."""
+    documents = context.documents
+    return documents is not None and not documents.rules.introspection
 
 
 def from_graphiql(context: Context) -> bool:

@@ -256,25 +256,7 @@ def walk(
 ) -> list[Visit] | list[GraphQLError]:
     """Every field the operation will execute, parents before children, or the
     errors graphql-core will answer with instead (variables that do not coerce)."""
-    return walk_shaped(schema, document, operation_name, raw_variables)[0]
-
-
-def walk_shaped(
-    schema: GraphQLSchema,
-    document: DocumentNode,
-    operation_name: str | None,
-    raw_variables: dict[str, Any] | None,
-    *,
-    hide_suggestions: bool = False,
-) -> tuple[list[Visit] | list[GraphQLError], ShapeKey | None]:
-    """:func:`walk`, and the key of the fields it visited: two operations with the same
-    key (and the same document object) visit the same fields, with the same nodes.
-    ``hide_suggestions``: variables that do not coerce are told so without "Did you
-    mean" (where introspection is off)."""
-    visits, key, _ = walk_coerced(
-        schema, document, operation_name, raw_variables, hide_suggestions=hide_suggestions
-    )
-    return visits, key
+    return walk_coerced(schema, document, operation_name, raw_variables)[0]
 
 
 def walk_coerced(
@@ -285,8 +267,12 @@ def walk_coerced(
     *,
     hide_suggestions: bool = False,
 ) -> tuple[list[Visit] | list[GraphQLError], ShapeKey | None, Any]:
-    """:func:`walk_shaped`, and the variables as graphql-core coerced them (None where
-    they do not coerce): the compiled path reads them instead of coercing them again."""
+    """:func:`walk`; the key of the fields it visited: two operations with the same
+    key (and the same document object) visit the same fields, with the same nodes; and
+    the variables as graphql-core coerced them (None where they do not coerce): the
+    compiled path reads them instead of coercing them again. ``hide_suggestions``:
+    variables that do not coerce are told so without "Did you mean" (where
+    introspection is off)."""
     built = Executor.build(
         schema,
         document,

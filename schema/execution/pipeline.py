@@ -44,15 +44,11 @@ from strawberry.types.graphql import OperationType
 from schema.errors import BadUserInput, HubError, LimitExceeded
 from schema.execution import compiled, gate
 from schema.execution.admission import (
-    MAX_DEPTH as MAX_DEPTH,
+    admit_document,
+    introspection_off,
+    over_websocket,
+    too_large,
 )
-from schema.execution.admission import (
-    MAX_FIELDS as MAX_FIELDS,
-)
-from schema.execution.admission import (
-    MAX_ROOT_FIELDS as MAX_ROOT_FIELDS,
-)
-from schema.execution.admission import admit_document, over_websocket, too_large
 from schema.execution.document import root_names, walk_coerced
 from schema.execution.errors import client_error, client_errors
 from schema.execution.parsing import (
@@ -101,9 +97,8 @@ class OperationPipeline(SchemaExtension):
         if context.refusal is not None:
             self._refuse(context.refusal)
         elif context.limiter is not None:
-            key = context.viewer.limit_key if context.viewer else f"address:{context.peer}"
             try:
-                await context.limiter.check_request(key)
+                await context.limiter.check_request(_limit_key(context))
             except LimitExceeded as exc:
                 self._refuse(exc)
         if self.refusal is None:
@@ -140,8 +135,7 @@ class OperationPipeline(SchemaExtension):
         rules = tuple(execution.validation_rules)
         schema = execution.schema._schema
         document = execution.graphql_document
-        documents = self.context.documents
-        hide = documents is not None and not documents.rules.introspection
+        hide = introspection_off(self.context)
         if document is _REFUSED_DOCUMENT or not execution.query or document is None:
             errors = validated(schema, _REFUSED_DOCUMENT, rules, hide)
         elif len(execution.query) > MAX_CACHED_QUERY:
@@ -217,8 +211,7 @@ class OperationPipeline(SchemaExtension):
         """Spend the operation's cost from the caller's budget per minute."""
         context = self.context
         if context.limiter is not None and self.cost > 0:
-            key = context.viewer.limit_key if context.viewer else f"address:{context.peer}"
-            await context.limiter.charge_cost(key, self.cost)
+            await context.limiter.charge_cost(_limit_key(context), self.cost)
 
     async def _decide(self) -> None:
         """Walk the operation as it will execute, decide, and set the loaders' gate."""
@@ -232,13 +225,12 @@ class OperationPipeline(SchemaExtension):
             # Before the variables are even coerced: an anonymous caller gets no work done.
             self._refuse(context.unauthenticated("a bearer access token is required"))
             return
-        documents = context.documents
         visits, shape, variables = walk_coerced(
             execution.schema._schema,
             document,
             execution.operation_name,
             execution.variables,
-            hide_suggestions=documents is not None and not documents.rules.introspection,
+            hide_suggestions=introspection_off(context),
         )
         if variables is not None:
             self.coerced = (document, variables)
@@ -280,7 +272,7 @@ class OperationPipeline(SchemaExtension):
             )
         federation = context.federation
         federation.named = by_root  # _entities loads these, its representations read once
-        # A citizen's relations cost two SIAK statements: read only when a root field
+        # A citizen's relations cost a SIAK statement: read only when a root field
         # may build, name or act for a citizen (not to withdraw a consent).
         relations, own_card = (
             await federation.relate(viewer) if needs_relations(visits) else ({}, None)  # type: ignore[arg-type]
@@ -329,6 +321,11 @@ class OperationPipeline(SchemaExtension):
         self.execution_context.graphql_document = _REFUSED_DOCUMENT
         if not isinstance(refusal, HubError):
             self.context.refuse(refusal)
+
+
+def _limit_key(context: Context) -> str:
+    """Whose budgets an operation spends: the viewer's, or an anonymous caller's address."""
+    return context.viewer.limit_key if context.viewer else f"address:{context.peer}"
 
 
 def _nul_in(value: Any, path: str = "") -> str | None:

@@ -123,18 +123,14 @@ def _drop_pruned(node: Any) -> None:
             _drop_pruned(value)
 
 
-def named_niks(visits: Sequence[Visit]) -> list[str]:
-    """The NIKs the operation names at its root, as execution will see them: after
-    variable defaults and list coercion, every alias counted.
+def niks_by_root(visits: Sequence[Visit]) -> dict[str, list[str]]:
+    """The NIKs the operation names at its root, as execution will see them (after
+    variable defaults and list coercion), by root field (response key, every alias
+    counted), for the root fields that name any: what the batch cap counts and what
+    :func:`schema.entities.resolve_entities` loads without reading its representations
+    a second time.
 
     Raises BadUserInput for an ``_entities`` representation that names no NIK."""
-    return [nik for niks in niks_by_root(visits).values() for nik in niks]
-
-
-def niks_by_root(visits: Sequence[Visit]) -> dict[str, list[str]]:
-    """:func:`named_niks` by root field (response key), for the root fields that name
-    any: what :func:`schema.entities.resolve_entities` loads without reading its
-    representations a second time."""
     return {v.path[0]: niks for v in visits if len(v.path) == 1 and (niks := root_niks(v))}
 
 
@@ -157,7 +153,7 @@ def root_niks(visit_: Visit) -> list[str]:
 
 def needs_relations(visits: Sequence[Visit]) -> bool:
     """Whether deciding or running the operation asks how citizens relate to a citizen
-    viewer (:meth:`schema.federation.Federation.relate`, two SIAK statements): every
+    viewer (:meth:`schema.federation.Federation.relate`, one SIAK statement): every
     root field that may build, name or act for a citizen does; an operation of only
     :data:`_UNRELATED_ROOT_FIELDS` (the super-app's withdraw) does not, and a gate
     opened on no relations builds no one."""

@@ -5,7 +5,7 @@ reads the visited fields, the viewer's scopes and purpose, and argument values i
 places only: ``resolveIdentity`` (whether the identifier reads as a family card) and
 the writes that act for a citizen (whom ``forCitizen`` names). Without those, the
 decision — the denials, the pruned document — depends only on the fields the operation
-visits (:func:`~schema.execution.document.walk_shaped`'s key) and on who asks, so it is
+visits (:func:`~schema.execution.document.walk_coerced`'s key) and on who asks, so it is
 kept per (shape, scopes, purpose), bounded. A citizen's decision is never reused: it
 depends on which NIKs are named and how the citizen relates to each. The value checks
 that do not decide fields (the NIKs counted against the batch cap, NUL in text) run on

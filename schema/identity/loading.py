@@ -218,7 +218,10 @@ async def _candidates(
         if found:
             return kind, value, _from_links(found if family else _without_family(found))
         if kind is IdentifierKind.KK and system is Source.SIAK:
-            cards = await federation.read(Source.SIAK, siak_reads.families_by_card, [value])
+            # Shared with the level's other reads of cards (two aliases, family(...)).
+            cards = await federation.read_together(
+                Source.SIAK, siak_reads.families_by_card, [value]
+            )
             if value in cards:
                 record = f"keluarga:{value}"
                 return kind, value, [_exact(m.nik, record) for m in cards[value].members]

@@ -360,3 +360,19 @@ async def test_withdrawing_a_consent_reads_no_source(
     assert body["data"]["revokeConsent"] == {"appId": "qa-no-such-app", "withdrawn": False}
     # Nothing of any citizen is built or shown: the viewer's relations are not read.
     assert counts == {}
+
+
+async def test_family_cards_resolved_beside_each_other_are_read_in_one_statement(
+    hub: CountingHub, seed_report: SeedReport
+) -> None:
+    assert seed_report.city is not None
+    first, second = seed_report.city.showcase[:2]
+    query = (
+        "query($x: String!, $y: String!) {"
+        " x: resolveIdentity(system: SIAK, identifier: $x) { kind candidates { nik } }"
+        " y: resolveIdentity(system: SIAK, identifier: $y) { kind candidates { nik } } }"
+    )
+    body, counts = await hub.statements(query, x=first.kk, y=second.kk)
+    assert "errors" not in body, body["errors"]
+    assert {c["nik"] for c in body["data"]["y"]["candidates"]} == {m.nik for m in second.members}
+    assert counts == {"SIAK": 1, "AUDIT": 1}

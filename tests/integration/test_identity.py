@@ -15,9 +15,9 @@ import asyncpg
 import pytest
 
 from connectors.base import Source, SourceDB, Store
+from connectors.crosswalk.reads import links_by_identifier
 from connectors.seeding import SeedReport
 from hub.embedded import ensure_databases
-from hub.identity.lookups import links_by_identifier
 from hub.identity.report import Report, format_report, load_report
 from hub.identity.sync import sync_databases
 from identity.findings import Rule

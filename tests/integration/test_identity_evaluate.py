@@ -14,9 +14,9 @@ import asyncpg
 import pytest
 
 from connectors.base import Source, SourceDB, Store
+from connectors.crosswalk.reads import links_by_identifier, links_by_nik
 from connectors.seeding import seed_city
 from hub.cli import main
-from hub.identity.lookups import links_by_identifier, links_by_nik
 from hub.identity.sync import sync_databases
 from identity.kinds import IdentifierKind, LinkStatus
 from tests.conftest import ScratchDatabases

@@ -8,7 +8,7 @@ from graphql import parse
 
 from hub.auth import SCOPES as ALL_SCOPES
 from schema.build import build_schema
-from schema.execution.document import Visit, walk_shaped
+from schema.execution.document import Visit, walk_coerced
 from schema.execution.ports import Viewer
 from schema.execution.reuse import decide_once
 
@@ -27,7 +27,7 @@ NO_FAMILY = Viewer(
 
 
 def denied(document: Any, viewer: Viewer, variables: dict[str, Any]) -> list[tuple[str, ...]]:
-    visits, shape = walk_shaped(SCHEMA, document, None, variables)
+    visits, shape, _ = walk_coerced(SCHEMA, document, None, variables)
     assert all(isinstance(v, Visit) for v in visits), visits
     decision = decide_once(viewer, visits, document, shape, {})  # type: ignore[arg-type]
     return [d.path for d in decision.denials]
@@ -35,8 +35,8 @@ def denied(document: Any, viewer: Viewer, variables: dict[str, Any]) -> list[tup
 
 def test_each_operation_of_one_document_gets_its_own_arguments() -> None:
     document = parse("query($nik: NIK!) { citizen(nik: $nik) { fullName } }")
-    first, _ = walk_shaped(SCHEMA, document, None, {"nik": ONE})
-    second, _ = walk_shaped(SCHEMA, document, None, {"nik": OTHER})
+    first, _, _ = walk_coerced(SCHEMA, document, None, {"nik": ONE})
+    second, _, _ = walk_coerced(SCHEMA, document, None, {"nik": OTHER})
     assert next(v.arguments for v in first if isinstance(v, Visit)) == {"nik": ONE}
     assert next(v.arguments for v in second if isinstance(v, Visit)) == {"nik": OTHER}
 

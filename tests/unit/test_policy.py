@@ -10,7 +10,7 @@ from graphql import GraphQLError, parse, print_ast
 from hub.auth import SCOPES as ALL_SCOPES
 from schema.build import build_schema
 from schema.execution.document import Visit, walk
-from schema.execution.policy import decide, named_niks, needs_relations
+from schema.execution.policy import decide, needs_relations, niks_by_root
 from schema.execution.ports import Relation, Viewer
 
 SCHEMA = build_schema()._schema
@@ -84,22 +84,22 @@ def test_a_selection_emptied_by_denials_stays_valid() -> None:
     assert "__pruned: __typename" in document
 
 
-def test_named_niks_are_the_values_execution_will_use() -> None:
+def test_the_niks_named_are_the_values_execution_will_use_by_root_field() -> None:
     document = parse(
         'query($ns: [NIK!]!) { a: citizen(nik: "3671 0426 0281 0001") { nik }'
         " citizens(niks: $ns) { nik } }"
     )
-    assert named_niks(visits_of(document, {"ns": [CHILD]})) == [OWN, CHILD]
+    assert niks_by_root(visits_of(document, {"ns": [CHILD]})) == {"a": [OWN], "citizens": [CHILD]}
 
 
 def test_a_bare_string_for_a_list_is_coerced_to_a_list_before_the_decision() -> None:
     document = parse(f'{{ a: citizens(niks: "{STRANGER}") {{ nik }} }}')
-    assert named_niks(visits_of(document)) == [STRANGER]
+    assert niks_by_root(visits_of(document)) == {"a": [STRANGER]}
 
 
 def test_a_variable_left_out_takes_its_default_before_the_decision() -> None:
     document = parse(f'query($n: [NIK!]! = ["{STRANGER}"]) {{ citizens(niks: $n) {{ nik }} }}')
-    assert named_niks(visits_of(document, {})) == [STRANGER]
+    assert niks_by_root(visits_of(document, {})) == {"citizens": [STRANGER]}
 
 
 def test_a_nik_that_does_not_coerce_is_graphql_cores_error_not_a_decision() -> None:

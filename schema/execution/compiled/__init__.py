@@ -46,12 +46,12 @@ _CACHE: LRUCache[tuple[int, str | None, tuple[tuple[str, bool], ...]], Any] = LR
 def compiled_for(
     schema: GraphQLSchema,
     document: DocumentNode,
+    operation: OperationDefinitionNode,
     operation_name: str | None,
     variables: dict[str, Any],
 ) -> Compiled | None:
-    operation = get_operation_ast(document, operation_name)
-    if not isinstance(operation, OperationDefinitionNode):
-        return None
+    """``operation`` (of ``document``, named ``operation_name``) compiled, or None where
+    graphql-core must answer it; compiled once per document and @include/@skip flags."""
     flags = tuple(sorted((k, v) for k, v in variables.items() if isinstance(v, bool)))
     key = (id(document), operation_name, flags)
     cached = _CACHE.get(key)
@@ -84,7 +84,7 @@ async def answer(
         coerced = get_variable_values(schema, operation.variable_definitions or (), inputs or {})
         if isinstance(coerced, list):
             return None  # graphql-core reports the variables' errors
-    compiled = compiled_for(schema, document, operation_name, coerced.coerced)
+    compiled = compiled_for(schema, document, operation, operation_name, coerced.coerced)
     if compiled is None:
         return None
     root = compiled.root
