@@ -204,10 +204,10 @@ async def _candidates(
 ) -> tuple[IdentifierKind, str, list[IdentityCandidate]]:
     """The first way of reading the identifier that finds someone, and whom it finds
     (as :func:`_without_family` says it, to a caller who may not read family cards)."""
-    # SIAK is the NIK master: its family cards and NIKs are answered by SIAK itself.
-    linked = [
-        (k, v) for k, v in parsed if k is not IdentifierKind.NIK and system is not Source.SIAK
-    ]
+    # SIAK is the NIK master: its family cards and NIKs are answered by SIAK itself. A NIK
+    # typed in a product is asked of the crosswalk like any identifier: it may be a typo,
+    # a parent's, a card number, and the links say so (CONFLICTED beside the SUGGESTED one).
+    linked = [(k, v) for k, v in parsed if system is not Source.SIAK]
     links: list[StoredLink] = []
     if linked:
         links = await federation.read(
@@ -226,6 +226,8 @@ async def _candidates(
                 record = f"keluarga:{value}"
                 return kind, value, [_exact(m.nik, record) for m in cards[value].members]
         if kind is IdentifierKind.NIK:
+            # Nothing links it in this product (no record, or one newer than the last
+            # sync): the NIK itself, as typed.
             return kind, value, [_exact(value, None)]
     kind, value = parsed[0]
     return kind, value, []

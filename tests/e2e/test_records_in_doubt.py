@@ -343,3 +343,36 @@ async def test_a_member_found_on_the_typed_card_is_resolved_only_with_siak_famil
         shown = await resolve(frozenset({IDENTITY}), "qa-resolve-only")
     assert shown and case["nik"] not in {c["nik"] for c in shown}
     assert "family" not in str(shown) and "this person has the name" not in str(shown)
+
+
+# A NIK typed on a product record that the crosswalk holds in doubt, beside the NIK it
+# suggests (a typo, a parent's, a card number typed as a NIK).
+TYPED_NIK_IN_DOUBT = """
+SELECT s.system, s.value, s.nik AS suggested FROM identity_links s
+ WHERE s.kind = 'NIK' AND s.status = 'SUGGESTED' AND s.value <> s.nik
+ ORDER BY s.link_key LIMIT 1
+"""
+RESOLVE = """query($system: SourceSystem!, $id: String!) {
+  resolveIdentity(system: $system, identifier: $id) { candidates { nik status } }
+}"""
+
+
+async def test_a_nik_typed_in_doubt_is_not_resolved_as_certain_to_itself(
+    city: dict[Source | str, str],
+) -> None:
+    """resolveIdentity of a product's NIK asks the crosswalk: a mistyped NIK is not answered
+    'CERTAIN: itself' while the links say it is in doubt and suggest another."""
+    [typed] = await fetch(city["hub"], TYPED_NIK_IN_DOUBT)
+    settings = city_settings(city)
+    async with TestServer(create_app(settings), host="127.0.0.1") as server:
+        headers = await grant(settings, name="qa-resolve-typed")
+        async with aiohttp.ClientSession(headers=headers) as session:
+            variables = {"system": typed["system"].upper(), "id": typed["value"]}
+            async with session.post(
+                str(server.make_url("/graphql")), json={"query": RESOLVE, "variables": variables}
+            ) as r:
+                body = await r.json()
+    assert "errors" not in body, body["errors"]
+    candidates = {c["nik"]: c["status"] for c in body["data"]["resolveIdentity"]["candidates"]}
+    assert candidates.get(typed["suggested"]) == "SUGGESTED", candidates
+    assert candidates.get(typed["value"]) != "CERTAIN", candidates
