@@ -17,6 +17,7 @@ from strawberry.utils.str_converters import to_camel_case
 
 from connectors.siak.records import FamilyRelationship
 from identity.nik import NIK, InvalidNIK
+from schema.audit.types import refused_pages
 from schema.citizen.types import Citizen
 from schema.errors import Forbidden
 from schema.execution.ports import Disclosed, Relation, Viewer
@@ -101,8 +102,10 @@ def show(
             _with_npwp_masked(role, visible, viewer) for role in citizen.procurement_roles
         ]
     selected.discard("__typename")
-    # A field whose source failed answers null and an error: it showed nothing.
+    # A field whose source failed answers null and an error: it showed nothing; so does a
+    # page of the log asked with a `last` it refuses.
     selected = {f for f in selected if not isinstance(_value(citizen, f), Exception)}
+    selected -= refused_pages(plan)
     disclose(disclosed, nik, selected, *(FIELD_SOURCES.get(f, "SIAK") for f in selected))
 
 

@@ -139,6 +139,17 @@ def summary_of(found: Any) -> list[AccessSummaryLine]:
     ]
 
 
+def refused_pages(plan: Plan) -> set[str]:
+    """The paged log fields whose every selection asks for a ``last`` outside
+    1..ACCESS_LOG_MAX: each is refused (:func:`page_of`) and shows nothing of the log."""
+    return {
+        f
+        for f in ("accessLog", "accessHistory")
+        if (lasts := plan.arguments(f, "last"))
+        and all(isinstance(n, int) and not 1 <= n <= ACCESS_LOG_MAX for n in lasts)
+    }
+
+
 def log_read_of(plan: Plan) -> tuple[int, int | None, bool]:
     """What one read of the log must fetch for every selection of a citizen's log fields:
     ``(rows, before, summary)``.

@@ -198,3 +198,9 @@ async def test_a_page_and_the_summary_are_one_statement_and_bad_cursors_are_name
             assert "last must be between 1 and 200" in error["message"], body
             assert error["path"] == ["me", "accessHistory"], body
             assert len(body["data"]["me"]["accessLog"]) == 2
+
+        # A refused page shows nothing of the log: it is not recorded as shown.
+        body = await ask(session, url, mine, "{ me { fullName accessLog(last: 0) { purpose } } }")
+        assert body["data"]["me"]["accessLog"] is None
+        [latest] = (await log.access_log([nik], 1))[nik]
+        assert latest.fields == ("fullName",), latest.fields
