@@ -352,7 +352,7 @@ SELECT s.system, s.value, s.nik AS suggested FROM identity_links s
  WHERE s.kind = 'NIK' AND s.status = 'SUGGESTED' AND s.value <> s.nik
  ORDER BY s.link_key LIMIT 1
 """
-RESOLVE = """query($system: SourceSystem!, $id: String!) {
+RESOLVE_TYPED = """query($system: SourceSystem!, $id: String!) {
   resolveIdentity(system: $system, identifier: $id) { candidates { nik status } }
 }"""
 
@@ -369,7 +369,8 @@ async def test_a_nik_typed_in_doubt_is_not_resolved_as_certain_to_itself(
         async with aiohttp.ClientSession(headers=headers) as session:
             variables = {"system": typed["system"].upper(), "id": typed["value"]}
             async with session.post(
-                str(server.make_url("/graphql")), json={"query": RESOLVE, "variables": variables}
+                str(server.make_url("/graphql")),
+                json={"query": RESOLVE_TYPED, "variables": variables},
             ) as r:
                 body = await r.json()
     assert "errors" not in body, body["errors"]
