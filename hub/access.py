@@ -132,10 +132,6 @@ class AuditSink:
             )
         )
 
-    async def access_log(self, niks: Sequence[str], last: int) -> dict[str, list[Any]]:
-        entries: dict[str, list[Any]] = await self.log.access_log(niks, last)
-        return entries
-
     async def access_read(
         self, niks: Sequence[str], last: int, *, before: int | None, summary: bool
     ) -> dict[str, Any]:

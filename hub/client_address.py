@@ -37,7 +37,8 @@ MAX_HOPS: Final = 32  # a longer chain is not a real one: read no further than t
 
 
 def proxy_networks(cidrs: Iterable[str]) -> tuple[Network, ...]:
-    """``[server] trusted_proxies`` as networks (the settings checked each one already)."""
+    """``[server] trusted_proxies`` (or ``[metrics] networks``) as networks (the settings
+    checked each one already)."""
     return tuple(ipaddress.ip_network(cidr, strict=False) for cidr in cidrs)
 
 
@@ -46,7 +47,7 @@ def client_address(request: web.Request) -> str | None:
     right-most ``X-Forwarded-For`` address that is not a trusted proxy."""
     peer = request.remote
     proxies = request.app.get(TRUSTED_PROXIES, ())
-    if not proxies or _trusted(_parsed(peer), proxies) is None:
+    if not within(peer, proxies):
         return peer
     hops = [
         hop.strip()
@@ -61,15 +62,19 @@ def client_address(request: web.Request) -> str | None:
             # is as far as the chain can be followed.
             break
         client = address
-        if _trusted(address, proxies) is None:
+        if not _inside(address, proxies):
             break
     return str(client) if client is not None else peer
 
 
-def _trusted(address: Address | None, proxies: tuple[Network, ...]) -> Address | None:
-    if address is None or not any(address in network for network in proxies):
-        return None
-    return address
+def within(text: str | None, networks: tuple[Network, ...]) -> bool:
+    """Whether the address ``text`` (as ``request.remote`` gives it: an IPv6 zone, an
+    IPv4-mapped form) is inside one of ``networks``; garbage or None is inside none."""
+    return _inside(_parsed(text), networks)
+
+
+def _inside(address: Address | None, networks: tuple[Network, ...]) -> bool:
+    return address is not None and any(address in network for network in networks)
 
 
 def _parsed(text: str | None) -> Address | None:

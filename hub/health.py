@@ -35,7 +35,7 @@ from aiohttp import web
 from connectors.base import Store
 
 if TYPE_CHECKING:
-    from connectors.base import Source, SourceDB, SourceDBs
+    from connectors.base import SourceDBs
     from hub.access import AuditSink
     from hub.limits import ClientLimits
     from hub.shutdown import Lifecycle
@@ -44,12 +44,8 @@ if TYPE_CHECKING:
 Ping = Callable[[], Awaitable[object]]
 
 
-async def probe(guard: SourceGuard, source: Source, db: SourceDB) -> dict[str, Any]:
-    """Whether one source answers ``SELECT 1`` (lately); never raises."""
-    return await _probe(guard, source, db.ping)
-
-
 async def _probe(guard: SourceGuard, key: ProbeKey, ping: Ping) -> dict[str, Any]:
+    """Whether one dependency answers its ping (lately); never raises."""
     latency = await guard.reachability(key, ping)
     if latency is None:
         return {"reachable": False}
@@ -80,12 +76,11 @@ class Readiness:
     async def report(self) -> tuple[int, dict[str, Any]]:
         names = list(self.sources)
         checks: list[Awaitable[dict[str, Any]]] = [
-            probe(self.guard, n, self.sources[n]) for n in names
+            _probe(self.guard, n, self.sources[n].ping) for n in names
         ]
         checks += [self._hub(), self._audit()]
-        redis_ping = self.limiter.redis_ping if self.limiter is not None else None
-        if redis_ping is not None and self.limiter is not None and self.limiter.shared:
-            checks.append(_probe(self.guard, "redis", redis_ping))
+        if self.limiter is not None and self.limiter.shared:
+            checks.append(_probe(self.guard, "redis", self.limiter.redis_ping))
         results = await asyncio.gather(*checks)
         body: dict[str, Any] = {
             "sources": {str(n).upper(): r for n, r in zip(names, results, strict=False)},

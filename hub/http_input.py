@@ -129,11 +129,10 @@ def checked_request(data: object) -> dict[str, Any]:
             ' operation in a request of its own, as a JSON object like {"query": "{ ... }"}',
         )
     if not isinstance(data, dict):
-        batch = ""
         raise HTTPException(
             400,
             'the request body must be a JSON object with a query, like {"query": "{ ... }"};'
-            f" it is {_kind(data)}{batch}",
+            f" it is {_kind(data)}",
         )
     for name in ("query", "operationName", "documentId"):
         value = data.get(name)
@@ -204,7 +203,7 @@ def graphql_request(
         raise HTTPException(400, str(exc)) from None
     return GraphQLRequestData(
         query=query,
-        variables=data.get("variables"),
+        variables=variables,
         operation_name=data.get("operationName"),
         extensions=data.get("extensions"),
         protocol=protocol,

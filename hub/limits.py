@@ -34,7 +34,6 @@ tries Redis again only every few seconds (``REDIS_RETRY_SECONDS``).
 
 from __future__ import annotations
 
-import asyncio
 import bisect
 import hashlib
 import logging
@@ -44,7 +43,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Protocol, Self
 
 import redis.asyncio as aioredis
-from limits import RateLimitItem, RateLimitItemPerMinute
+from limits import RateLimitItem, RateLimitItemPerMinute, WindowStats
 from limits.aio.storage import MemoryStorage, RedisStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
@@ -246,38 +245,44 @@ class ClientLimits:
 
     async def check_request(self, key: str) -> None:
         """Count one request of the caller ``key``; LimitExceeded past the rate."""
-        try:
-            await self._hit(self._counts(), key)
-        except (StorageError, RedisError, OSError) as exc:
-            self._fall_back(exc)
-            await self._hit(self._local, key)
+        item = self._item
+        stats = await self._take(item, key, 1)
+        if stats is not None:
+            raise LimitExceeded(
+                f"at most {item.amount} requests per {_per(item)}; slow down",
+                limit="rate",
+                maximum=item.amount,
+                value=item.amount,
+                figure=item.amount + 1,  # this request would have been one more
+                retry_after=_retry_after(stats),
+            )
 
     async def charge_cost(self, key: str, cost: int) -> None:
         """Spend ``cost`` of the caller's budget per minute; LimitExceeded past it."""
-        if self._cost_item is None or cost <= 0:
+        item = self._cost_item
+        if item is None or cost <= 0:
             return
+        stats = await self._take(item, key, cost)
+        if stats is not None:
+            spent = item.amount - stats.remaining
+            raise LimitExceeded(
+                f"this operation costs {cost} and {spent} of the budget of {item.amount} per"
+                f" minute is spent; ask for less at a time, or wait",
+                limit="cost_per_minute",
+                value=item.amount,
+                figure=spent + cost,
+                maximum=item.amount,
+                retry_after=_retry_after(stats),
+            )
+
+    async def _take(self, item: RateLimitItem, key: str, cost: int) -> WindowStats | None:
+        """Take ``cost`` from ``key``'s moving window of ``item`` (in Redis, or here while
+        it does not answer): None when taken, else the window, of which nothing was taken."""
         try:
-            await self._spend(self._counts(), key, cost)
+            return await _hit(self._counts(), item, key, cost)
         except (StorageError, RedisError, OSError) as exc:
             self._fall_back(exc)
-            await self._spend(self._local, key, cost)
-
-    async def _spend(self, counts: _Counts, key: str, cost: int) -> None:
-        item = self._cost_item
-        assert item is not None
-        if await counts.rate.hit(item, key, cost=cost):
-            return
-        stats = await counts.rate.get_window_stats(item, key)
-        spent = item.amount - stats.remaining
-        raise LimitExceeded(
-            f"this operation costs {cost} and {spent} of the budget of {item.amount} per"
-            f" minute is spent; ask for less at a time, or wait",
-            limit="cost_per_minute",
-            value=item.amount,
-            figure=spent + cost,
-            maximum=item.amount,
-            retry_after=max(1, math.ceil(stats.reset_time - time.time())),
-        )
+            return await _hit(self._local, item, key, cost)
 
     async def charge_niks(self, key: str, niks: Sequence[str]) -> None:
         """Charge the distinct NIKs shown to the caller ``key``; LimitExceeded past the
@@ -323,24 +328,8 @@ class ClientLimits:
             await self._redis.ping()  # type: ignore[misc]
 
     async def close(self) -> None:
-        timer = getattr(self._local.rate.storage, "timer", None)
-        if isinstance(timer, asyncio.Task):
-            timer.cancel()
         if self._redis is not None:
             await self._redis.aclose()
-
-    async def _hit(self, counts: _Counts, client_id: str) -> None:
-        if await counts.rate.hit(self._item, client_id):
-            return
-        stats = await counts.rate.get_window_stats(self._item, client_id)
-        raise LimitExceeded(
-            f"at most {self._item.amount} requests per {_per(self._item)}; slow down",
-            limit="rate",
-            maximum=self._item.amount,
-            value=self._item.amount,
-            figure=self._item.amount + 1,  # this request would have been one more
-            retry_after=max(1, math.ceil(stats.reset_time - time.time())),
-        )
 
     def _counts(self) -> _Counts:
         if self._shared is None or time.monotonic() < self._redis_retry_at:
@@ -358,6 +347,17 @@ class ClientLimits:
                 "Redis does not answer (%s): limits are per process until it does",
                 type(exc).__name__,
             )
+
+
+async def _hit(counts: _Counts, item: RateLimitItem, key: str, cost: int) -> WindowStats | None:
+    if await counts.rate.hit(item, key, cost=cost):
+        return None
+    return await counts.rate.get_window_stats(item, key)
+
+
+def _retry_after(stats: WindowStats) -> int:
+    """Whole seconds until the window has room again (at least one)."""
+    return max(1, math.ceil(stats.reset_time - time.time()))
 
 
 def _limits_uri(redis_url: str) -> str:

@@ -27,7 +27,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
-import ipaddress
 import os
 import re
 from collections.abc import AsyncIterator, Callable
@@ -46,6 +45,7 @@ from prometheus_client import (
 from prometheus_client import multiprocess as prometheus_multiprocess
 
 from connectors.base import Source, Store
+from hub.client_address import proxy_networks, within
 
 if TYPE_CHECKING:
     from connectors.base import SourceDB, SourceDBs
@@ -146,8 +146,7 @@ class BoundedLabel:
 operation_label = BoundedLabel(MAX_OPERATION_NAMES)
 
 
-# A partner's own operation names: a name, not a sentence or an identifier pasted in.
-class OperationNames:
+def operation_names(name: str | None, *, registered: bool) -> str:
     """The ``operation`` label (metrics, spans, the access log and the websocket log).
 
     Operation names come from callers and may carry anything: a citizen's name or NIK
@@ -158,16 +157,13 @@ class OperationNames:
     is ``other``, whoever sends it; an operator who wants a partner's operations named
     registers them.
     """
-
-    def __call__(self, name: str | None, *, registered: bool) -> str:
-        if not name:
-            return "unnamed"
-        if registered:
-            return operation_label(name, missing="unnamed")
-        return OTHER
+    if not name:
+        return "unnamed"
+    if registered:
+        return operation_label(name, missing="unnamed")
+    return OTHER
 
 
-operation_names = OperationNames()
 # Client ids are the hub's own (hub.auth.clients: "ch_" and 20 hex digits), so a run of
 # digits in one is chance, not personal data.
 CLIENT_SHAPE = re.compile(r"ch_[0-9a-f]{20}")
@@ -256,7 +252,7 @@ def registry() -> CollectorRegistry:
 
 def may_read(request: web.Request, settings: MetricsSettings) -> web.Response | None:
     """None when ``request`` may read the metrics, else the refusal to answer."""
-    if not _inside(request.remote, settings.networks):
+    if not within(request.remote, proxy_networks(settings.networks)):
         return web.json_response(
             {"error": "the metrics are readable only from the monitoring network"}, status=403
         )
@@ -273,18 +269,6 @@ def may_read(request: web.Request, settings: MetricsSettings) -> web.Response | 
                 headers={"WWW-Authenticate": 'Bearer realm="citizen-hub-metrics"'},
             )
     return None
-
-
-def _inside(peer: str | None, networks: tuple[str, ...]) -> bool:
-    if peer is None:
-        return False
-    try:
-        address = ipaddress.ip_address(peer.split("%", 1)[0])
-    except ValueError:
-        return False
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return any(address in ipaddress.ip_network(n, strict=False) for n in networks)
 
 
 def metrics_handler(

@@ -9,7 +9,7 @@ access log line of the request (:mod:`hub.access_log`), over a websocket as a li
 its own on ``citizen_hub.operations`` (a socket's access line comes only when it closes).
 
 The operation's name is a label only when the operators chose it: a registered
-document's (:class:`hub.metrics.OperationNames`); anything else is ``other``. An
+document's (:func:`hub.metrics.operation_names`); anything else is ``other``. An
 answer carrying an ``INTERNAL`` error, or none at all, is ``internal``.
 
 Nothing here reads variables, the query text or the answer's data: no NIK, name or phone
@@ -189,9 +189,10 @@ class ObservedOperation(SchemaExtension):
             self._name(execution), registered=getattr(self, "registered", False)
         )
         client = client_of(viewer)
+        operation_type = _operation_type(execution)
         if crashed is not None:
             outcome = crashed
-        elif result is None and not errors and _operation_type(execution) != "subscription":
+        elif result is None and not errors and operation_type != "subscription":
             # Nothing answered and nothing said why: a failure, never a success.
             outcome = INTERNAL
         else:
@@ -214,7 +215,7 @@ class ObservedOperation(SchemaExtension):
                 {
                     REQUEST_ID: request_id,
                     OPERATION: operation,
-                    OPERATION_TYPE: _operation_type(execution),
+                    OPERATION_TYPE: operation_type,
                     CLIENT: client,
                     OUTCOME: outcome,
                     SOURCES: sources,

@@ -21,7 +21,6 @@ from typing import Final, TextIO
 
 from graphql import (
     GraphQLError,
-    GraphQLSchema,
     find_breaking_changes,
     find_dangerous_changes,
 )
@@ -236,8 +235,3 @@ def _read(path: Path) -> str:
 def _one_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
-
-
-def parse_sdl(sdl: str) -> GraphQLSchema:
-    """``sdl`` as a graphql-core schema (to validate documents against the file)."""
-    return build_sdl(sdl)

@@ -20,6 +20,7 @@ from hub.settings_model import (
     UpstreamOIDC,
 )
 from hub.settings_values import (
+    check_flag,
     check_https,
     check_key_encryption_key,
     check_number,
@@ -110,9 +111,7 @@ def _sign_in(raw: dict[str, Any], env: Mapping[str, str]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for key in _SIGN_IN_FLAGS:
         if key in raw:
-            if not isinstance(raw[key], bool):
-                raise SettingsError(f"auth.{key}", f"must be true or false, got {raw[key]!r}")
-            values[key] = raw[key]
+            values[key] = check_flag(f"auth.{key}", raw[key])
     for key in _SIGN_IN_NUMBERS:
         if key in raw:
             values[key] = check_number(f"auth.{key}", raw[key], int)

@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from hub.settings_model import SettingsError
+from hub.settings_values import check_flag
 from schema.execution.trusted import DocumentRules
 
 GRAPHQL_KEYS = frozenset(
@@ -52,10 +53,7 @@ def graphql_settings(raw: Mapping[str, Any]) -> DocumentRules:
 
 
 def _flag(raw: Mapping[str, Any], name: str, default: bool) -> bool:
-    value = raw.get(name, default)
-    if not isinstance(value, bool):
-        raise SettingsError(f"graphql.{name}", f"must be true or false, got {value!r}")
-    return value
+    return check_flag(f"graphql.{name}", raw.get(name, default))
 
 
 def _ids(raw: Mapping[str, Any], name: str) -> frozenset[str]:

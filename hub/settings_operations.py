@@ -27,7 +27,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from hub.settings_model import MetricsSettings, SettingsError, TelemetrySettings
-from hub.settings_values import check_number, check_text
+from hub.settings_values import check_flag, check_number, check_text
 
 SERVER_KEYS = frozenset(
     {"production", "shutdown_seconds", "log_format", "trusted_proxies", "database_connections"}
@@ -45,13 +45,11 @@ def server_operations(server: Mapping[str, Any], env: Mapping[str, str]) -> dict
     production = server.get("production", False)
     if env.get("CITIZEN_HUB_PRODUCTION"):
         production = env["CITIZEN_HUB_PRODUCTION"].lower() in ("1", "true", "yes")
-    if not isinstance(production, bool):
-        raise SettingsError("server.production", f"must be true or false, got {production!r}")
     log_format = env.get("CITIZEN_HUB_LOG_FORMAT") or server.get("log_format", "json")
     if log_format not in LOG_FORMATS:
         raise SettingsError("server.log_format", f"must be json or text, got {log_format!r}")
     return {
-        "production": production,
+        "production": check_flag("server.production", production),
         "shutdown_seconds": check_number(
             "server.shutdown_seconds", server.get("shutdown_seconds", 30.0), float
         ),

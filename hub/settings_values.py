@@ -1,5 +1,5 @@
 """Checks of single setting values, each raising a one-line :class:`SettingsError` that
-names the setting: strings, numbers, the port, DSNs and URLs, CORS origins, the
+names the setting: flags, strings, numbers, the port, DSNs and URLs, CORS origins, the
 key-encryption key, and TOML tables with their known and required keys. Also
 :func:`redact`, a DSN without its password (importable from :mod:`hub.settings` too).
 
@@ -46,6 +46,12 @@ def check_table(
     for key in required:
         if key not in value:
             raise SettingsError(f"{setting}.{key}", "is required")
+    return value
+
+
+def check_flag(setting: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise SettingsError(setting, f"must be true or false, got {value!r}")
     return value
 
 

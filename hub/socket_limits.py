@@ -69,9 +69,6 @@ class SocketCount:
         if self._open[address] <= 0:
             del self._open[address]
 
-    def open_from(self, address: str) -> int:
-        return self._open[address]
-
 
 class IdleWatch:
     """Closes a socket once ``busy()`` has been false for ``seconds`` since the last

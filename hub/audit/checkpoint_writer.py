@@ -19,6 +19,7 @@ from hub.audit.checkpoint import (
     checkpoint_path,
     take_checkpoints,
 )
+from hub.audit.writer import error_class
 from hub.auth.errors import KeyStoreError
 
 if TYPE_CHECKING:
@@ -157,5 +158,4 @@ def _reason(exc: BaseException) -> str:
         return "timed out"
     if isinstance(exc, KeyStoreError | OSError):
         return str(exc)
-    state = getattr(exc, "sqlstate", None)
-    return f"{type(exc).__name__}, SQLSTATE {state}" if state else type(exc).__name__
+    return error_class(exc)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from connectors.base import DATABASE_ERRORS
 from hub.audit.reading import ACCESS_READ, NEWEST, AccessRead, DisclosureEntry, fold
 from hub.audit.verify import VerifyResult, verify_chain
-from hub.audit.writer import FlushObserver, GroupWriter, Row
+from hub.audit.writer import FlushObserver, GroupWriter, Row, error_class
 from schema.errors import AuditUnavailable
 
 if TYPE_CHECKING:
@@ -156,7 +156,7 @@ class DisclosureLog:
                     ACCESS_READ, wanted, last, cursor, summary, timeout=self._timeout
                 )
         except DB_ERRORS as exc:
-            log.error("disclosure log not read (%s)", _reason(exc))
+            log.error("disclosure log not read (%s)", error_class(exc))
             raise AuditUnavailable("the access log cannot be read now; try again later") from exc
         return fold(records, wanted, summary)
 
@@ -164,9 +164,3 @@ class DisclosureLog:
         """Walk every writer's chain and name every altered, removed or reordered row."""
         async with self._pool.acquire() as conn:
             return await verify_chain(conn, batch)
-
-
-def _reason(exc: BaseException) -> str:
-    # The class and SQLSTATE only: a server message may quote the row, NIK included.
-    state = getattr(exc, "sqlstate", None)
-    return f"{type(exc).__name__}, SQLSTATE {state}" if state else type(exc).__name__

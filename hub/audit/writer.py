@@ -260,12 +260,17 @@ def _refuse(batch: Sequence[_Waiting]) -> None:
             w.done.set_exception(AuditUnavailable(UNAVAILABLE))
 
 
-def _reason(exc: BaseException) -> str:
-    # The class and SQLSTATE, and the append function's own words (which name the writer
-    # and its position, never a row's content); no other server message, which may
-    # quote the row, NIK included.
+def error_class(exc: BaseException) -> str:
+    """What a log line may say of a database error: its class and SQLSTATE, never the
+    server's message, which may quote the row, NIK included."""
     state = getattr(exc, "sqlstate", None)
-    reason = f"{type(exc).__name__}, SQLSTATE {state}" if state else type(exc).__name__
+    return f"{type(exc).__name__}, SQLSTATE {state}" if state else type(exc).__name__
+
+
+def _reason(exc: BaseException) -> str:
+    # Beside the class and SQLSTATE, the append function's own words: they name the
+    # writer and its position, never a row's content.
+    reason = error_class(exc)
     message = str(exc)
     if message.startswith("disclosures_append: "):
         reason += f": {message.removeprefix('disclosures_append: ')}"

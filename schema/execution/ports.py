@@ -86,10 +86,6 @@ class DisclosureSink(Protocol):
         self, request_id: str, viewer: Viewer, disclosed: Mapping[str, Disclosed]
     ) -> None: ...
 
-    async def access_log(self, niks: Sequence[str], last: int) -> dict[str, list[Any]]:
-        """The ``last`` disclosures of each NIK, newest first (one statement)."""
-        ...
-
     async def access_read(
         self, niks: Sequence[str], last: int, *, before: int | None, summary: bool
     ) -> dict[str, Any]:

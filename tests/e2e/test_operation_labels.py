@@ -18,7 +18,7 @@ from connectors.city import Family
 from hub import metrics
 from hub.access_log import HubAccessLogger
 from hub.app import create_app
-from hub.metrics import BoundedLabel, OperationNames
+from hub.metrics import BoundedLabel
 from schema.federation import Federation
 from tests.e2e.conftest import citizen_headers, city_settings, grant
 from tests.e2e.test_observability import sample
@@ -44,7 +44,6 @@ async def hub(
 ) -> AsyncIterator[Hub]:
     """A hub writing the access log, with label slots of its own."""
     monkeypatch.setattr(metrics, "operation_label", BoundedLabel(metrics.MAX_OPERATION_NAMES))
-    monkeypatch.setattr(metrics, "operation_names", OperationNames())
     settings = city_settings(city_dsns)
     server = TestServer(create_app(settings), host="127.0.0.1")
     await server.start_server(access_log_class=HubAccessLogger)

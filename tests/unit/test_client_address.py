@@ -1,5 +1,5 @@
 """``[server] trusted_proxies`` and ``[limits]`` websocket settings as read from a file,
-and the rule for a partner's own operation names."""
+and which peer addresses a list of networks takes in (trusted proxies, /metrics readers)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from hub.client_address import proxy_networks, within
 from hub.settings import Settings, SettingsError, load_settings
 
 PRODUCTION = Path(__file__).parents[2] / "deploy" / "production.toml"
@@ -39,3 +40,24 @@ def test_the_production_file_lists_its_proxy_and_caps_websockets() -> None:
     assert settings.trusted_proxies
     assert settings.limits.websockets_per_address == 20
     assert settings.limits.websocket_idle_seconds == 60
+
+
+@pytest.mark.parametrize(
+    ("peer", "inside"),
+    [
+        ("10.20.30.7", True),
+        ("::ffff:10.20.30.7", True),  # a dual-stack socket's form of an IPv4 peer
+        ("fe80::1%eth0", True),  # a link-local peer with its zone
+        ("10.20.31.7", False),
+        ("fe80::2:1", True),
+        ("2001:db8::1", False),
+        ("not-an-address", False),
+        ("", False),
+        (None, False),
+    ],
+)
+def test_a_peer_is_inside_the_networks_in_any_of_its_written_forms(
+    peer: str | None, inside: bool
+) -> None:
+    networks = proxy_networks(["10.20.30.0/24", "fe80::/64"])
+    assert within(peer, networks) is inside
