@@ -118,21 +118,38 @@ def named_niks(
 
 
 def phone_holders(sightings: Iterable[Sighting]) -> set[str]:
-    """The NIKs (as digits) of records giving a phone some walk-in gives: the walk-in
-    scoring weighs their family cards' members too. Phones compared by their last nine
-    digits, so any written form meets (a few more cards read, never one missed)."""
+    """The NIKs (as digits) of records giving a phone some walk-in gives, and of the
+    directors or owners a vendor's phone is taken as: the walk-in scoring weighs their
+    family cards' members too. Phones compared by their last nine digits, so any written
+    form meets (a few more cards read, never one missed)."""
     walk_ins = {
         digits(s.holder.phone)[-9:]
         for s in sightings
         if isinstance(s.holder, ByPhoneOnly) and s.holder.phone
     }
-    return {
-        digits(s.holder.nik)
-        for s in sightings
-        if isinstance(s.holder, CarriesNIK)
-        and any(h.kind is IdentifierKind.PHONE and digits(h.raw)[-9:] in walk_ins for h in s.holds)
-    }
+    holders: set[str] = set()
+    for s in sightings:
+        if not any(
+            h.kind is IdentifierKind.PHONE and digits(h.raw)[-9:] in walk_ins for h in s.holds
+        ):
+            continue
+        if isinstance(s.holder, CarriesNIK):
+            holders.add(digits(s.holder.nik))
+        elif isinstance(s.holder, ThroughManagers):
+            holders.update(digits(m.nik) for m in s.holder.managers if m.answers_for_vendor)
+    return holders
 
 
 def digits(raw: str) -> str:
     return "".join(c for c in raw if c.isdigit())
+
+
+def twin_groups(pairs: Iterable[tuple[str, str]]) -> dict[str, set[str]]:
+    """For each NIK in ``pairs`` (SIAK's possible duplicates), the other NIKs the pairs
+    chain it to: A with B and B with C are one person under three NIKs."""
+    groups: dict[str, set[str]] = {}
+    for first, second in pairs:
+        group = groups.get(first, {first}) | groups.get(second, {second})
+        for nik in group:
+            groups[nik] = group
+    return {nik: group - {nik} for nik, group in groups.items()}

@@ -51,8 +51,17 @@ class Suggestion:
 # is told such a link in doubt (:func:`tells_family`).
 KK_NUMBER = "the NIK typed is a family card's number; a member has the name"
 FAMILY_MEMBER = "the NIK typed is a family member's; this member has the name"
-# A walk-in's candidate found only as a minor on a phone giver's card.
-THROUGH_A_CARD = (PhoneLevel.YOUNG.value, PhoneLevel.YOUNGER.value)
+# A walk-in's candidate found only as a member of a phone giver's card.
+THROUGH_A_CARD = tuple(
+    level.value
+    for level in (
+        PhoneLevel.YOUNG,
+        PhoneLevel.YOUNGER,
+        PhoneLevel.YOUNG_MEMBER,
+        PhoneLevel.YOUNGER_MEMBER,
+        PhoneLevel.ADULT,
+    )
+)
 _FAMILY_RULES = (KK_NUMBER, FAMILY_MEMBER, *THROUGH_A_CARD)
 
 

@@ -36,6 +36,8 @@ class Rule(enum.StrEnum):
     NIK_MISTYPED = "nik_likely_mistyped"  # the record likely meant another NIK: suggested
     POSSIBLE_DUPLICATE = "possible_duplicate"  # two NIKs in SIAK that look like one person
     PHONE_OF_DECEASED = "phone_of_deceased"  # a walk-in's phone whose owner SIAK records dead
+    # A walk-in's phone one of whose givers SIAK records dead: not served as sure.
+    PHONE_MAY_BE_RECYCLED = "phone_may_be_recycled"
 
 
 # The rules under which a record links to no one (the rest are contradictions).

@@ -6,15 +6,18 @@ record and rule; :mod:`identity.links` runs its passes over it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import date
+
 from connectors.base import Source
 from identity import evidence
-from identity.crosswalk import Link, Register, Registered
+from identity.crosswalk import Link, Register, Registered, twin_groups
 from identity.errors import InvalidIdentifier
 from identity.findings import Finding, Rule, region_detail
 from identity.kinds import METHOD_STRENGTH, IdentifierKind, LinkMethod, LinkStatus, canonical
 from identity.nik import NIK
 from identity.npwp import NPWP, NPWPForm
-from identity.scoring import PhoneLevel
+from identity.scoring import LIKELIEST, PhoneLevel, on_card
 from identity.sightings import Held, Sighting
 
 EXACT = 1.0
@@ -26,11 +29,13 @@ class Bookkeeping:
         self.people = register.people
         self.cards = register.cards
         self.deaths = dict(register.deaths)
-        for first, second in register.twins:
-            died = self.deaths.get(first) or self.deaths.get(second)
-            if died is not None:
-                self.deaths.setdefault(first, died)
-                self.deaths.setdefault(second, died)
+        # Each NIK SIAK holds for a person registered more than once, and the others:
+        # pairs chain (A with B, B with C: one person), and a death under one is theirs.
+        self.twins = twin_groups(register.twins)
+        for nik, others in self.twins.items():
+            died = [self.deaths[n] for n in (nik, *others) if n in self.deaths]
+            if died:
+                self.deaths[nik] = min(died)
         # Everyone SIAK told of, by NIK: the people asked for and the members of the cards.
         self.names = {nik: r.name for nik, r in register.people.items()}
         for members in register.cards.values():
@@ -41,9 +46,15 @@ class Bookkeeping:
         self.nip_owners: dict[str, dict[str, tuple[Source, LinkStatus]]] = {}
         # Who gives each phone with a NIK (or through one), and how surely it is theirs.
         self.phone_owners: dict[str, dict[str, PhoneLevel]] = {}
+        # Phones given on a record whose person the linker cannot tell (a NIK in doubt
+        # that likely meant nobody): someone unknown uses the phone too.
+        self.unknown_givers: set[str] = set()
+        # Walk-ins (system, record) never served as sure, and why (identity.scoring).
+        self.doubts: dict[tuple[str, str], str] = {}
         # Each NIK-carrying record's verdict: the status of its NIK and the NIKs it likely meant.
         self.verdicts: dict[str, tuple[LinkStatus, list[evidence.Suggestion]]] = {}
         self._card_of: dict[str, str] | None = None  # built when first asked
+        self._cards_of: dict[str, set[str]] | None = None
 
     def card_of(self, nik: str) -> str | None:
         """The family card SIAK lists ``nik`` on, where the sync asked for it."""
@@ -53,6 +64,53 @@ class Bookkeeping:
         if self._card_of is None:
             self._card_of = {n: card for card, members in self.cards.items() for n, _ in members}
         return self._card_of.get(nik)
+
+    def family_of(self, givers: Sequence[str], day: date | None) -> dict[str, PhoneLevel]:
+        """The members from 16 alive on ``day`` on the cards the ``givers`` of a phone
+        are on or left (and their other NIK's, if SIAK holds two), each at the likeliest
+        level it is found at (:mod:`identity.scoring`)."""
+        found: dict[str, PhoneLevel] = {}
+        if day is None:
+            return found
+        # The givers under every NIK SIAK holds them: themselves, not their family.
+        themselves = {n for g in givers for n in (g, *self.twins.get(g, ()))}
+        cards = {(n, c) for n in themselves for c in self.cards_of(n)}
+        for nik, card in sorted(cards):
+            members = self.cards.get(card, ())
+            if not members:
+                continue
+            # A family card lists its head first. Who left a card may have headed it:
+            # the minors they left on it are weighed as a head's.
+            heads = members[0][0] == nik or card != self.card_of(nik)
+            for member, _ in members:
+                level = on_card(member, day, heads_card=heads)
+                dead = member in self.deaths and self.deaths[member] < day
+                if level is None or dead or member in themselves:
+                    continue
+                known = found.get(member)
+                if known is None or LIKELIEST.index(level) < LIKELIEST.index(known):
+                    found[member] = level
+        return found
+
+    def cards_known(self, nik: str) -> bool:
+        """Whether the register holds a family card ``nik`` is on."""
+        return any(self.cards.get(card) for card in self.cards_of(nik))
+
+    def _given_by_someone(self, s: Sighting) -> None:
+        """The phones ``s`` holds are given by someone the linker cannot tell."""
+        for h in s.holds:
+            if h.kind is IdentifierKind.PHONE and (value := self._value(s, h)) is not None:
+                self.unknown_givers.add(value)
+
+    def cards_of(self, nik: str) -> set[str]:
+        """Every card ``nik`` is listed on: theirs, and those they left (SIAK's history)."""
+        if self._cards_of is None:
+            self._cards_of = {}
+            for card, members in self.cards.items():
+                for n, _ in members:
+                    self._cards_of.setdefault(n, set()).add(card)
+        current = self.card_of(nik)
+        return self._cards_of.get(nik, set()) | ({current} if current else set())
 
     def _npwp_of_individual(self, s: Sighting, h: Held, value: str) -> bool:
         """An individual's NPWP is their NIK: linked EXACT to it, whatever the record says."""

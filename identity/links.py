@@ -38,13 +38,21 @@ from identity.crosswalk import (
 from identity.findings import Rule, nip_findings
 from identity.kinds import IdentifierKind, LinkMethod, LinkStatus
 from identity.linking import EXACT, NEAR_NIK, Bookkeeping, valid_nik
-from identity.names import (
-    SAME_NAME,
-    name_similarity,
-    normalised,
-)
+from identity.names import SAME_NAME, name_similarity, normalised
 from identity.nip import NIP
-from identity.scoring import Comparison, Model, PhoneLevel, estimate, minor_on, name_level
+from identity.scoring import (
+    NO_DAY,
+    NO_FAMILY,
+    OTHER_NAME,
+    RECYCLED,
+    UNKNOWN_GIVER,
+    Comparison,
+    Model,
+    NameLevel,
+    PhoneLevel,
+    estimate,
+    name_level,
+)
 from identity.sightings import (
     ByPhoneOnly,
     CarriesNIK,
@@ -76,7 +84,7 @@ CEILING = 0.95  # a match by rule is never as sure as a record carrying the NIK
 # A walk-in's candidate at or above this probability is served as the citizen's: the
 # precision asked of served walk-in links. Chosen from `identity evaluate` at 1.9 M
 # citizens: below it, parents whose 16-year-old may have walked in on their phone
-# (0.990) were served and wrong one time in seventy (docs/operations.md).
+# (0.97) were served and wrong one time in thirty (docs/operations.md).
 SERVED = 0.995
 _GIVING = (PhoneLevel.GIVEN, PhoneLevel.SUGGESTED)
 UNLIKELY = 0.01  # a walk-in's candidate below this is not worth a steward's look
@@ -120,6 +128,8 @@ class _Linker(Bookkeeping):
             self._suggest_for_invalid(s, digits(holder.nik))
             return
         status, said, suggested = self._weigh(s, nik.value)
+        if status is not LinkStatus.CERTAIN and not suggested:
+            self._given_by_someone(s)
         confidence = EXACT if status is LinkStatus.CERTAIN else evidence.CONFLICTED
         # A director's or owner's record holds nothing but the NIK: that is its link.
         holds = s.holds or (Held(IdentifierKind.NIK, nik.value),)
@@ -140,12 +150,15 @@ class _Linker(Bookkeeping):
     def _suggest_for_invalid(self, s: Sighting, typed: str) -> None:
         """A NIK that breaks the rules, one typo from a registered NIK with the record's
         name: what the record holds is suggested as that citizen's."""
-        if len(typed) != 16:
-            return
-        found = evidence.suggestions(
-            typed, s.name, names=self.names, cards=self.cards, holder_card=None
+        found = (
+            evidence.suggestions(
+                typed, s.name, names=self.names, cards=self.cards, holder_card=None
+            )
+            if len(typed) == 16
+            else []
         )
         if not found:
+            self._given_by_someone(s)
             return
         self.verdicts[s.record] = (LinkStatus.CONFLICTED, found)
         self._find(
@@ -338,17 +351,24 @@ class _Linker(Bookkeeping):
         if not alive:
             self._find(s, Rule.PHONE_UNMATCHED, None, "no record with a NIK gives this phone")
             return []
+        if len(alive) < len(given):
+            # A number someone gave before they died may since have gone to a stranger
+            # (operators recycle numbers): whoever else gives it is not served as sure.
+            self.doubts[(s.system, s.record)] = RECYCLED
+            self._find(
+                s, Rule.PHONE_MAY_BE_RECYCLED, None, "someone who gave this phone has since died"
+            )
+        elif phone in self.unknown_givers:
+            self.doubts[(s.system, s.record)] = UNKNOWN_GIVER
         candidates = dict(alive)
-        if day is not None:
-            for nik, _ in alive:
-                card = self.card_of(nik)
-                if card is None:
-                    continue
-                for member, _ in self.cards.get(card, ()):
-                    dead = member in self.deaths and self.deaths[member] < day
-                    minor = minor_on(member, day)
-                    if member not in candidates and not dead and minor is not None:
-                        candidates[member] = minor
+        # Without the day, nobody can say who was 16 or 17; without a giver's card, who
+        # is on it. A giver on another giver's card is weighed as a giver.
+        if day is None:
+            self.doubts.setdefault((s.system, s.record), NO_DAY)
+        elif not all(self.cards_known(nik) for nik, _ in alive):
+            self.doubts.setdefault((s.system, s.record), NO_FAMILY)
+        for member, level in self.family_of([n for n, _ in alive], day).items():
+            candidates.setdefault(member, level)
         return [
             (nik, (level, name_level(s.name, self.names.get(nik))))
             for nik, level in sorted(candidates.items())
@@ -363,11 +383,16 @@ class _Linker(Bookkeeping):
         givers = sum(1 for _, (level, _) in candidates if level in _GIVING)
         if givers > 1 and max(posteriors) < SERVED:
             self._find(s, Rule.PHONE_SHARED, None, f"{givers} people give this phone")
+        doubt = self.doubts.get((s.system, s.record))
         for (nik, c), p in zip(candidates, posteriors, strict=True):
             if p < UNLIKELY:
                 continue
-            status = LinkStatus.CERTAIN if p >= SERVED else LinkStatus.SUGGESTED
+            # A name clearly another's is never the candidate's for sure, as a NIK
+            # under a name clearly not its holder's is not (CONFLICTED).
+            caution = doubt or (OTHER_NAME if c[1] is NameLevel.OTHER else None)
+            sure = p >= SERVED and caution is None
+            status = LinkStatus.CERTAIN if sure else LinkStatus.SUGGESTED
             confidence = round(min(p, CEILING), 3)
             via = "phone and name" if s.name else "phone"
-            said = model.evidence(c, p)
+            said = model.evidence(c, p, caution)
             self._add_held(s, nik, LinkMethod.MATCHED, confidence, via, status, said)

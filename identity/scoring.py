@@ -5,7 +5,9 @@ the people who give that phone elsewhere with a NIK (``GIVEN``), or on a record
 whose NIK was likely mistyped for theirs (``SUGGESTED``), and the members of a
 giver's family card aged 17 (``YOUNG``) or 16 (``YOUNGER``) on the ticket's day:
 a minor on a parent's phone (a KTP is issued at 17; the months before it count too).
-Nobody dead by the ticket's day is a candidate.
+Whether that giver is the card's head (listed first on a KK) is a level of its own
+(``YOUNG_MEMBER``, ``YOUNGER_MEMBER`` when not): whose phone a minor borrows is
+learnt from the tickets, not assumed. Nobody dead by the ticket's day is a candidate.
 
 Each candidate is compared with the ticket: the phone level above, and the name
 (the same however written, close, clearly another's, or none on the ticket). At
@@ -47,8 +49,14 @@ from identity.names import CLEARLY_DIFFERENT, SAME_NAME, name_similarity
 class PhoneLevel(enum.StrEnum):
     GIVEN = "gives the phone"
     SUGGESTED = "gives the phone on a record likely meaning them"
+    # Worded as before the head and the other members were told apart, when every
+    # minor on a giver's card was weighed so: a steward's decision on such a link is
+    # tied to these words (hub/identity/store.py) and holds.
     YOUNG = "17, on the card of who gives the phone"
     YOUNGER = "16, on the card of who gives the phone"
+    YOUNG_MEMBER = "17, on the card of a member (not its head) who gives the phone"
+    YOUNGER_MEMBER = "16, on the card of a member (not its head) who gives the phone"
+    ADULT = "an adult on the card of who gives the phone"
 
 
 class NameLevel(enum.StrEnum):
@@ -59,6 +67,22 @@ class NameLevel(enum.StrEnum):
 
 
 NONE = "someone else"  # the walker is none of the candidates
+# A candidate found several ways (a minor on two givers' cards) is weighed at the first.
+LIKELIEST = (
+    PhoneLevel.GIVEN,
+    PhoneLevel.SUGGESTED,
+    PhoneLevel.YOUNG,
+    PhoneLevel.YOUNG_MEMBER,
+    PhoneLevel.YOUNGER,
+    PhoneLevel.YOUNGER_MEMBER,
+    PhoneLevel.ADULT,
+)
+# Why a walk-in's candidate is not served as sure, whatever the probability.
+RECYCLED = "someone who gave this phone has died: the number may have passed to another"
+UNKNOWN_GIVER = "a record whose person is not known gives this phone too"
+NO_DAY = "the ticket has no day: who was a minor on it is not known"
+NO_FAMILY = "the family card of who gives this phone is not known"
+OTHER_NAME = "the name on the ticket is clearly another's"
 ITERATIONS = 40
 # The prior, as this many pseudo-tickets at the starting values (``theta``: about what
 # the 1.9 M-citizen city estimates): enough to keep a 10,000-citizen city, with a
@@ -69,6 +93,13 @@ START_THETA = {
     PhoneLevel.SUGGESTED: 0.5,
     PhoneLevel.YOUNG: 0.08,
     PhoneLevel.YOUNGER: 0.008,
+    # No prior knowledge of whose phone a minor borrows: the same start as the head's.
+    PhoneLevel.YOUNG_MEMBER: 0.08,
+    PhoneLevel.YOUNGER_MEMBER: 0.008,
+    # A spouse or grown child on the giver's phone: rarer a guess than a minor's, and
+    # the named tickets soon say how rare (a city where adults borrow each other's
+    # phones learns it here, and stops serving the giver as sure).
+    PhoneLevel.ADULT: 0.002,
     NONE: 0.0015,
 }
 START_M = {
@@ -92,9 +123,11 @@ def name_level(ticket_name: str | None, registered: str | None) -> NameLevel:
     return NameLevel.CLOSE if similarity >= CLEARLY_DIFFERENT else NameLevel.OTHER
 
 
-def minor_on(nik: str, day: date) -> PhoneLevel | None:
+def on_card(nik: str, day: date, *, heads_card: bool = True) -> PhoneLevel | None:
     """``YOUNG`` or ``YOUNGER`` when the holder of ``nik`` (birth date as the NIK holds
-    it) is 17 or 16 on ``day``: a minor old enough to come alone; else ``None``."""
+    it) is 17 or 16 on ``day``: a minor old enough to come alone; ``ADULT`` from 18;
+    else ``None``. The ``_MEMBER`` levels when the phone's giver is not the head of the
+    minor's card."""
     born_day, month, year2 = int(nik[6:8]) % 40 or 40, int(nik[8:10]), int(nik[10:12])
     year = day.year - (day.year - year2) % 100
     try:
@@ -102,7 +135,11 @@ def minor_on(nik: str, day: date) -> PhoneLevel | None:
     except ValueError:
         return None
     age = day.year - born.year - ((day.month, day.day) < (born.month, born.day))
-    return {17: PhoneLevel.YOUNG, 16: PhoneLevel.YOUNGER}.get(age)
+    if age >= 18:
+        return PhoneLevel.ADULT
+    if heads_card:
+        return {17: PhoneLevel.YOUNG, 16: PhoneLevel.YOUNGER}.get(age)
+    return {17: PhoneLevel.YOUNG_MEMBER, 16: PhoneLevel.YOUNGER_MEMBER}.get(age)
 
 
 @dataclass(slots=True)
@@ -122,20 +159,22 @@ class Model:
         total = sum(odds) + self.theta[NONE]
         return [o / total for o in odds]
 
-    def evidence(self, c: Comparison, posterior: float) -> str:
+    def evidence(self, c: Comparison, posterior: float, caution: str | None = None) -> str:
         """The weights that made a link, for the steward (no personal data).
 
         The comparison levels are what a steward's decision is tied to; the weights and
         the probability, re-learnt from every ticket, are not (the sync's fingerprint
         leaves out `` (weight ...)`` and ``; probability ...``: keep that shape). The
         probability is floored, so one under the serving threshold never reads as it.
+        ``caution`` says why a link is not served whatever its probability.
         """
         phone = math.log2(self.theta[c[0]] / self.theta[NONE])
         name = math.log2(self.m[c[1]] / self.u[c[1]])
         shown = math.floor(posterior * 1000) / 1000
+        said = f"; {caution}" if caution else ""
         return (
             f"walk-in by phone: {c[0].value} (weight {phone:+.1f}), {c[1].value}"
-            f" (weight {name:+.1f}); probability {shown:.3f}"
+            f" (weight {name:+.1f}){said}; probability {shown:.3f}"
         )
 
 

@@ -61,7 +61,7 @@ def _apk(serial: str, nik: str, phone: str, name: str = "") -> Sighting:
 
 
 def _walk_in(
-    ticket: int, phone: str, name: str | None = None, *, on: date | None = None
+    ticket: int, phone: str, name: str | None = None, *, on: date | None = date(2026, 9, 1)
 ) -> Sighting:
     holds = (Held(K.QUEUE_TICKET, str(ticket)), Held(K.PHONE, phone))
     record = f"tiket:{ticket}"
@@ -238,6 +238,73 @@ def test_the_dead_match_walk_ins_only_until_their_death() -> None:
     records = [_apk("A2", twin, "081211112222")]
     again = link([*records, _walk_in(100010, "081211112222", on=date(2026, 9, 1))], twins)
     assert _links(again, "tiket:100010") == []
+
+
+def test_a_phone_one_of_its_givers_died_is_never_served_as_sure() -> None:
+    """Siti gave the phone too and has died: her number may have gone to a stranger, so
+    Budi, its only living giver, is a candidate for the steward, with the reason."""
+    register = Register(
+        people=REGISTER.people, cards=REGISTER.cards, deaths={SITI: date(2026, 2, 1)}
+    )
+    records = [_apk("A1", BUDI, "081211112222"), _apk("A2", SITI, "081211112222")]
+    walk_in = _walk_in(100011, "081211112222", on=date(2026, 9, 1))
+    crosswalk = link([*records, walk_in], register)
+    ticket = [x for x in _links(crosswalk, "tiket:100011") if x.kind is K.QUEUE_TICKET]
+    assert [(x.nik, x.status) for x in ticket] == [(BUDI, LinkStatus.SUGGESTED)]
+    assert "someone who gave this phone has died" in (ticket[0].evidence or "")
+    assert ("tiket:100011", Rule.PHONE_MAY_BE_RECYCLED) in _rules(crosswalk)
+    # Before her death nobody's number had passed on: the two givers share it.
+    before = link([*records, _walk_in(100012, "081211112222", on=date(2026, 1, 1))], register)
+    assert ("tiket:100012", Rule.PHONE_MAY_BE_RECYCLED) not in _rules(before)
+
+
+def test_whose_phone_a_minor_may_borrow_is_a_level_of_its_own() -> None:
+    """The head of the card gives the phone, or another member does: the 17-year-old is
+    a candidate at a different level in each, so the tickets can weigh them apart."""
+    day = date(2026, 9, 1)
+    register = Register(
+        people=dict(REGISTER.people),
+        cards={CARD: (*REGISTER.cards[CARD], (MINOR, "RINA SANTOSO"))},
+    )
+
+    def minor_level(giver: str) -> str:
+        records = [_apk("A1", giver, "081211112222"), _walk_in(1, "081211112222", on=day)]
+        ticket = _links(link(records, register), "tiket:1")
+        return next(x.evidence or "" for x in ticket if x.nik == MINOR)
+
+    assert minor_level(BUDI).startswith("walk-in by phone: 17, on the card of who gives")
+    assert "17, on the card of a member (not its head)" in minor_level(SITI)
+
+
+def test_a_minor_is_weighed_on_the_card_of_the_givers_other_nik() -> None:
+    """Budi, registered twice, gives the phone under his second NIK; his 17-year-old is
+    on the card of the first: still a candidate, so Budi is not served as sure."""
+    twin = BUDI[:12] + "9000"
+    register = Register(
+        people={**REGISTER.people, twin: Registered("BUDI SANTOSO", "3671019999990001")},
+        cards={CARD: (*REGISTER.cards[CARD], (MINOR, "RINA SANTOSO"))},
+        twins=[(BUDI, twin)],
+    )
+    records = [_apk("A1", twin, "081211112222"), _walk_in(1, "081211112222", on=date(2026, 9, 1))]
+    ticket = {x.nik: x.status for x in _links(link(records, register), "tiket:1")}
+    assert ticket == {twin: LinkStatus.SUGGESTED, MINOR: LinkStatus.SUGGESTED}
+
+
+def test_a_minor_left_on_the_card_a_parent_left_is_still_a_candidate() -> None:
+    """Budi moved to a card of his own; his 17-year-old stayed on the old one, where SIAK
+    lists him as having left: she may still use his phone."""
+    moved = "3671011505260001"
+    register = Register(
+        people={**REGISTER.people, BUDI: Registered("BUDI SANTOSO", moved)},
+        cards={
+            CARD: ((SITI, "SITI AMINAH"), (MINOR, "RINA SANTOSO"), (BUDI, "BUDI SANTOSO")),
+            moved: ((BUDI, "BUDI SANTOSO"),),
+        },
+    )
+    records = [_apk("A1", BUDI, "081211112222"), _walk_in(1, "081211112222", on=date(2026, 9, 1))]
+    ticket = {x.nik: x for x in _links(link(records, register), "tiket:1")}
+    assert ticket[BUDI].status is LinkStatus.SUGGESTED
+    assert "17, on the card of who gives the phone" in (ticket[MINOR].evidence or "")
 
 
 def test_a_walk_in_whose_phone_nobody_gives_links_to_no_one() -> None:
