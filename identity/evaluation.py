@@ -10,6 +10,9 @@ findings, and counts. ``hub.identity.evaluate`` reads them and prints the result
 - **Recall** per (system, role, mess class): of the records about someone, the
   share linked to them at all (``found``), linked as CERTAIN (``certain``), and with
   that person the first candidate (``first``).
+- **Recall where the records can tell**: the same, leaving out the records the hub
+  says they cannot tell apart (``undecided``: a walk-in with no name on a phone whose
+  giver has a 16- or 17-year-old on the card, who may have come instead).
 - **Wrong and certain**: links to the wrong person served as the citizen's (status
   CERTAIN at a confidence a partner takes as sure). Every one is a defect.
 - **Findings**: for each mess class, the records with a finding (a hit where the
@@ -105,6 +108,9 @@ class Precision:
 class Evaluation:
     precision: dict[tuple[str, str, str], Precision] = field(default_factory=dict)
     recall: dict[tuple[str, str, str], Recall] = field(default_factory=dict)
+    # Per group with records the hub cannot tell apart: how many, and recall of the rest.
+    undecided: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    decidable: dict[tuple[str, str, str], Recall] = field(default_factory=dict)
     findings: dict[tuple[str, str], FindingCounts] = field(default_factory=dict)
     wrong_certain: dict[tuple[str, str, str], int] = field(default_factory=dict)
     duplicates: Ratio = field(default_factory=Ratio)  # planted pairs reported
@@ -127,6 +133,7 @@ def evaluate(
     *,
     duplicates_planted: Sequence[tuple[str, str]] = (),
     duplicates_found: Sequence[tuple[str, str]] = (),
+    undecided: frozenset[tuple[str, str]] = frozenset(),
 ) -> Evaluation:
     """Count the crosswalk against ``truth`` (see the module's description)."""
     # A person registered twice is one person: either NIK is theirs.
@@ -175,11 +182,19 @@ def evaluate(
         by_nik = best.get(key, {})
         mine = [by_nik[n] for n in niks if n in by_nik]
         top = max((link.confidence for link in by_nik.values()), default=None)
+        certain = any(m.status == "CERTAIN" and m.confidence >= SURE for m in mine)
+        ranked_first = bool(mine) and max(m.confidence for m in mine) == top
         for group in ((system, role, mess), (ALL, role, mess)):
-            recall = out.recall.setdefault(group, Recall())
-            recall.found.add(bool(mine))
-            recall.certain.add(any(m.status == "CERTAIN" and m.confidence >= SURE for m in mine))
-            recall.first.add(bool(mine) and max(m.confidence for m in mine) == top)
+            recalls = [out.recall.setdefault(group, Recall())]
+            if (system, key[1]) in undecided:
+                out.undecided[group] = out.undecided.get(group, 0) + 1
+            else:
+                recalls.append(out.decidable.setdefault(group, Recall()))
+            for recall in recalls:
+                recall.found.add(bool(mine))
+                recall.certain.add(certain)
+                recall.first.add(ranked_first)
+    out.decidable = {g: r for g, r in out.decidable.items() if g in out.undecided}
     flagged = {(f.system, f.record) for f in findings}
     seen: set[tuple[str, str]] = set()
     for (system, record, _), (_, mess) in true.items():

@@ -19,6 +19,14 @@ from typing import TYPE_CHECKING
 
 from connectors.truth_store import load_truth
 from identity.evaluation import ALL, BENIGN, Evaluation, FindingRow, LinkRow, evaluate
+from identity.scoring import NameLevel, PhoneLevel
+
+MINORS = (
+    PhoneLevel.YOUNG,
+    PhoneLevel.YOUNGER,
+    PhoneLevel.YOUNG_MEMBER,
+    PhoneLevel.YOUNGER_MEMBER,
+)
 
 if TYPE_CHECKING:
     from hub.migrate import Connection
@@ -33,6 +41,15 @@ SELECT l.system, l.record, l.kind, l.nik, l.method, l.confidence,
    AND d.decision = 'ACCEPTED'
 """
 _FINDINGS = "SELECT system, rule, record FROM identity_findings"
+# Walk-ins none of whose candidates is served, one of them a minor on a giver's card,
+# no name on the ticket: the records cannot tell who came.
+_UNDECIDED = """
+SELECT system, record FROM identity_links
+ WHERE method = 'MATCHED' AND kind = 'QUEUE_TICKET'
+ GROUP BY system, record
+HAVING bool_and(status <> 'CERTAIN')
+   AND bool_or(evidence LIKE ANY($1::text[]) AND strpos(evidence, $2) > 0)
+"""
 _DUPLICATES = """
 SELECT nik, substring(record from 'penduduk:([0-9]{16})') AS other FROM identity_findings
  WHERE rule = 'possible_duplicate'
@@ -45,7 +62,16 @@ async def load_evaluation(siak: Connection, hub: Connection) -> Evaluation:
     links = [LinkRow(*row) for row in await hub.fetch(_LINKS)]
     findings = [FindingRow(*row) for row in await hub.fetch(_FINDINGS)]
     found = [(r["nik"], r["other"]) for r in await hub.fetch(_DUPLICATES) if r["other"]]
-    return evaluate(truth, links, findings, duplicates_planted=planted, duplicates_found=found)
+    minors = [f"walk-in by phone: {level.value} (%" for level in MINORS]
+    undecided = await hub.fetch(_UNDECIDED, minors, f", {NameLevel.NONE.value} (")
+    return evaluate(
+        truth,
+        links,
+        findings,
+        duplicates_planted=planted,
+        duplicates_found=found,
+        undecided=frozenset((r["system"], r["record"]) for r in undecided),
+    )
 
 
 def _share(value: float | None) -> str:
@@ -77,6 +103,23 @@ def format_evaluation(result: Evaluation) -> str:
             f"  {system:<8} {role:<7} {mess:<26} {rc.found.total:>7} {_share(rc.found.value):>7}"
             f" {_share(rc.certain.value):>7} {_share(rc.first.value):>7}"
         )
+    if result.undecided:
+        lines += [
+            "",
+            "recall where the records can tell: leaving out walk-ins without a name, on a phone"
+            " whose giver has a 16- or 17-year-old on the card (undecided) (%)",
+        ]
+        lines.append(
+            f"  {'system':<8} {'role':<7} {'mess':<26} {'records':>7} {'undecid':>7}"
+            f" {'found':>7} {'certain':>7} {'first':>7}"
+        )
+        for group, rc in sorted(result.decidable.items()):
+            system, role, mess = group
+            lines.append(
+                f"  {system:<8} {role:<7} {mess:<26} {rc.found.total:>7}"
+                f" {result.undecided[group]:>7} {_share(rc.found.value):>7}"
+                f" {_share(rc.certain.value):>7} {_share(rc.first.value):>7}"
+            )
     lines += ["", f"wrong links served as certain: {result.wrong_certain_total}"]
     for (system, method, mess), n in sorted(result.wrong_certain.items()):
         lines.append(f"  {system:<8} {method:<8} {mess:<26} {n:>7}")
@@ -111,7 +154,8 @@ def check_floors(result: Evaluation, floors: dict[str, dict[str, float]]) -> lis
     """The figures of ``result`` that break ``floors`` (the parsed floors file).
 
     Sections: ``precision`` and ``precision_served`` ("system method mess"),
-    ``recall_found`` and ``recall_certain`` ("system role mess"), ``findings_found``
+    ``recall_found``, ``recall_certain`` and ``recall_certain_decidable`` (the records
+    the hub can tell apart) ("system role mess"), ``findings_found``
     ("system mess": the share of the class's records with a finding), each a
     minimum share (0 to 1);
     ``maximum``: ``wrong_served_as_certain`` and ``duplicates_missed``. A figure with
@@ -155,6 +199,9 @@ def _figure(result: Evaluation, section: str, name: str) -> float | None:
         if recall is None:
             return None
         return (recall.found if section == "recall_found" else recall.certain).value
+    if section == "recall_certain_decidable":
+        decidable = result.decidable.get(parts) or result.recall.get(parts)
+        return decidable.certain.value if decidable else None
     raise FloorsError(f"[{section}]: no such section (precision, recall_found, ...)")
 
 

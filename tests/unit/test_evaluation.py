@@ -57,6 +57,23 @@ def test_duplicates_found_and_not_planted_are_both_counted() -> None:
     assert (result.duplicates.right, result.duplicates.total, result.duplicate_false) == (1, 1, 1)
 
 
+def test_walk_ins_the_records_cannot_tell_apart_are_measured_apart() -> None:
+    """Two walk-ins by A: one served, one not (a minor on the giver's card may have come,
+    the hub says): recall is 1 of 2, and 1 of 1 where the records can tell."""
+    truth = [TrueRecord(Source.ANTRIAN, f"tiket:{n}", "person", A, "walk_in") for n in (1, 2)]
+    links = [
+        _link("antrian", "tiket:1", "PHONE", A, "MATCHED", 0.95, "CERTAIN"),
+        _link("antrian", "tiket:2", "PHONE", A, "MATCHED", 0.78, "SUGGESTED"),
+    ]
+    result = evaluate(truth, links, [], undecided=frozenset({("antrian", "tiket:2")}))
+    group = ("antrian", "person", "walk_in")
+    assert result.recall[group].certain.value == 0.5
+    assert (result.undecided[group], result.decidable[group].certain.value) == (1, 1.0)
+    floors = {"recall_certain_decidable": {"* person walk_in": 0.98}}
+    assert check_floors(result, floors) == []
+    assert check_floors(evaluate(truth, links, []), floors)  # without: 0.5, below
+
+
 def test_a_figure_below_its_floor_is_reported_and_one_with_nothing_to_measure_passes() -> None:
     result = evaluate(TRUTH, LINKS, [])
     floors = {
