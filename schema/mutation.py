@@ -34,9 +34,9 @@ class Mutation:
     )
     reject_identity_link = strawberry.mutation(
         resolver=reject_identity_link,
-        description="Reject a link (identity:steward), with the record's other identifiers"
-        " for the same citizen, for a reason kept with the decision: removed now, and no"
-        " later identity sync brings it back",
+        description="Reject a link in doubt, or a walk-in matched as certain"
+        " (identity:steward), with the record's other identifiers for the same citizen, for a"
+        " reason kept with the decision: removed now, and no later identity sync brings it back",
     )
     submit_district_request = strawberry.mutation(
         resolver=submit_district_request,

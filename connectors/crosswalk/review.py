@@ -2,8 +2,9 @@
 
 A CONFLICTED or SUGGESTED link waits here until a steward accepts it (it is then
 served as the citizen's, for as long as its content is what the steward saw) or
-rejects it (the sync never brings it back). Decisions live in ``identity_decisions``,
-keyed by the link, so they survive every later sync.
+rejects it (the sync never brings it back). A walk-in the model matched as CERTAIN is
+not in the queue, but a steward told it is wrong may reject it too. Decisions live in
+``identity_decisions``, keyed by the link, so they survive every later sync.
 
 A link is named by its key in hex (``identity review list`` prints the first 12
 digits; any unambiguous prefix of 8 or more is accepted).
@@ -140,12 +141,12 @@ async def decide(
     async with conn.transaction():
         await conn.execute("SELECT pg_advisory_xact_lock($1)", SYNC_LOCK)
         row = await _one(conn, prefix)
-        if row["status"] == "CERTAIN":
-            # The queue holds links in doubt; a certain link (an exact NIK whose holder's
-            # name agrees) is the register's, not a steward's, to change.
+        if row["status"] == "CERTAIN" and not _may_reject(row, decision):
+            # The queue holds links in doubt; a certain link carrying the NIK (or derived
+            # from one) is the register's, not a steward's, to change.
             raise ReviewError(f"link {row['id']} is certain, not in doubt: it is not reviewed")
         rows = await conn.fetch(_SAME_NIK, row["system"], row["record"], row["nik"])
-        rows = [r for r in rows if r["status"] != "CERTAIN"]
+        rows = [r for r in rows if r["status"] != "CERTAIN" or _may_reject(r, decision)]
         if decision == ACCEPTED:
             # Every identifier accepted with it, not only the one named: the record's
             # other links of this NIK would serve it as well.
@@ -158,6 +159,12 @@ async def decide(
             if decision == REJECTED:
                 await conn.execute("DELETE FROM identity_links WHERE link_key = $1", r["link_key"])
     return [_pending(r) for r in rows]
+
+
+def _may_reject(row: asyncpg.Record, decision: str) -> bool:
+    """A walk-in the model matched and served as certain may still be wrong (the citizen
+    says "that was my wife"): a steward may reject it. Accepting it adds nothing."""
+    return decision == REJECTED and row["method"] == "MATCHED"
 
 
 # Records that belong to an organisation, whose identifiers several citizens hold.
