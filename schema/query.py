@@ -84,7 +84,8 @@ class Query:
         resolver=review.review_queue,
         description="The data steward's queue (identity:steward): CONFLICTED and SUGGESTED"
         " links no one has decided, by product and record; narrowed to one product or"
-        " one citizen; `first` (default 50) at most the NIK cap. Every NIK shown is"
+        " one citizen (then with the walk-ins matched to them as certain, which a steward"
+        " may reject); `first` (default 50) at most the NIK cap. Every NIK shown is"
         " logged and charged like any citizen read.",
     )
     identity_review_item: (

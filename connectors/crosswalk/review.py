@@ -38,10 +38,13 @@ SELECT encode(l.link_key, 'hex') AS id, l.link_key, l.fingerprint, l.system, l.r
   FROM identity_links l
   LEFT JOIN identity_decisions d ON d.link_key = l.link_key AND d.fingerprint = l.fingerprint
 """
+# Asked for one citizen, the queue also holds the walk-ins matched to them as certain:
+# what a steward needs to take one back when the citizen says it was not them.
 _QUEUE = (
     _COLUMNS
     + """
- WHERE l.status <> 'CERTAIN' AND d.link_key IS NULL AND ($1::text IS NULL OR l.system = $1)
+ WHERE (l.status <> 'CERTAIN' OR (l.method = 'MATCHED' AND $3::text IS NOT NULL))
+   AND d.link_key IS NULL AND ($1::text IS NULL OR l.system = $1)
    AND ($3::text IS NULL OR l.nik = $3)
  ORDER BY l.system, l.record, l.confidence DESC
  LIMIT $2
@@ -50,7 +53,8 @@ _QUEUE = (
 _QUEUE_SIZE = """
 SELECT count(*) FROM identity_links l
   LEFT JOIN identity_decisions d ON d.link_key = l.link_key AND d.fingerprint = l.fingerprint
- WHERE l.status <> 'CERTAIN' AND d.link_key IS NULL AND ($1::text IS NULL OR l.system = $1)
+ WHERE (l.status <> 'CERTAIN' OR (l.method = 'MATCHED' AND $2::text IS NOT NULL))
+   AND d.link_key IS NULL AND ($1::text IS NULL OR l.system = $1)
    AND ($2::text IS NULL OR l.nik = $2)
 """
 _BY_PREFIX = _COLUMNS + " WHERE encode(l.link_key, 'hex') LIKE $1 || '%' LIMIT 2"
@@ -114,7 +118,8 @@ async def queue(
     conn: Connection, *, system: str | None, limit: int, nik: str | None = None
 ) -> tuple[int, list[Pending]]:
     """How many links wait for review, and the first ``limit`` of them (only those of
-    ``system``, and of the citizen ``nik``, when given)."""
+    ``system``, and of the citizen ``nik``, when given: then with the walk-ins matched
+    to them as certain, which a steward may reject)."""
     total = await conn.fetchval(_QUEUE_SIZE, system, nik)
     return total, [_pending(r) for r in await conn.fetch(_QUEUE, system, limit, nik)]
 

@@ -17,7 +17,7 @@ from hub.settings import Settings
 from tests.conftest import ScratchDatabases
 from tests.e2e.conftest import city_settings, grant, realistic_city
 from tests.e2e.identity_support import fetch
-from tests.e2e.test_steward_review import DECIDE, STEWARD, ask
+from tests.e2e.test_steward_review import DECIDE, QUEUE, STEWARD, ask
 
 TICKETS = "query($nik: NIK!) { citizen(nik: $nik) { queueTickets { id link } } }"
 _CERTAIN = (
@@ -45,6 +45,14 @@ async def test_a_walk_in_served_as_certain_can_be_rejected_and_stays_rejected(
     url, settings = hub
     steward = await grant(settings, frozenset({STEWARD}), name="qa-steward", purpose="qa-steward")
     [case] = await fetch(city["hub"], _CERTAIN)
+    # Asked for the citizen, the queue shows the match for the steward to take back.
+    _, body, _ = await ask(url, steward, QUEUE, nik=case["nik"])
+    assert case["id"] in {i["id"] for i in body["data"]["identityReviewQueue"]["items"]}
+    # The whole queue is what is in doubt: no certain match.
+    _, body, _ = await ask(url, steward, QUEUE)
+    doubts = "SELECT count(*) AS n FROM identity_links WHERE status <> 'CERTAIN'"
+    [row] = await fetch(city["hub"], doubts)
+    assert body["data"]["identityReviewQueue"]["total"] == row["n"]
     partner = await grant(settings, name="qa-reader")
 
     async def tickets() -> set[str]:
