@@ -7,7 +7,11 @@ giver's family card aged 17 (``YOUNG``) or 16 (``YOUNGER``) on the ticket's day:
 a minor on a parent's phone (a KTP is issued at 17; the months before it count too).
 Whether that giver is the card's head (listed first on a KK) is a level of its own
 (``YOUNG_MEMBER``, ``YOUNGER_MEMBER`` when not): whose phone a minor borrows is
-learnt from the tickets, not assumed. Nobody dead by the ticket's day is a candidate.
+learnt from the tickets, not assumed. The card's other adults are candidates too
+(``ADULT``: a spouse on the giver's phone). Nobody dead by the ticket's day is a
+candidate. What the records cannot tell (a giver since dead, a name clearly
+another's, no day...) keeps a walk-in from being served whatever its probability:
+the reasons are below, the rule in :mod:`identity.links`.
 
 Each candidate is compared with the ticket: the phone level above, and the name
 (the same however written, close, clearly another's, or none on the ticket). At
