@@ -28,9 +28,10 @@ class Mutation:
     )
     accept_identity_link = strawberry.mutation(
         resolver=accept_identity_link,
-        description="Accept a link in doubt (identity:steward), with the record's other"
-        " identifiers for the same citizen, for a reason kept with the decision: it is served"
-        " as the citizen's while its evidence stays what the steward saw",
+        description="Accept a link in doubt, or confirm a walk-in matched as certain"
+        " (identity:steward), with the record's other identifiers for the same citizen, for a"
+        " reason kept with the decision: it is served as the citizen's (to the citizen too)"
+        " while its evidence stays what the steward saw",
     )
     reject_identity_link = strawberry.mutation(
         resolver=reject_identity_link,

@@ -3,7 +3,7 @@
 A CONFLICTED or SUGGESTED link waits here until a steward accepts it (it is then
 served as the citizen's, for as long as its content is what the steward saw) or
 rejects it (the sync never brings it back). A walk-in the model matched as CERTAIN is
-not in the queue, but a steward told it is wrong may reject it too. Decisions live in
+not in the queue, but a steward may decide it too (:func:`_certain_match`). Decisions live in
 ``identity_decisions``, keyed by the link, so they survive every later sync.
 
 A link is named by its key in hex (``identity review list`` prints the first 12
@@ -146,12 +146,15 @@ async def decide(
     async with conn.transaction():
         await conn.execute("SELECT pg_advisory_xact_lock($1)", SYNC_LOCK)
         row = await _one(conn, prefix)
-        if row["status"] == "CERTAIN" and not _may_reject(row, decision):
-            # The queue holds links in doubt; a certain link carrying the NIK (or derived
-            # from one) is the register's, not a steward's, to change.
-            raise ReviewError(f"link {row['id']} is certain, not in doubt: it is not reviewed")
+        if row["status"] == "CERTAIN" and not _certain_match(row):
+            # A certain link carrying the NIK (or derived from one) is the register's.
+            raise ReviewError(
+                f"link {row['id'][:12]} is certain ({row['method']}: the record carries the"
+                " NIK or is derived from one): it is the register's, not reviewed"
+            )
         rows = await conn.fetch(_SAME_NIK, row["system"], row["record"], row["nik"])
-        rows = [r for r in rows if r["status"] != "CERTAIN" or _may_reject(r, decision)]
+        # Decided together: the record's links of that NIK alike (in doubt, or matched).
+        rows = [r for r in rows if _certain_match(r) == _certain_match(row)]
         if decision == ACCEPTED:
             # Every identifier accepted with it, not only the one named: the record's
             # other links of this NIK would serve it as well.
@@ -166,10 +169,12 @@ async def decide(
     return [_pending(r) for r in rows]
 
 
-def _may_reject(row: asyncpg.Record, decision: str) -> bool:
-    """A walk-in the model matched and served as certain may still be wrong (the citizen
-    says "that was my wife"): a steward may reject it. Accepting it adds nothing."""
-    return decision == REJECTED and row["method"] == "MATCHED"
+def _certain_match(row: asyncpg.Record) -> bool:
+    """A walk-in the model matched by phone and served as certain: the model's guess, not
+    the register's word. A steward may reject it (the citizen says "that was my wife")
+    or accept it (the citizen, who is shown a matched visit only once a steward has
+    confirmed it, came to the counter with a KTP)."""
+    return bool(row["status"] == "CERTAIN" and row["method"] == "MATCHED")
 
 
 # Records that belong to an organisation, whose identifiers several citizens hold.

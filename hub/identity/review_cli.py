@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import asyncpg
 
-from connectors.crosswalk.review import ACCEPTED, REJECTED, Pending, decide, queue, show
+from connectors.crosswalk.review import ACCEPTED, REJECTED, decide, queue, show
 from hub.audit import (
     CheckpointWriter,
     Disclosure,
@@ -27,6 +27,8 @@ from hub.audit import (
     DisclosureRequest,
     create_audit_pool,
 )
+from identity.errors import InvalidIdentifier
+from identity.nik import NIK
 
 if TYPE_CHECKING:
     from hub.migrate import Connection
@@ -40,7 +42,8 @@ def add_review_parser(actions: argparse._SubParsersAction[argparse.ArgumentParse
     """Register ``identity review`` and its actions."""
     review = actions.add_parser(
         "review",
-        help="links in doubt (CONFLICTED, SUGGESTED): list, show the evidence, accept, reject",
+        help="links in doubt (CONFLICTED, SUGGESTED) and walk-ins matched by phone: list,"
+        " show the evidence, accept, reject",
     )
     steps = review.add_subparsers(dest="review_command", required=True)
     listing = steps.add_parser("list", help="the links waiting for a steward, by record")
@@ -48,6 +51,14 @@ def add_review_parser(actions: argparse._SubParsersAction[argparse.ArgumentParse
         "--system", help="only this product's (siak, psb, cpns, ...; default: every product)"
     )
     listing.add_argument("--limit", type=int, default=50, help="how many to print (default 50)")
+    listing.add_argument(
+        "--nik",
+        help="only this citizen's, with the walk-ins matched to them as certain (the NIK is"
+        " written to the disclosure log first; default: every citizen's links in doubt)",
+    )
+    listing.add_argument(
+        "--by", default=None, help="who looks (default: the operating system user)"
+    )
     shown = steps.add_parser(
         "show",
         help="a link and every other link of its record, NIKs in full (each written to the"
@@ -70,6 +81,11 @@ def check_review_args(args: argparse.Namespace) -> str | None:
     """What is wrong with the arguments, in one line, or ``None``."""
     if args.review_command == "list" and args.limit < 1:
         return "--limit must be 1 or more"
+    if getattr(args, "nik", None) is not None:
+        try:
+            args.nik = NIK.parse(args.nik).value
+        except InvalidIdentifier as exc:
+            return f"--nik: {exc}"
     by = getattr(args, "by", None)
     # The name goes into the disclosure log and the decision: one printable line, no
     # control characters that would fake a second line in either.
@@ -81,14 +97,20 @@ def check_review_args(args: argparse.Namespace) -> str | None:
 async def run_review(args: argparse.Namespace, hub: Connection, settings: Settings) -> int:
     """Run one review action on the hub database; prints what it did."""
     if args.review_command == "list":
-        total, items = await queue(hub, system=args.system, limit=args.limit)
+        if args.nik is not None:
+            # Which records a citizen has is theirs to know was looked at, found or not.
+            await _log_shown(
+                settings, [args.nik], args.system or "hub", args.by or getpass.getuser()
+            )
+        total, items = await queue(hub, system=args.system, limit=args.limit, nik=args.nik)
         print(f"{total} links wait for review" + (f" ({len(items)} shown)" if items else ""))
         for item in items:
             print("  " + item.line())
         return 0
     if args.review_command == "show":
         link, record = await show(hub, args.id)
-        await _log_shown(settings, record, args.by or getpass.getuser())
+        niks = sorted({item.nik for item in record})
+        await _log_shown(settings, niks, record[0].system, args.by or getpass.getuser())
         print(f"{link.system} {link.record}: {len(record)} links")
         for item in record:
             mark = "*" if item.id == link.id else " "
@@ -102,25 +124,24 @@ async def run_review(args: argparse.Namespace, hub: Connection, settings: Settin
     return 0
 
 
-async def _log_shown(settings: Settings, record: list[Pending], by: str) -> None:
-    """Write each NIK ``record`` shows to the disclosure log and checkpoint the chain;
-    raises (``AuditUnavailable``, a database error) when either is not done."""
+async def _log_shown(settings: Settings, niks: list[str], system: str, by: str) -> None:
+    """Write each of ``niks`` as shown (from ``system``'s records) to the disclosure log
+    and checkpoint the chain; raises (``AuditUnavailable``, a database error) when either
+    is not done."""
     assert settings.hub_dsn is not None
-    niks = sorted({item.nik for item in record})
     audit = await create_audit_pool(
         settings.hub_dsn, audit_dsn=settings.audit.dsn, min_size=1, max_size=1
     )
     try:
         log = DisclosureLog(audit)
         try:
-            system = record[0].system.upper()
             await log.record(
                 DisclosureRequest(
                     request_id=f"cli-{uuid.uuid4().hex}",
                     client_id=None,
                     subject=f"cli:{by}",
                     purpose=PURPOSE,
-                    disclosures=[Disclosure(nik, [system], [SHOWN]) for nik in niks],
+                    disclosures=[Disclosure(nik, [system.upper()], [SHOWN]) for nik in niks],
                 )
             )
         finally:

@@ -47,7 +47,9 @@ _SIXTEEN_DIGITS = re.compile(r"(?<!\d)\d{16}(?!\d)")
 _NIK_FIELDS = ("nik", "value", "sourceRecord", "evidence")
 
 
-@strawberry.enum(description="What a data steward decided about a link in doubt.")
+@strawberry.enum(
+    description="What a data steward decided about a link in doubt or a walk-in matched by phone."
+)
 class ReviewDecision(enum.Enum):
     ACCEPTED = "ACCEPTED"
     REJECTED = "REJECTED"
@@ -90,7 +92,7 @@ class ReviewQueue:
     items: list[ReviewItem] = strawberry.field(description="the first of them, by record")
 
 
-@strawberry.type(description="A link in doubt and every other link of the same record.")
+@strawberry.type(description="A link of the crosswalk and every other link of the same record.")
 class ReviewCase:
     item: ReviewItem
     record_links: list[ReviewItem] = strawberry.field(

@@ -88,3 +88,25 @@ def test_a_stewards_name_that_would_fake_a_log_line_is_refused(
     out = capsys.readouterr()
     assert "--by must be a name" in out.err and not out.out
     assert not _fetch(city_dsns["hub"], _LOGGED, f"cli:{by}")
+
+
+def test_list_for_one_citizen_shows_their_certain_matches_once_logged(
+    configured: Path,
+    city_dsns: dict[Source | str, str],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Asked for one citizen, the list also holds the walk-ins matched to them as certain
+    (for the steward to confirm or take back); the NIK asked is logged, found or not."""
+    (match,) = _fetch(
+        city_dsns["hub"],
+        "SELECT encode(link_key, 'hex') AS id, nik FROM identity_links"
+        " WHERE status = 'CERTAIN' AND method = 'MATCHED' ORDER BY record LIMIT 1",
+    )
+    steward = f"qa-{match['id'][:8]}"
+    assert main(["identity", "review", "list", "--nik", match["nik"], "--by", steward]) == 0
+    assert match["id"][:12] in capsys.readouterr().out
+    assert [r["nik"] for r in _fetch(city_dsns["hub"], _LOGGED, f"cli:{steward}")] == [match["nik"]]
+    assert main(["identity", "review", "list", "--limit", "500"]) == 0
+    assert match["id"][:12] not in capsys.readouterr().out  # the queue: links in doubt
+    assert main(["identity", "review", "list", "--nik", "1234"]) == 2
+    assert "--nik:" in capsys.readouterr().err
