@@ -39,7 +39,7 @@ SELECT encode(l.link_key, 'hex') AS id, l.link_key, l.fingerprint, l.system, l.r
   LEFT JOIN identity_decisions d ON d.link_key = l.link_key AND d.fingerprint = l.fingerprint
 """
 # Asked for one citizen, the queue also holds the walk-ins matched to them as certain:
-# what a steward needs to take one back when the citizen says it was not them.
+# what a steward needs to confirm one, or take it back when the citizen says it was not them.
 _QUEUE = (
     _COLUMNS
     + """
@@ -119,7 +119,7 @@ async def queue(
 ) -> tuple[int, list[Pending]]:
     """How many links wait for review, and the first ``limit`` of them (only those of
     ``system``, and of the citizen ``nik``, when given: then with the walk-ins matched
-    to them as certain, which a steward may reject)."""
+    to them as certain, which a steward may decide too)."""
     total = await conn.fetchval(_QUEUE_SIZE, system, nik)
     return total, [_pending(r) for r in await conn.fetch(_QUEUE, system, limit, nik)]
 
