@@ -124,10 +124,7 @@ class Coalesced(Generic[N]):
                 waiter.future.add_done_callback(partial(_abandon, batch, task))
 
     async def _dispatch(self, batch: _Batch[N]) -> None:
-        if not batch.keys:  # nothing to read: no statement
-            for waiter in batch.waiters:
-                _settle(waiter, {})
-            return
+        # Never empty: a caller joins a batch only with a key it does not have yet.
         try:
             found = await self._send(list(batch.keys), batch.needs)
         except asyncio.CancelledError:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from connectors.apk import reads as apk_reads
 from connectors.base import Source, SourceDB, Store
@@ -29,6 +29,9 @@ from connectors.crosswalk.reads import Crosswalk, crosswalk_by_nik
 from connectors.lpse import reads as lpse_reads
 from connectors.psb import reads as psb_reads
 from connectors.sikda import reads as sikda_reads
+
+if TYPE_CHECKING:
+    from schema.federation import Federation
 
 ByKey = Callable[[SourceDB, Sequence[str]], Awaitable[dict[str, Any]]]
 
@@ -70,31 +73,7 @@ RECORDS: dict[str, Records] = {
 }
 
 
-class Reader(Protocol):
-    """The request's loader (:class:`schema.federation.Federation`): a level's shared read."""
-
-    def read_together(
-        self,
-        source: Source,
-        batch: ByKey,
-        keys: Sequence[str],
-    ) -> Awaitable[dict[str, Any]]: ...
-
-
-class HubReader(Protocol):
-    """The request's loader as :func:`in_doubt` needs it: a guarded read of the hub's store."""
-
-    store: SourceDB | None
-
-    def read(
-        self,
-        source: Source | Store,
-        batch: Callable[[SourceDB, Sequence[str]], Awaitable[dict[str, Crosswalk]]],
-        keys: Sequence[str],
-    ) -> Awaitable[dict[str, Crosswalk]]: ...
-
-
-async def in_doubt(loader: HubReader, field: str, nik: str, row: Any) -> bool:
+async def in_doubt(loader: Federation, field: str, nik: str, row: Any) -> bool:
     """Whether the crosswalk holds ``row`` (a record of the product ``field``) in doubt for
     ``nik``, the NIK typed on it.
 
@@ -131,7 +110,7 @@ def without_doubts(
 
 
 async def accepted_records(
-    loader: Reader, crosswalk: Awaitable[Mapping[str, Crosswalk]], fields: Sequence[str]
+    loader: Federation, crosswalk: Awaitable[Mapping[str, Crosswalk]], fields: Sequence[str]
 ) -> dict[str, dict[str, list[Any]] | Exception]:
     """Per product field of ``fields``, the records a steward accepted for each NIK, read
     by key (one statement per product that has any); a product whose read failed gives

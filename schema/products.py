@@ -40,7 +40,9 @@ BY_NIK: tuple[ProductField, ...] = (
     ProductField("procurementRoles", lpse.SOURCE, lpse_reads.roles_by_nik, ()),
     ProductField("districtRequests", apk.SOURCE, apk_reads.requests_by_nik, ()),
     ProductField("queueTickets", antrian.SOURCE, antrian_reads.tickets_by_nik, ()),
-    # The identity crosswalk, in the hub's own database (identity sync builds it).
+    # The identity crosswalk, in the hub's own database (identity sync builds it). The
+    # federation reads it with the level's records in doubt instead, in one statement
+    # (schema.level_reads: crosswalk_by_nik); links_by_nik reads the same links alone.
     ProductField("identifiers", Store.HUB, lookups.links_by_nik, ()),
 )
 

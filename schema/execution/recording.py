@@ -7,47 +7,17 @@ starts (its events are answered long after the operation's execution step).
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from schema.errors import AuditUnavailable
 
 if TYPE_CHECKING:
-    from schema.execution.ports import Disclosed, DisclosureSink, Limiter, Viewer
+    from schema.context import Context
 
 log = logging.getLogger(__name__)
 
 
-class Shown(Protocol):
-    """What an operation showed: the request's loader keeps it as it builds citizens."""
-
-    @property
-    def disclosed(self) -> dict[str, Disclosed]: ...  # what of each citizen, by NIK
-
-    @property
-    def looked_up(self) -> set[str]: ...  # every NIK named and let through, found or not
-
-
-class Operation(Protocol):
-    """What charging and recording need of an operation (its
-    :class:`~schema.context.Context`, which imports this module)."""
-
-    @property
-    def viewer(self) -> Viewer | None: ...
-
-    @property
-    def federation(self) -> Shown: ...
-
-    @property
-    def limiter(self) -> Limiter | None: ...
-
-    @property
-    def audit(self) -> DisclosureSink | None: ...
-
-    @property
-    def request_id(self) -> str: ...
-
-
-async def charge_and_record(context: Operation) -> None:
+async def charge_and_record(context: Context) -> None:
     """Charge the caller's budget and write the disclosure log for this operation.
 
     Charged: every citizen shown, and every NIK the caller looked up even where no

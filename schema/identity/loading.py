@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from connectors.antrian import reads as antrian_reads
 from connectors.antrian.records import QueueTicket
@@ -35,48 +35,10 @@ from schema.scopes import FAMILY, STEWARD
 from schema.viewing import disclose
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
-
-    from connectors.base import SourceDB
     from connectors.crosswalk.reads import StoredLink
     from schema.citizen.types import Citizen
-    from schema.execution.gate import Gate
-    from schema.execution.ports import Disclosed, Viewer
+    from schema.federation import Federation
     from schema.selection import Plan
-
-T = TypeVar("T")
-
-
-class Loader(Protocol):
-    """What these reads need of the request's loader (:class:`schema.federation.Federation`,
-    which imports this module: named by what it does, not by its class)."""
-
-    @property
-    def gate(self) -> Gate: ...
-
-    @property
-    def disclosed(self) -> dict[str, Disclosed]: ...
-
-    @property
-    def viewer(self) -> Viewer | None: ...
-
-    async def read(
-        self,
-        source: Source | Store,
-        batch: Callable[[SourceDB, Sequence[str]], Awaitable[T]],
-        keys: Sequence[str],
-    ) -> T: ...
-
-    def read_together(
-        self,
-        source: Source | Store,
-        batch: Callable[[SourceDB, Sequence[str]], Awaitable[dict[str, Any]]],
-        keys: Sequence[str],
-    ) -> Awaitable[dict[str, Any]]: ...
-
-    async def citizens(
-        self, niks: Sequence[str], plan: Plan, *, supplied: bool = True
-    ) -> list[Citizen | Forbidden | None]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +54,7 @@ class Match:
 
 
 async def matched_tickets(
-    federation: Loader, links: dict[str, list[StoredLink]] | Exception
+    federation: Federation, links: dict[str, list[StoredLink]] | Exception
 ) -> dict[str, list[Match]]:
     """The tickets matched to each NIK, read from Antrian by id in one statement."""
     if isinstance(links, Exception):
@@ -148,7 +110,7 @@ def with_matches(
 
 
 async def resolve_identity(
-    federation: Loader, system: Source, identifier: str, plan: Plan
+    federation: Federation, system: Source, identifier: str, plan: Plan
 ) -> IdentityMatch:
     """Whom ``identifier``, as ``system`` holds it, belongs to; see :class:`IdentityMatch`."""
     parsed, problems = _read_as(system, identifier)
@@ -200,7 +162,11 @@ def _read_as(
 
 
 async def _candidates(
-    federation: Loader, system: Source, parsed: list[tuple[IdentifierKind, str]], *, family: bool
+    federation: Federation,
+    system: Source,
+    parsed: list[tuple[IdentifierKind, str]],
+    *,
+    family: bool,
 ) -> tuple[IdentifierKind, str, list[IdentityCandidate]]:
     """The first way of reading the identifier that finds someone, and whom it finds
     (as :func:`_without_family` says it, to a caller who may not read family cards)."""
