@@ -13,7 +13,7 @@ denied place is nulled. No permission check runs per field.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,12 +21,7 @@ from graphql import (
     DocumentNode,
     FieldNode,
     GraphQLError,
-    NameNode,
-    SelectionSetNode,
-    visit,
 )
-from graphql.language import Visitor
-from graphql.language.visitor import REMOVE
 
 from connectors.base import Source
 from identity.errors import InvalidIdentifier
@@ -34,6 +29,7 @@ from identity.kinds import HELD_BY, IdentifierKind, canonical
 from schema.entities import ENTITIES, entity_niks
 from schema.execution.document import Visit
 from schema.execution.ports import Relation, Viewer
+from schema.execution.pruning import drop_pruned, null_at, prune, reorder
 from schema.scopes import (
     ANONYMOUS_ROOT_FIELDS,
     CHILD_FIELDS,
@@ -42,12 +38,15 @@ from schema.scopes import (
     STEWARD_ROOT_FIELDS,
 )
 
-PRUNED = "__pruned"
 # Root fields that name citizens by NIK: a Federation gateway's _entities names them
 # in its representations.
 CITIZEN_ROOTS = ("citizen", "citizens", ENTITIES)
 # Writes that act for a citizen (their input's forCitizen, or the caller itself).
 ACTING_FIELDS = ("bookQueueTicket", "submitDistrictRequest")
+# A steward's decisions: each goes alone in its operation. Beside another root field an
+# error there would null the whole answer (the fields are non-null) after the decision
+# was taken and its NIKs logged: the steward would be told it failed.
+DECISION_FIELDS = ("acceptIdentityLink", "rejectIdentityLink")
 # Root fields that build no citizen and whose decision asks no citizen's relation to
 # the viewer: the public catalogues, the schema, withdrawing a consent.
 _UNRELATED_ROOT_FIELDS = ANONYMOUS_ROOT_FIELDS | {"revokeConsent"}
@@ -73,6 +72,9 @@ class Decision:
     document: DocumentNode
     denials: list[Denial] = field(default_factory=list)
     acting_for: dict[str, str | None] = field(default_factory=dict)
+    # The response keys, in the operation's order, of each object a denied field answers
+    # in: the pruned document no longer holds the denied ones, which apply puts back.
+    key_order: dict[tuple[str, ...], list[str]] = field(default_factory=dict)
 
     def apply(
         self, data: dict[str, Any] | None, errors: list[GraphQLError]
@@ -87,40 +89,18 @@ class Decision:
             if data is None:
                 errors.append(_error(denial, list(denial.path)))
                 continue
-            for path in _null_at(data, denial.path, []):
+            for path in null_at(data, denial.path, []):
                 if tuple(path) not in answered:  # the loader may have refused it already
                     errors.append(_error(denial, path))
         if data is not None:
-            _drop_pruned(data)
+            drop_pruned(data)
+            for parent, keys in self.key_order.items():
+                reorder(data, parent, keys)
         return data
 
 
 def _error(denial: Denial, path: list[str | int]) -> GraphQLError:
     return GraphQLError(denial.message, path=path, extensions=denial.extensions)
-
-
-def _null_at(node: Any, keys: tuple[str, ...], path: list[str | int]) -> Iterator[list[str | int]]:
-    if node is None:
-        return
-    if isinstance(node, list):
-        for i, item in enumerate(node):
-            yield from _null_at(item, keys, [*path, i])
-        return
-    if len(keys) == 1:
-        node[keys[0]] = None
-        yield [*path, keys[0]]
-        return
-    yield from _null_at(node.get(keys[0]), keys[1:], [*path, keys[0]])
-
-
-def _drop_pruned(node: Any) -> None:
-    if isinstance(node, list):
-        for item in node:
-            _drop_pruned(item)
-    elif isinstance(node, dict):
-        node.pop(PRUNED, None)
-        for value in node.values():
-            _drop_pruned(value)
 
 
 def niks_by_root(visits: Sequence[Visit]) -> dict[str, list[str]]:
@@ -192,12 +172,21 @@ def decide(
             denial = _field_denial(viewer, visit_, limited_roots)
         if denial is None and visit_.parent == "Mutation" and visit_.name in ACTING_FIELDS:
             denial = _acting_denial(viewer, visit_, relations, open_id, acting_for)
+        if denial is None and visit_.parent == "Mutation" and visit_.name in DECISION_FIELDS:
+            denial = _decision_denial(visit_, visits)
         if denial is not None:
             denials.append(denial)
             denied_prefixes.add(visit_.path)
     if not denials:
         return Decision(document, acting_for=acting_for)
-    return Decision(_prune(document, visits, denied_prefixes), denials, acting_for)
+    parents = {d.path[:-1] for d in denials}
+    key_order: dict[tuple[str, ...], list[str]] = {p: [] for p in parents}
+    for visit_ in visits:  # collected level by level, each in the operation's order
+        keys = key_order.get(visit_.path[:-1])
+        if keys is not None and visit_.path[-1] not in keys:
+            keys.append(visit_.path[-1])
+    pruned = prune(document, visits, denied_prefixes)
+    return Decision(pruned, denials, acting_for, key_order)
 
 
 def _forbidden(visit_: Visit, message: str, **extensions: Any) -> Denial:
@@ -299,6 +288,18 @@ def _acting_denial(
     return None
 
 
+def _decision_denial(visit_: Visit, visits: Sequence[Visit]) -> Denial | None:
+    if sum(len(v.path) == 1 for v in visits) == 1:
+        return None
+    return Denial(
+        visit_.path,
+        visit_.nodes,
+        f"{visit_.name} goes alone in its operation: send one decision at a time",
+        {"code": "BAD_USER_INPUT", "rule": "one_decision", "field": visit_.path[0]},
+        visit_.non_null,
+    )
+
+
 def _reads_as_family_card(system: Source, identifier: str) -> bool:
     if IdentifierKind.KK not in HELD_BY[system]:
         return False
@@ -337,43 +338,3 @@ def _field_denial(
             scope=scope,
         )
     return None
-
-
-class _Pruner(Visitor):
-    def __init__(self, denied: set[int]) -> None:
-        super().__init__()
-        self.denied = denied
-
-    def enter_field(self, node: FieldNode, *_: Any) -> Any:
-        return REMOVE if id(node) in self.denied else None
-
-    def leave_selection_set(self, node: SelectionSetNode, *_: Any) -> Any:
-        if node.selections:
-            return None
-        # Everything below was denied: keep the selection valid with a placeholder
-        # that Decision.apply removes from the answer.
-        placeholder = FieldNode(
-            alias=NameNode(value=PRUNED),
-            name=NameNode(value="__typename"),
-            arguments=(),
-            directives=(),
-        )
-        return SelectionSetNode(selections=(placeholder,))
-
-
-def _prune(
-    document: DocumentNode, visits: Sequence[Visit], denied: set[tuple[str, ...]]
-) -> DocumentNode:
-    """A copy of ``document`` without the nodes denied at every place they answer.
-
-    A node that also answers somewhere allowed stays; :meth:`Decision.apply` nulls
-    its denied places. The parsed original is cached and left untouched.
-    """
-    places: dict[int, list[bool]] = {}
-    for v in visits:
-        is_denied = any(v.path[:i] in denied for i in range(1, len(v.path) + 1))
-        for node in v.nodes:
-            places.setdefault(id(node), []).append(is_denied)
-    removable = {node for node, flags in places.items() if all(flags)}
-    pruned: DocumentNode = visit(document, _Pruner(removable))
-    return pruned

@@ -16,7 +16,7 @@ from hub.app import create_app
 from hub.identity.sync import sync_databases
 from hub.settings import Settings
 from tests.conftest import ScratchDatabases
-from tests.e2e.conftest import citizen_headers, city_settings, grant, realistic_city
+from tests.e2e.conftest import citizen_headers, city_settings, grant, logged_for, realistic_city
 from tests.e2e.identity_support import fetch
 from tests.e2e.test_steward_review import DECIDE, QUEUE, STEWARD, ask
 
@@ -87,3 +87,30 @@ async def test_a_walk_in_served_as_certain_can_be_confirmed_or_taken_back(
     assert confirmed["value"] in await served(confirmed, citizen, MINE)
     back = "SELECT 1 FROM identity_links WHERE encode(link_key, 'hex') = $1"
     assert await fetch(city["hub"], back, taken_back["id"]) == []
+
+
+@pytest.mark.parametrize("second", ['"00000000"', "$id"])
+async def test_a_decision_beside_another_field_is_refused_before_it_is_taken(
+    hub: tuple[str, Settings], city: dict[Source | str, str], second: str
+) -> None:
+    """Beside a failing decision the answer would be data: null (the fields are non-null)
+    after the first was taken and logged: the steward would be told it failed."""
+    url, settings = hub
+    steward = await grant(settings, frozenset({STEWARD}), name="qa-steward", purpose="qa-steward")
+    [case] = await fetch(
+        city["hub"],
+        "SELECT encode(link_key, 'hex') AS id, nik FROM identity_links"
+        " WHERE status = 'SUGGESTED' ORDER BY record DESC LIMIT 1",
+    )
+    both = (
+        'mutation($id: ID!) { a: acceptIdentityLink(id: $id, reason: "KTP") { nik }'
+        f' b: acceptIdentityLink(id: {second}, reason: "KTP") {{ nik }} }}'
+    )
+    _, body, request_id = await ask(url, steward, both, id=case["id"])
+    assert body.get("data") is None
+    [error] = body["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert error["extensions"]["rule"] == "one_decision"
+    decided = "SELECT 1 FROM identity_decisions WHERE encode(link_key, 'hex') = $1"
+    assert await fetch(city["hub"], decided, case["id"]) == []
+    assert await logged_for(settings, request_id, [case["nik"]]) == set()

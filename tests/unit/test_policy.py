@@ -199,3 +199,22 @@ def test_only_an_operation_that_may_reach_a_citizen_needs_the_viewers_relations(
     query: str, needed: bool
 ) -> None:
     assert needs_relations(visits_of(parse(query))) is needed
+
+
+def test_a_denied_field_answers_in_the_place_it_was_asked() -> None:
+    """The pruned document no longer holds a denied field; its null comes back where the
+    operation asked for it, at the root and inside an object, not after the rest."""
+    query = (
+        f'{{ me {{ nik }} b: citizen(nik: "{OWN}") {{ religion fullName }}'
+        f' c: citizen(nik: "{STRANGER}") {{ nik }} }}'
+    )
+    document = parse(query)
+    decision = decide(PSB_ONLY, visits_of(document), document, {})
+    # What execution of the pruned document answers: the denied fields absent.
+    data: dict[str, Any] = {"b": {"fullName": "X"}, "c": {"nik": STRANGER}}
+    errors: list[GraphQLError] = []
+    answered = decision.apply(data, errors)
+    assert answered is not None
+    assert list(answered) == ["me", "b", "c"] and answered["me"] is None
+    assert list(answered["b"]) == ["religion", "fullName"]
+    assert {tuple(e.path or ()) for e in errors} == {("me",), ("b", "religion")}
