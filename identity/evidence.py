@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from identity.names import SAME_NAME, at_least, clearly_different, name_similarity
-from identity.scoring import PhoneLevel
+from identity.scoring import MINORS, PhoneLevel
 
 DIGITS = "0123456789"
 # Confidence of a link the record does not make but likely means, before review.
@@ -52,16 +52,7 @@ class Suggestion:
 KK_NUMBER = "the NIK typed is a family card's number; a member has the name"
 FAMILY_MEMBER = "the NIK typed is a family member's; this member has the name"
 # A walk-in's candidate found only as a member of a phone giver's card.
-THROUGH_A_CARD = tuple(
-    level.value
-    for level in (
-        PhoneLevel.YOUNG,
-        PhoneLevel.YOUNGER,
-        PhoneLevel.YOUNG_MEMBER,
-        PhoneLevel.YOUNGER_MEMBER,
-        PhoneLevel.ADULT,
-    )
-)
+THROUGH_A_CARD = tuple(level.value for level in (*MINORS, PhoneLevel.ADULT))
 _FAMILY_RULES = (KK_NUMBER, FAMILY_MEMBER, *THROUGH_A_CARD)
 
 

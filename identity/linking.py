@@ -53,17 +53,27 @@ class Bookkeeping:
         self.doubts: dict[tuple[str, str], str] = {}
         # Each NIK-carrying record's verdict: the status of its NIK and the NIKs it likely meant.
         self.verdicts: dict[str, tuple[LinkStatus, list[evidence.Suggestion]]] = {}
-        self._card_of: dict[str, str] | None = None  # built when first asked
-        self._cards_of: dict[str, set[str]] | None = None
+        # Each NIK's cards in the register's order, built when first asked.
+        self._listed_on: dict[str, list[str]] | None = None
 
     def card_of(self, nik: str) -> str | None:
-        """The family card SIAK lists ``nik`` on, where the sync asked for it."""
+        """The family card SIAK lists ``nik`` on, where the sync asked for it (for
+        someone the sync did not ask about: the last card read that lists them)."""
         registered = self.people.get(nik)
         if registered is not None:
             return registered.family_card
-        if self._card_of is None:
-            self._card_of = {n: card for card, members in self.cards.items() for n, _ in members}
-        return self._card_of.get(nik)
+        listed = self._listed().get(nik)
+        return listed[-1] if listed else None
+
+    def _listed(self) -> dict[str, list[str]]:
+        """Every card each NIK is listed on, in the register's order: one pass over the
+        cards, made when first needed and shared by :meth:`card_of` and :meth:`cards_of`."""
+        if self._listed_on is None:
+            self._listed_on = {}
+            for card, members in self.cards.items():
+                for n, _ in members:
+                    self._listed_on.setdefault(n, []).append(card)
+        return self._listed_on
 
     def family_of(self, givers: Sequence[str], day: date | None) -> dict[str, PhoneLevel]:
         """The members from 16 alive on ``day`` on the cards the ``givers`` of a phone
@@ -104,13 +114,11 @@ class Bookkeeping:
 
     def cards_of(self, nik: str) -> set[str]:
         """Every card ``nik`` is listed on: theirs, and those they left (SIAK's history)."""
-        if self._cards_of is None:
-            self._cards_of = {}
-            for card, members in self.cards.items():
-                for n, _ in members:
-                    self._cards_of.setdefault(n, set()).add(card)
+        cards = set(self._listed().get(nik, ()))
         current = self.card_of(nik)
-        return self._cards_of.get(nik, set()) | ({current} if current else set())
+        if current:
+            cards.add(current)
+        return cards
 
     def _npwp_of_individual(self, s: Sighting, h: Held, value: str) -> bool:
         """An individual's NPWP is their NIK: linked EXACT to it, whatever the record says."""

@@ -111,7 +111,7 @@ def link(sightings: Sequence[Sighting], register: Register) -> Crosswalk:
         for found in [linker.by_phone(s, s.holder)]
         if found
     ]
-    model = estimate(c for _, found in walk_ins for c in [[c for _, c in found]])
+    model = estimate([c for _, c in found] for _, found in walk_ins)
     for s, found in walk_ins:
         linker.score(s, found, model)
     return Crosswalk(list(linker.links.values()), list(linker.findings.values()))

@@ -35,7 +35,7 @@ class NIK:
         problem = region_problem(digits[0:6])
         if problem is not None:
             raise InvalidNIK("region", f"a NIK starts with its region: {problem}")
-        if _birth_date(digits, date.today()) is None:
+        if encoded_birth_date(digits, date.today()) is None:
             raise InvalidNIK(
                 "birth_date",
                 f"digits 7-12 ({digits[6:12]}) are no birth date, even with 40 added for women",
@@ -63,7 +63,7 @@ class NIK:
 
     def birth_date(self, *, today: date | None = None) -> date:
         """The encoded birth date; a two-digit year is placed in the last 100 years."""
-        born = _birth_date(self.value, today or date.today())
+        born = encoded_birth_date(self.value, today or date.today())
         assert born is not None  # checked in parse()
         return born
 
@@ -87,7 +87,9 @@ class NIK:
         return f"{self.value[:4]}{'*' * 12}"
 
 
-def _birth_date(digits: str, today: date) -> date | None:
+def encoded_birth_date(digits: str, today: date) -> date | None:
+    """The birth date digits 7-12 of a NIK's ``digits`` hold (40 added to the day for
+    women), its year placed in the 100 years up to ``today``; ``None`` if none."""
     day, month, year2 = int(digits[6:8]), int(digits[8:10]), int(digits[10:12])
     return ddmmyy(day - 40 if day > 40 else day, month, year2, today)
 

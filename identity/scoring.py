@@ -48,6 +48,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from identity.names import CLEARLY_DIFFERENT, SAME_NAME, name_similarity
+from identity.nik import encoded_birth_date
 
 
 class PhoneLevel(enum.StrEnum):
@@ -71,6 +72,13 @@ class NameLevel(enum.StrEnum):
 
 
 NONE = "someone else"  # the walker is none of the candidates
+# The minors on a giver's card, whoever heads it.
+MINORS = (
+    PhoneLevel.YOUNG,
+    PhoneLevel.YOUNGER,
+    PhoneLevel.YOUNG_MEMBER,
+    PhoneLevel.YOUNGER_MEMBER,
+)
 # A candidate found several ways (a minor on two givers' cards) is weighed at the first.
 LIKELIEST = (
     PhoneLevel.GIVEN,
@@ -132,11 +140,8 @@ def on_card(nik: str, day: date, *, heads_card: bool = True) -> PhoneLevel | Non
     it) is 17 or 16 on ``day``: a minor old enough to come alone; ``ADULT`` from 18;
     else ``None``. The ``_MEMBER`` levels when the phone's giver is not the head of the
     minor's card."""
-    born_day, month, year2 = int(nik[6:8]) % 40 or 40, int(nik[8:10]), int(nik[10:12])
-    year = day.year - (day.year - year2) % 100
-    try:
-        born = date(year, month, born_day)
-    except ValueError:
+    born = encoded_birth_date(nik, day)
+    if born is None:
         return None
     age = day.year - born.year - ((day.month, day.day) < (born.month, born.day))
     if age >= 18:

@@ -32,31 +32,27 @@ MIN_PREFIX = 8
 # The advisory lock ``identity sync`` writes under (hub.identity.store): a decision
 # waits for a sync's write, so the sync never undoes a rejection taken meanwhile.
 SYNC_LOCK = 0x63686934  # "chi4"
-_COLUMNS = """
-SELECT encode(l.link_key, 'hex') AS id, l.link_key, l.fingerprint, l.system, l.record, l.kind,
-       l.value, l.nik, l.method, l.status, l.confidence, l.via, l.evidence, d.decision
+_FROM = """
   FROM identity_links l
   LEFT JOIN identity_decisions d ON d.link_key = l.link_key AND d.fingerprint = l.fingerprint
 """
-# Asked for one citizen, the queue also holds the walk-ins matched to them as certain:
-# what a steward needs to confirm one, or take it back when the citizen says it was not them.
-_QUEUE = (
-    _COLUMNS
-    + """
- WHERE (l.status <> 'CERTAIN' OR (l.method = 'MATCHED' AND $3::text IS NOT NULL))
-   AND d.link_key IS NULL AND ($1::text IS NULL OR l.system = $1)
-   AND ($3::text IS NULL OR l.nik = $3)
- ORDER BY l.system, l.record, l.confidence DESC
- LIMIT $2
-"""
+_COLUMNS = (
+    """
+SELECT encode(l.link_key, 'hex') AS id, l.link_key, l.fingerprint, l.system, l.record, l.kind,
+       l.value, l.nik, l.method, l.status, l.confidence, l.via, l.evidence, d.decision"""
+    + _FROM
 )
-_QUEUE_SIZE = """
-SELECT count(*) FROM identity_links l
-  LEFT JOIN identity_decisions d ON d.link_key = l.link_key AND d.fingerprint = l.fingerprint
+# What waits for a steward: links in doubt no decision holds for ($1: of one product,
+# $2: of one citizen, when given). Asked for one citizen, the queue also holds the
+# walk-ins matched to them as certain: what a steward needs to confirm one, or take it
+# back when the citizen says it was not them.
+_IN_QUEUE = """
  WHERE (l.status <> 'CERTAIN' OR (l.method = 'MATCHED' AND $2::text IS NOT NULL))
    AND d.link_key IS NULL AND ($1::text IS NULL OR l.system = $1)
    AND ($2::text IS NULL OR l.nik = $2)
 """
+_QUEUE = _COLUMNS + _IN_QUEUE + " ORDER BY l.system, l.record, l.confidence DESC LIMIT $3"
+_QUEUE_SIZE = "SELECT count(*)" + _FROM + _IN_QUEUE
 _BY_PREFIX = _COLUMNS + " WHERE encode(l.link_key, 'hex') LIKE $1 || '%' LIMIT 2"
 _SAME_RECORD = _COLUMNS + " WHERE l.system = $1 AND l.record = $2 ORDER BY l.confidence DESC"
 _SAME_NIK = _COLUMNS + " WHERE l.system = $1 AND l.record = $2 AND l.nik = $3"
@@ -121,7 +117,7 @@ async def queue(
     ``system``, and of the citizen ``nik``, when given: then with the walk-ins matched
     to them as certain, which a steward may decide too)."""
     total = await conn.fetchval(_QUEUE_SIZE, system, nik)
-    return total, [_pending(r) for r in await conn.fetch(_QUEUE, system, limit, nik)]
+    return total, [_pending(r) for r in await conn.fetch(_QUEUE, system, nik, limit)]
 
 
 async def show(conn: Connection, prefix: str) -> tuple[Pending, list[Pending]]:

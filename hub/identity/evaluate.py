@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from connectors.truth_store import load_truth
 from identity.evaluation import ALL, BENIGN, Evaluation, FindingRow, LinkRow, evaluate
-from identity.scoring import NameLevel, PhoneLevel
+from identity.scoring import MINORS, NameLevel
 
 if TYPE_CHECKING:
     from hub.migrate import Connection
@@ -36,12 +36,6 @@ SELECT l.system, l.record, l.kind, l.nik, l.method, l.confidence,
 _FINDINGS = "SELECT system, rule, record FROM identity_findings"
 # Walk-ins none of whose candidates is served, one of them a minor on a giver's card,
 # no name on the ticket: the records cannot tell who came.
-MINORS = (
-    PhoneLevel.YOUNG,
-    PhoneLevel.YOUNGER,
-    PhoneLevel.YOUNG_MEMBER,
-    PhoneLevel.YOUNGER_MEMBER,
-)
 _UNDECIDED = """
 SELECT system, record FROM identity_links
  WHERE method = 'MATCHED' AND kind = 'QUEUE_TICKET'

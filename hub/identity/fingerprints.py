@@ -36,6 +36,7 @@ from collections.abc import Mapping
 from datetime import date
 from importlib import metadata
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 import connectors
@@ -54,16 +55,20 @@ if TYPE_CHECKING:
     from connectors.base import SourceDB
     from hub.migrate import Connection
 
-# The statement each product's ``sightings`` sends (tests check it sends exactly this one).
-SIGHTINGS: dict[Source, str] = {
-    Source.PSB: psb_reads._SIGHTINGS,
-    Source.CPNS: cpns_reads._SIGHTINGS,
-    Source.SIKDA: sikda_reads._SIGHTINGS,
-    Source.SIPBD: sipbd_reads._SIGHTINGS,
-    Source.LPSE: lpse_reads._SIGHTINGS,
-    Source.APK: apk_reads._SIGHTINGS,
-    Source.ANTRIAN: antrian_reads._SIGHTINGS,
+# The products the crosswalk is linked from, by their reads module: its ``sightings``
+# is what the sync reads (hub.identity.sync), its ``_SIGHTINGS`` the statement that
+# sends. One table for both, so no product is read without being fingerprinted.
+READS: dict[Source, ModuleType] = {
+    Source.PSB: psb_reads,
+    Source.CPNS: cpns_reads,
+    Source.SIKDA: sikda_reads,
+    Source.SIPBD: sipbd_reads,
+    Source.LPSE: lpse_reads,
+    Source.APK: apk_reads,
+    Source.ANTRIAN: antrian_reads,
 }
+# The statement each product's ``sightings`` sends (tests check it sends exactly this one).
+SIGHTINGS: dict[Source, str] = {source: reads._SIGHTINGS for source, reads in READS.items()}
 REJECTED = "SELECT link_key FROM identity_decisions WHERE decision = 'REJECTED'"
 
 _OF_ROWS = """

@@ -22,15 +22,8 @@ from typing import TYPE_CHECKING
 
 import asyncpg
 
-from connectors.antrian import reads as antrian_reads
-from connectors.apk import reads as apk_reads
 from connectors.base import Source, SourceDB
-from connectors.cpns import reads as cpns_reads
-from connectors.lpse import reads as lpse_reads
-from connectors.psb import reads as psb_reads
 from connectors.siak import reads as siak_reads
-from connectors.sikda import reads as sikda_reads
-from connectors.sipbd import reads as sipbd_reads
 from hub.identity import fingerprints, store
 from hub.identity.register import possible_duplicates, read_register
 from hub.migrate import migrate
@@ -41,16 +34,11 @@ if TYPE_CHECKING:
     from hub.migrate import Connection
     from identity.sightings import Sighting
 
-# What each product contributes to the crosswalk. SIAK is the NIK master: it is
-# asked about the NIKs and cards the others name, and checked against its own NIKs.
+# What each product contributes to the crosswalk (fingerprints.READS). SIAK is the NIK
+# master: it is asked about the NIKs and cards the others name, and checked against its
+# own NIKs.
 SIGHTINGS: dict[Source, Callable[[SourceDB], Awaitable[list[Sighting]]]] = {
-    Source.PSB: psb_reads.sightings,
-    Source.CPNS: cpns_reads.sightings,
-    Source.SIKDA: sikda_reads.sightings,
-    Source.SIPBD: sipbd_reads.sightings,
-    Source.LPSE: lpse_reads.sightings,
-    Source.APK: apk_reads.sightings,
-    Source.ANTRIAN: antrian_reads.sightings,
+    source: reads.sightings for source, reads in fingerprints.READS.items()
 }
 
 
