@@ -49,7 +49,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 import asyncpg
@@ -66,8 +65,10 @@ from bench.processes import (
     stop,
     wait_ready,
 )
-from bench.shapes import HUB_BATCH, HUB_ONE, IN_DOUBT, PGL_BATCH, PGL_ONE, compare
+from bench.shapes import HUB_BATCH, HUB_ONE, PGL_BATCH, PGL_ONE, compare
+from connectors.base import SourceDB, Store
 from connectors.city import build_city
+from connectors.crosswalk.reads import crosswalk_by_nik
 from connectors.seeding import seeded_marker
 from hub.settings import load_settings
 
@@ -160,7 +161,6 @@ def server_of(url: str | None, socket_dir: str | None) -> Iterator[Servers]:
         yield Servers(replica.dsn_of(url, socket_dir) if socket_dir else tcp, tcp, how)
         return
     from hub.embedded import EmbeddedServer
-    from hub.settings import load_settings
 
     embedded = EmbeddedServer(load_settings().data_dir / "pg", keep_running=False)
     try:
@@ -184,9 +184,9 @@ async def niks_of_city(siak_dsn: str) -> tuple[list[str], list[str]]:
     return showcase[:1], list(dict.fromkeys(showcase + adults))[:100]
 
 
-async def run_rounds(
-    args: argparse.Namespace, servers: Servers, hubs: list[tuple[HubSpec, Server]], pgl_srv: Server
-) -> None:
+async def run_rounds(args: argparse.Namespace, servers: Servers, pgl_srv: Server) -> None:
+    """Measure the hubs of ``args.hubs`` (on ports from ``--hub-port``, answering) and
+    PostGraphile, round by round."""
     conf = args.work / "citizen-hub.toml"
     one, batch = await niks_of_city(servers.dsn(args.names.of("siak")))
     json_headers = {"Content-Type": "application/json"}
@@ -204,7 +204,7 @@ async def run_rounds(
             {},
             bodies(HUB_ONE, HUB_BATCH),
         )
-        for i, (spec, _) in enumerate(hubs)
+        for i, spec in enumerate(args.hubs)
     ]
     pgl = Target(
         "PostGraphile",
@@ -233,12 +233,13 @@ async def run_rounds(
 
         print("\nchecking the answers (rows per product, per NIK):")
         matched = True
+        in_doubt = await _in_doubt(conf, [*one, *batch])
         for shape in SHAPES:
             _, _, g = await one_request(pgl, pgl.bodies[shape])
-            in_doubt = await _in_doubt(conf, json.loads(g))
+            served = json.loads(g)
             for target in hub_targets:
                 _, _, h = await one_request(target, target.bodies[shape])
-                matched &= compare(shape, json.loads(h), json.loads(g), in_doubt)
+                matched &= compare(shape, json.loads(h), served, in_doubt)
 
         print("warming up (40 sequential + 40 concurrent requests per shape each)")
         for t in targets:
@@ -276,7 +277,7 @@ async def run_rounds(
     print(
         f"\nconnections: the hubs' sources, the floor and PostGraphile over {servers.how}", end=""
     )
-    print("; hubs marked tcp over TCP" if any(s.tcp for s, _ in hubs) else "", end="")
+    print("; hubs marked tcp over TCP" if any(s.tcp for s in args.hubs) else "", end="")
     print(f"; [server] database_connections = {args.connections} per hub")
     report(tally, args.rounds, args.requests, args.clients, matched, [t.name for t in hub_targets])
 
@@ -292,19 +293,20 @@ async def answering(server: Server, url: str) -> None:
         await wait_ready(server, up)
 
 
-async def _in_doubt(conf: Path, answer: dict[str, Any]) -> dict[str, set[str]]:
-    """The records the hub withholds as in doubt, by NIK, for the citizens of ``answer``."""
-    data = answer.get("data") or {}
-    found = [data["pendudukByNik"]] if "pendudukByNik" in data else data["citizens"]["nodes"]
-    conn = await asyncpg.connect(load_settings(conf).hub_dsn)
+async def _in_doubt(conf: Path, niks: list[str]) -> dict[str, set[str]]:
+    """The records the hub withholds as in doubt for each of ``niks``, read as the graph
+    reads them, by the key after the table's name (``pelamar:123`` -> ``123``): the key
+    bench.shapes compares rows by (a queue ticket's row is its number and day, not its id,
+    so a ticket in doubt still shows as a mismatch)."""
+    pool = await asyncpg.create_pool(load_settings(conf).hub_dsn, min_size=1, max_size=1)
     try:
-        rows = await conn.fetch(IN_DOUBT, [c["nik"] for c in found if c])
+        found = await crosswalk_by_nik(SourceDB(Store.HUB, pool), niks)
     finally:
-        await conn.close()
-    out: dict[str, set[str]] = {}
-    for row in rows:
-        out.setdefault(row["nik"], set()).add(row["key"])
-    return out
+        await pool.close()
+    return {
+        nik: {record.split(":", 1)[-1] for _, record in crosswalk.doubts}
+        for nik, crosswalk in found.items()
+    }
 
 
 def main() -> None:
@@ -361,7 +363,6 @@ def main() -> None:
                 args.work / "postgraphile.log",
             )
             servers_started.append(pgl_srv)
-            hubs = []
             for i, spec in enumerate(args.hubs):
                 port = str(args.hub_port + i)
                 serve = [
@@ -383,10 +384,9 @@ def main() -> None:
                     args.work / f"hub-{i}.log",
                 )
                 servers_started.append(srv)
-                hubs.append((spec, srv))
                 # One at a time: each runs the hub database's migrations as it starts.
                 asyncio.run(answering(srv, f"http://127.0.0.1:{port}/healthz"))
-            asyncio.run(run_rounds(args, servers, hubs, pgl_srv))
+            asyncio.run(run_rounds(args, servers, pgl_srv))
         finally:
             for srv in servers_started:
                 stop(srv)

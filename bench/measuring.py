@@ -6,7 +6,7 @@ import asyncio
 import statistics
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -126,9 +126,9 @@ class Floor:
         from hub.keys import AUDIT_SINK
         from hub.settings import load_settings
 
-        # Sequential: a connection or two per database; the hubs beside it need the rest.
-        pools.share_among(pools.CONNECTIONS)
-        app = create_app(load_settings(self.conf, environ={}))
+        # Sequential: two connections per database; the hubs beside it need the rest.
+        settings = load_settings(self.conf, environ={})
+        app = create_app(replace(settings, database_connections=pools.MIN_PER_PROCESS))
         self.runner = web.AppRunner(app)
         await self.runner.setup()  # the app's startup: pools, migrations, audit sink
         self.sources, self.audit = app[SOURCES], app[AUDIT_SINK]
@@ -165,7 +165,7 @@ def report(
     requests: int,
     clients: int,
     matched: bool,
-    hubs: Sequence[str] = ("hub",),
+    hubs: Sequence[str],
 ) -> None:
     """The medians: each hub, PostGraphile, each hub's ratio to it, the floor."""
     print(

@@ -233,19 +233,19 @@ async def build(
     from an earlier build unless ``again``) and copy them into the replica (see the
     module docstring)."""
     cli = [str(PROJECT / ".venv" / "bin" / "citizen-hub"), "--config", str(conf)]
+    sync = names.seeded_here or again or not await synced(dsn(names.hub))
     if names.seeded_here:
         print(f"building the bench data: {citizens} citizens (seed {seed}), then the replica")
         await recreate(dsn, [names.of(s) for s in SCHEMAS])
-        write_settings(conf, dsn, port, names)
-        print(run([*cli, "seed", "--citizens", str(citizens), "--seed", str(seed)], cwd=PROJECT))
-    elif again or not await synced(dsn(names.hub)):
+    elif sync:
         print(f"the products {names.products}*, read only: {names.hub} synced, then the replica")
         await recreate(dsn, [names.hub])
-        write_settings(conf, dsn, port, names)
     else:
         print(f"the products {names.products}*, read only: {names.hub} kept, the replica built")
-        write_settings(conf, dsn, port, names)
-    if names.seeded_here or again or not await synced(dsn(names.hub)):
+    write_settings(conf, dsn, port, names)  # the CLI below reads it
+    if names.seeded_here:
+        print(run([*cli, "seed", "--citizens", str(citizens), "--seed", str(seed)], cwd=PROJECT))
+    if sync:
         started = time.perf_counter()
         print(run([*cli, "identity", "sync"], cwd=PROJECT))
         print(f"identity sync: {time.perf_counter() - started:.0f} s", flush=True)
@@ -253,6 +253,7 @@ async def build(
     await recreate(dsn, [names.replica])
     major = await server_major(dsn)
     psql = [pg_tool("psql", major), "-X", "-q", "-v", "ON_ERROR_STOP=1", dsn(names.replica)]
+    dump_cmd = [pg_tool("pg_dump", major), "--no-owner", "--no-privileges", "-n", "public"]
     for schema in SCHEMAS:
         # A whole-schema dump creates `public` itself; a one-table dump needs it made.
         run([*psql, "-c", "DROP SCHEMA IF EXISTS public CASCADE"])
@@ -260,7 +261,6 @@ async def build(
         if schema == "hub":
             run([*psql, "-c", "CREATE SCHEMA public"])
             tables = ["-t", "public.identity_links"]  # the crosswalk: matched walk-ins
-        dump_cmd = [pg_tool("pg_dump", major), "--no-owner", "--no-privileges", "-n", "public"]
         copy([*dump_cmd, *tables, dsn(names.of(schema))], psql)
         run([*psql, "-c", f"ALTER SCHEMA public RENAME TO {schema}"])
     run([*psql, "-c", "CREATE SCHEMA public"])

@@ -108,20 +108,6 @@ def pgl_rows(c: dict[str, Any]) -> dict[str, list[Any]]:
     }
 
 
-# The records the crosswalk holds in doubt for the NIK typed on them (a parent's NIK in a
-# child's form, a typo landing on someone else): the hub leaves them out of that NIK's
-# fields, PostGraphile serves every row. Keys as the crosswalk names them (table:key).
-IN_DOUBT = """
-SELECT l.nik, split_part(l.record, ':', 2) AS key FROM identity_links l
- WHERE l.nik = ANY($1::text[]) AND l.status <> 'CERTAIN' AND NOT EXISTS (
-   SELECT 1 FROM identity_decisions d WHERE d.link_key = l.link_key
-      AND d.fingerprint = l.fingerprint AND d.decision = 'ACCEPTED')
-UNION
-SELECT nik, split_part(record, ':', 2) FROM identity_decisions
- WHERE nik = ANY($1::text[]) AND decision = 'REJECTED' AND record IS NOT NULL
-"""
-
-
 def compare(
     label: str,
     hub: dict[str, Any],

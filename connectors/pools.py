@@ -34,34 +34,26 @@ import asyncpg
 CONNECTIONS = 4  # per database, across the hub's worker processes
 MIN_PER_PROCESS = 2
 APPLICATION = "citizen-hub"  # application_name, followed by the process id
-_per_process = CONNECTIONS
 
 
-def share_among(processes: int, connections: int = CONNECTIONS) -> None:
-    """Size this process's pools for one of ``processes`` workers serving together,
-    ``connections`` per database between them."""
-    global _per_process
-    _per_process = max(min(MIN_PER_PROCESS, connections), connections // max(1, processes))
-
-
-def per_process() -> int:
-    """The most connections a pool of this process opens to one database."""
-    return _per_process
+def per_process(processes: int, connections: int = CONNECTIONS) -> int:
+    """The most connections one of ``processes`` workers serving together opens to one
+    database, ``connections`` per database being shared between them."""
+    return max(min(MIN_PER_PROCESS, connections), connections // max(1, processes))
 
 
 async def _keep_session(connection: Any) -> None:
     """Nothing to undo: see the module docstring."""
 
 
-async def read_pool(dsn: str, *, min_size: int = 1, max_size: int | None = None) -> asyncpg.Pool:
+async def read_pool(dsn: str, *, min_size: int = 1, max_size: int = CONNECTIONS) -> asyncpg.Pool:
     """A pool whose connections go back without a reset statement, of at most
-    ``max_size`` connections (default: :func:`per_process`), named in the server's
+    ``max_size`` connections (the hub's: :func:`per_process`), named in the server's
     ``pg_stat_activity`` by this process (``citizen-hub <pid>``)."""
-    size = per_process() if max_size is None else max_size
     return await asyncpg.create_pool(
         dsn,
-        min_size=min(min_size, size),
-        max_size=size,
+        min_size=min(min_size, max_size),
+        max_size=max_size,
         reset=_keep_session,
         max_inactive_connection_lifetime=0,  # see the module docstring
         server_settings={"application_name": f"{APPLICATION} {os.getpid()}"},

@@ -9,7 +9,7 @@ from aiohttp import web
 
 from connectors.antrian.feed import TicketFeed
 from connectors.base import Source, SourceDB, SourceDBs, Store
-from connectors.pools import read_pool
+from connectors.pools import per_process, read_pool
 from hub.audit import DisclosureLog, checkpoint_context, create_audit_pool
 from hub.auth import add_oauth_routes
 from hub.citizen_ids import load_citizen_ids
@@ -48,12 +48,15 @@ GUARD = web.AppKey("guard", SourceGuard)
 def create_app(
     settings: Settings,
     *,
+    processes: int = 1,
     limiter: ClientLimits | None = None,
     tracing: Tracing | None = None,
 ) -> web.Application:
     """Build the hub for ``settings``, whose DSNs must all be filled in (see hub.databases).
 
-    ``limiter``: the rate and budget keeper to use instead of one built from the
+    ``processes``: how many worker processes serve together, sharing each database's
+    ``[server] database_connections`` (:mod:`connectors.pools`). ``limiter``: the rate
+    and budget keeper to use instead of one built from the
     settings (tests pass one that also notes what it charged); ``tracing``: the
     tracer instead of the one ``[telemetry]`` asks for (tests keep spans in memory).
     """
@@ -76,7 +79,8 @@ def create_app(
     )
     observe_guard(app[GUARD], tracing)
     readiness = Readiness(sources, app[GUARD], lifecycle)
-    app.cleanup_ctx.append(_pools(settings, sources, limiter, tracing, readiness))
+    size = per_process(processes, settings.database_connections)
+    app.cleanup_ctx.append(_pools(settings, size, sources, limiter, tracing, readiness))
     schema = build_schema()
     # Before the operation pipeline: it times the whole operation, refusals included.
     schema.extensions = (observed_operation(tracing), *schema.extensions)
@@ -127,6 +131,7 @@ def _ticket_feed(settings: Settings) -> Callable[[web.Application], AsyncIterato
 
 def _pools(
     settings: Settings,
+    size: int,
     sources: SourceDBs,
     limiter: ClientLimits | None,
     tracing: Tracing,
@@ -136,11 +141,11 @@ def _pools(
         pools: list[asyncpg.Pool] = []
         try:
             for source in Source:
-                pool = await read_pool(settings.source_dsns[source])
+                pool = await read_pool(settings.source_dsns[source], max_size=size)
                 pools.append(pool)
                 sources[source] = SourceDB(source, pool)
             assert settings.hub_dsn is not None
-            app[HUB_POOL] = await read_pool(settings.hub_dsn)
+            app[HUB_POOL] = await read_pool(settings.hub_dsn, max_size=size)
             pools.append(app[HUB_POOL])
             async with app[HUB_POOL].acquire() as conn:
                 await migrate(conn)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from connectors.base import Source
+from connectors.pools import CONNECTIONS
 from schema.execution.trusted import DocumentRules
 
 SIGNING_ALGS = ("ES256", "RS256")
@@ -145,7 +146,7 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
     # Connections each database gets from the read pools, shared by the worker processes
     # (connectors.pools): nine databases, so 4 is 36 of a server's max_connections.
-    database_connections: int = 4
+    database_connections: int = CONNECTIONS
     metrics: MetricsSettings = MetricsSettings()
     telemetry: TelemetrySettings = TelemetrySettings()
     # introspection, trusted documents ([graphql]); a frozen dataclass defined in another module,

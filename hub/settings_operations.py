@@ -26,6 +26,7 @@ import ipaddress
 from collections.abc import Mapping
 from typing import Any
 
+from connectors.pools import CONNECTIONS
 from hub.settings_model import MetricsSettings, SettingsError, TelemetrySettings
 from hub.settings_values import check_flag, check_number, check_text
 
@@ -55,7 +56,7 @@ def server_operations(server: Mapping[str, Any], env: Mapping[str, str]) -> dict
         ),
         "log_format": log_format,
         "trusted_proxies": _networks("server.trusted_proxies", server.get("trusted_proxies", ())),
-        "database_connections": _connections(server.get("database_connections", 4)),
+        "database_connections": _connections(server.get("database_connections", CONNECTIONS)),
     }
 
 

@@ -25,7 +25,6 @@ import tempfile
 import time
 from typing import TYPE_CHECKING, Any
 
-from connectors import pools
 from hub import metrics
 from hub.access_log import HubAccessLogger
 from hub.app import create_app
@@ -97,8 +96,7 @@ def run_worker(settings: Settings, reuse_port: bool, processes: int = 1) -> None
     database's connections, :mod:`connectors.pools`), serving until told to stop
     (SIGTERM: a graceful stop within ``[server] shutdown_seconds``, :mod:`hub.shutdown`)."""
     configure_logging(log_format=settings.log_format)
-    pools.share_among(processes, settings.database_connections)
-    app = create_app(settings)
+    app = create_app(settings, processes=processes)
     asyncio.run(
         serve_until_stopped(
             app,

@@ -3,7 +3,6 @@ read pools, shared by its worker processes (connectors.pools)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,23 +11,12 @@ from connectors import pools
 from hub.settings import SettingsError, load_settings
 
 
-@pytest.fixture(autouse=True)
-def _one_process() -> Iterator[None]:
-    yield
-    pools.share_among(1)  # as every process starts
-
-
 def test_one_process_has_every_connection_and_workers_share_them() -> None:
-    pools.share_among(1)
-    assert pools.per_process() == pools.CONNECTIONS == 4
-    pools.share_among(2)
-    assert pools.per_process() == 2
-    pools.share_among(16)
-    assert pools.per_process() == pools.MIN_PER_PROCESS  # a worker still overlaps two reads
-    pools.share_among(3, connections=12)
-    assert pools.per_process() == 4
-    pools.share_among(2, connections=1)
-    assert pools.per_process() == 1  # one means one, even shared
+    assert pools.per_process(1) == pools.CONNECTIONS == 4
+    assert pools.per_process(2) == 2
+    assert pools.per_process(16) == pools.MIN_PER_PROCESS  # a worker still overlaps two reads
+    assert pools.per_process(3, connections=12) == 4
+    assert pools.per_process(2, connections=1) == 1  # one means one, even shared
 
 
 def test_the_setting_is_read_and_defaults_to_four(tmp_path: Path) -> None:

@@ -386,7 +386,7 @@ def test_the_hub_serves_with_the_access_logger(monkeypatch: pytest.MonkeyPatch) 
     async def serve(app: object, **kwargs: Any) -> None:
         served.update(app=app, **kwargs)
 
-    monkeypatch.setattr(workers, "create_app", lambda settings: "app")
+    monkeypatch.setattr(workers, "create_app", lambda settings, **_: "app")
     monkeypatch.setattr(workers, "serve_until_stopped", serve)
     workers.run_worker(Settings(), reuse_port=False)
     assert served["app"] == "app"
