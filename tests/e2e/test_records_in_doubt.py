@@ -31,16 +31,6 @@ from tests.e2e.test_websocket import Socket
 
 CITIZENS, SEED = 10_000, 42
 
-# A link in doubt for its NIK, as the graph must treat it: not certain and not accepted
-# as it now is. The NIK was typed on the record (EXACT), so the product finds the row.
-IN_DOUBT = """
-SELECT encode(l.link_key, 'hex') AS id, l.nik, l.record, l.value FROM identity_links l
-  LEFT JOIN identity_decisions d ON d.link_key = l.link_key AND d.fingerprint = l.fingerprint
-   AND d.decision = 'ACCEPTED'
- WHERE l.system = $1 AND l.status = 'CONFLICTED' AND l.method = 'EXACT' AND l.in_register
-   AND d.link_key IS NULL AND ($2::text IS NULL OR l.kind = $2)
- ORDER BY l.link_key
-"""
 # An application typed with a NIK its holder's name and birth year disagree with, which
 # the crosswalk suggests is another citizen's (a parent's NIK in a child's field).
 TYPED_AND_SUGGESTED = """
@@ -52,13 +42,6 @@ SELECT encode(c.link_key, 'hex') AS id, c.nik, c.record, c.value,
  WHERE c.system = 'psb' AND c.kind = 'PSB_REGISTRATION' AND c.status = 'CONFLICTED'
    AND c.method = 'EXACT' AND c.in_register
  ORDER BY c.link_key
-"""
-# Every record in doubt for a NIK (what the test expects left out).
-DOUBTS = """
-SELECT l.record FROM identity_links l
-  LEFT JOIN identity_decisions d ON d.link_key = l.link_key AND d.fingerprint = l.fingerprint
-   AND d.decision = 'ACCEPTED'
- WHERE l.nik = $1 AND l.system = $2 AND l.status <> 'CERTAIN' AND d.link_key IS NULL
 """
 CERTAIN = """
 SELECT l.nik, l.value FROM identity_links l
@@ -224,15 +207,9 @@ async def test_each_product_leaves_out_a_record_in_doubt_and_serves_the_rest(
     """Every product names its rows as the crosswalk does: a record whose link turns
     CONFLICTED (as a sync finding the name disagree would make it) leaves that field,
     the citizen's other records stay."""
-    source, typed_sql, selection, shown_of = FIELDS[field]
-    links = await fetch(city["hub"], CERTAIN_IN, source.value)
-    for link in links:
-        nik = link["nik"]
-        typed = {r["record"]: r["shown"] for r in await fetch(city[source], typed_sql, nik)}
-        if link["record"] in typed:
-            break
-    else:
-        raise AssertionError(f"no {source.value} record is linked to the NIK typed on it")
+    _, _, selection, shown_of = FIELDS[field]
+    link, typed = await _certain_typed(city, field)
+    nik = link["nik"]
     assert typed[link["record"]] in _shown(await ask(nik, selection), field, shown_of)
 
     await fetch(city["hub"], MARK, nik, link["record"], "CONFLICTED")
@@ -244,6 +221,17 @@ async def test_each_product_leaves_out_a_record_in_doubt_and_serves_the_rest(
     assert {s for r, s in typed.items() if r != link["record"]} <= shown
 
 
+async def _certain_typed(city: dict[Source | str, str], field: str) -> tuple[Any, dict[str, str]]:
+    """A certain link of one of ``field``'s records to the NIK typed on it, and every row
+    typed with that NIK (record -> as shown)."""
+    source, typed_sql, _, _ = FIELDS[field]
+    for link in await fetch(city["hub"], CERTAIN_IN, source.value):
+        typed = {r["record"]: r["shown"] for r in await fetch(city[source], typed_sql, link["nik"])}
+        if link["record"] in typed:
+            return link, typed
+    raise AssertionError(f"no {source.value} record is linked to the NIK typed on it")
+
+
 def _shown(
     found: dict[str, Any], field: str, shown_of: Callable[[dict[str, Any]], str]
 ) -> set[str]:
@@ -251,9 +239,18 @@ def _shown(
     return {shown_of(r) for r in (rows if isinstance(rows, list) else [rows] if rows else [])}
 
 
+# Per field: the subscription following one record, its root field and the key it shows.
 FOLLOW = {
-    "districtRequests": "subscription($n: String!) { districtRequest(number: $n) { number } }",
-    "queueTickets": "subscription($n: ID!) { queueTicket(ticketId: $n) { id } }",
+    "districtRequests": (
+        "subscription($n: String!) { districtRequest(number: $n) { number } }",
+        "districtRequest",
+        "number",
+    ),
+    "queueTickets": (
+        "subscription($n: ID!) { queueTicket(ticketId: $n) { id } }",
+        "queueTicket",
+        "id",
+    ),
 }
 CANCEL = "mutation($t: ID!) { cancelQueueTicket(ticketId: $t) { id status } }"
 
@@ -264,13 +261,7 @@ async def test_a_record_in_doubt_is_not_followed_nor_cancelled_as_the_typed_citi
 ) -> None:
     """The subscriptions and the cancellation find a record by its number and decide by
     the NIK typed on it: they must leave out what the field leaves out."""
-    source, typed_sql, _, _ = FIELDS[field]
-    for link in await fetch(city["hub"], CERTAIN_IN, source.value):
-        typed = {r["record"]: r["shown"] for r in await fetch(city[source], typed_sql, link["nik"])}
-        if link["record"] in typed:
-            break
-    else:
-        raise AssertionError(f"no {source.value} record is linked to the NIK typed on it")
+    link, typed = await _certain_typed(city, field)
     nik, number = link["nik"], typed[link["record"]]
     settings = city_settings(city)
     async with (
@@ -284,9 +275,12 @@ async def test_a_record_in_doubt_is_not_followed_nor_cancelled_as_the_typed_citi
             async with session.ws_connect(url, protocols=["graphql-transport-ws"]) as ws:
                 socket = Socket(ws)
                 assert (await socket.init(headers))["type"] == "connection_ack"
-                return await socket.run(FOLLOW[field], n=number)
+                return await socket.run(FOLLOW[field][0], n=number)
 
-        assert "errors" not in await follow()  # the citizen's own: followed
+        # The citizen's own: followed (an error frame or a closed socket is not).
+        _, root, key = FOLLOW[field]
+        followed = await follow()
+        assert followed.get("data") == {root: {key: number}}, followed
         await fetch(city["hub"], MARK, nik, link["record"], "CONFLICTED")
         try:
             refused = await follow()
@@ -340,9 +334,10 @@ async def test_a_member_found_on_the_typed_card_is_resolved_only_with_siak_famil
 
         with_family = await resolve(frozenset({IDENTITY, FAMILY}), "qa-resolve-family")
         assert case["nik"] in {c["nik"] for c in with_family}
+        assert rule in str(with_family)  # the sentence only that rule says
         shown = await resolve(frozenset({IDENTITY}), "qa-resolve-only")
     assert shown and case["nik"] not in {c["nik"] for c in shown}
-    assert "family" not in str(shown) and "this person has the name" not in str(shown)
+    assert rule not in str(shown) and "family" not in str(shown)
 
 
 # A NIK typed on a product record that the crosswalk holds in doubt, beside the NIK it

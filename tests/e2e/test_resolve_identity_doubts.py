@@ -16,6 +16,7 @@ from hub.settings import Settings
 from identity.scoring import PhoneLevel
 from schema.scopes import IDENTITY
 from tests.e2e.conftest import GraphQLClient, grant
+from tests.e2e.identity_support import fetch
 
 RESOLVE = """
 query($system: SourceSystem!, $id: String!) {
@@ -44,13 +45,9 @@ SELECT value, nik FROM identity_links
 
 
 async def _row(dsn: str, sql: str, *args: object) -> asyncpg.Record:
-    conn = await asyncpg.connect(dsn)
-    try:
-        row = await conn.fetchrow(sql, *args)
-    finally:
-        await conn.close()
-    assert row is not None, f"the test city has no case for {sql}"
-    return row
+    rows = await fetch(dsn, sql, *args)
+    assert rows, f"the test city has no case for {sql}"
+    return rows[0]
 
 
 async def _resolve(client: GraphQLClient, system: str, identifier: str) -> list[dict[str, Any]]:
@@ -88,6 +85,7 @@ async def test_a_minor_on_a_phone_givers_card_is_shown_only_with_siak_family(
     minor = await _row(city_dsns["hub"], _THROUGH_A_CARD, PhoneLevel.YOUNG.value)
     family = await _resolve(gql, "ANTRIAN", minor["value"])
     assert minor["nik"] in {c["nik"] for c in family}
+    assert "on the card" in str(family)  # the relation the evidence names
     resolved = await _resolve(resolver, "ANTRIAN", minor["value"])
     assert resolved and minor["nik"] not in {c["nik"] for c in resolved}
     assert "on the card" not in str(resolved)

@@ -14,6 +14,7 @@ import pytest
 from connectors.base import Source
 from hub.cli import main
 from hub.identity.review_cli import PURPOSE, SHOWN
+from tests.e2e.identity_support import fetch
 
 # A record with two candidates in doubt: what the steward chooses between.
 _CASE = """
@@ -46,14 +47,7 @@ def configured(
 
 
 def _fetch(dsn: str, sql: str, *args: object) -> list[asyncpg.Record]:
-    async def fetch() -> list[asyncpg.Record]:
-        conn = await asyncpg.connect(dsn)
-        try:
-            return await conn.fetch(sql, *args)
-        finally:
-            await conn.close()
-
-    return asyncio.run(fetch())
+    return asyncio.run(fetch(dsn, sql, *args))  # the command runs its own event loop
 
 
 def test_show_prints_the_candidates_niks_once_logged_and_list_masks_them(

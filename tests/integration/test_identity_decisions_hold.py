@@ -45,15 +45,14 @@ SELECT record, array_agg(encode(link_key, 'hex') ORDER BY link_key) AS ids
 
 
 @pytest.fixture
-async def hub(test_databases: ScratchDatabases, admin_dsn: str) -> AsyncIterator[asyncpg.Pool[Any]]:
+async def hub(
+    test_databases: ScratchDatabases, admin_dsn: str, source_dbs: dict[Source, SourceDB]
+) -> AsyncIterator[asyncpg.Pool[Any]]:
     """A migrated hub database, synced once from the test city."""
     async with migrated_hub(test_databases, admin_dsn, "decisions") as made:
+        async with made.pool.acquire() as conn:
+            await sync(source_dbs, conn)
         yield made.pool
-
-
-async def _synced(hub: asyncpg.Pool[Any], source_dbs: dict[Source, SourceDB]) -> None:
-    async with hub.acquire() as conn:
-        await sync(source_dbs, conn)
 
 
 async def _two_candidates(hub: asyncpg.Pool[Any]) -> list[str]:
@@ -80,7 +79,6 @@ async def test_an_acceptance_survives_re_learnt_weights_while_the_levels_hold(
     source_dbs: dict[Source, SourceDB],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    await _synced(hub, source_dbs)
     first = (await _two_candidates(hub))[0]
     async with hub.acquire() as conn:
         decided = await review.decide(conn, first, review.ACCEPTED, "knows her", "steward")
@@ -98,11 +96,8 @@ async def test_an_acceptance_survives_re_learnt_weights_while_the_levels_hold(
     assert after["fingerprint"] == before["fingerprint"]
 
 
-async def test_the_sql_fingerprint_of_every_link_is_the_syncs(
-    hub: asyncpg.Pool[Any], source_dbs: dict[Source, SourceDB]
-) -> None:
+async def test_the_sql_fingerprint_of_every_link_is_the_syncs(hub: asyncpg.Pool[Any]) -> None:
     # Migration 011 re-tied the decisions with identity_link_basis: it must be the sync's.
-    await _synced(hub, source_dbs)
     differing = await hub.fetchval(
         "SELECT count(*) FROM identity_links WHERE fingerprint"
         " <> identity_link_basis(method, via, in_register, status, evidence)"
@@ -115,7 +110,6 @@ async def test_the_sql_fingerprint_of_every_link_is_the_syncs(
 async def test_a_link_edited_by_hand_is_repaired_by_the_next_sync(
     full: bool, hub: asyncpg.Pool[Any], source_dbs: dict[Source, SourceDB]
 ) -> None:
-    await _synced(hub, source_dbs)
     key = await hub.fetchval(
         "SELECT link_key FROM identity_links WHERE status = 'SUGGESTED' ORDER BY link_key"
     )
@@ -139,7 +133,6 @@ async def test_a_rejection_taken_while_a_sync_links_is_not_undone(
     source_dbs: dict[Source, SourceDB],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    await _synced(hub, source_dbs)
     rejected = (await _two_candidates(hub))[0]
     apply_sync = store.apply_sync
 
@@ -156,10 +149,7 @@ async def test_a_rejection_taken_while_a_sync_links_is_not_undone(
     assert await hub.fetchval(gone, rejected)
 
 
-async def test_a_decision_waits_for_a_sync_writing(
-    hub: asyncpg.Pool[Any], source_dbs: dict[Source, SourceDB]
-) -> None:
-    await _synced(hub, source_dbs)
+async def test_a_decision_waits_for_a_sync_writing(hub: asyncpg.Pool[Any]) -> None:
     first = (await _two_candidates(hub))[0]
     async with hub.acquire() as syncing, syncing.transaction():
         await syncing.execute("SELECT pg_advisory_xact_lock($1)", review.SYNC_LOCK)
@@ -175,9 +165,8 @@ async def test_a_decision_waits_for_a_sync_writing(
 
 
 async def test_a_record_accepted_for_one_citizen_is_not_accepted_for_another(
-    hub: asyncpg.Pool[Any], source_dbs: dict[Source, SourceDB]
+    hub: asyncpg.Pool[Any],
 ) -> None:
-    await _synced(hub, source_dbs)
     first, second = (await _two_candidates(hub))[:2]
     async with hub.acquire() as conn:
         await review.decide(conn, first, review.ACCEPTED, "knows her", "steward")
@@ -192,11 +181,10 @@ async def test_a_record_accepted_for_one_citizen_is_not_accepted_for_another(
 
 
 async def test_a_record_is_not_served_to_another_citizen_through_a_sibling_link(
-    hub: asyncpg.Pool[Any], source_dbs: dict[Source, SourceDB]
+    hub: asyncpg.Pool[Any],
 ) -> None:
     # Accepting a link accepts the record's other links of that NIK: each is checked, not
     # only the one the steward named.
-    await _synced(hub, source_dbs)
     first, second = (await _two_candidates(hub))[:2]
     async with hub.acquire() as conn:
         accepted = await review.decide(conn, first, review.ACCEPTED, "knows her", "steward")
@@ -233,10 +221,9 @@ UPDATE co_director SET link_key = sha256(link_key), status = 'SUGGESTED', confid
 
 
 async def test_a_second_director_of_a_vendor_is_accepted_beside_the_first(
-    hub: asyncpg.Pool[Any], source_dbs: dict[Source, SourceDB]
+    hub: asyncpg.Pool[Any],
 ) -> None:
     # A company's record is several people's: the one-citizen rule is for a person's.
-    await _synced(hub, source_dbs)
     async with hub.acquire() as conn:
         async with conn.transaction():
             await conn.execute(_CO_DIRECTOR)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack
 from typing import Any
 
 import asyncpg
@@ -43,14 +42,20 @@ SELECT nik FROM pendaftar WHERE no_hp_ortu IS NOT NULL AND nik ~ '^36710' ORDER 
 
 
 @pytest.fixture
+async def hub(test_databases: ScratchDatabases, admin_dsn: str) -> AsyncIterator[asyncpg.Pool[Any]]:
+    """An empty, migrated hub database."""
+    async with migrated_hub(test_databases, admin_dsn, "kept") as made:
+        yield made.pool
+
+
+@pytest.fixture
 async def hubs(
-    test_databases: ScratchDatabases, admin_dsn: str
+    hub: asyncpg.Pool[Any], test_databases: ScratchDatabases, admin_dsn: str
 ) -> AsyncIterator[tuple[asyncpg.Pool[Any], asyncpg.Pool[Any]]]:
-    """Two empty, migrated hub databases: one synced again and again, one synced once."""
-    async with AsyncExitStack() as stack:
-        kept = await stack.enter_async_context(migrated_hub(test_databases, admin_dsn, "kept"))
-        fresh = await stack.enter_async_context(migrated_hub(test_databases, admin_dsn, "fresh"))
-        yield kept.pool, fresh.pool
+    """Two empty, migrated hub databases: ``hub``, synced again and again, and one synced
+    once."""
+    async with migrated_hub(test_databases, admin_dsn, "fresh") as fresh:
+        yield hub, fresh.pool
 
 
 async def _crosswalk(hub: asyncpg.Pool[Any]) -> tuple[list[asyncpg.Record], ...]:
@@ -63,10 +68,9 @@ async def _unread(db: SourceDB) -> list[Sighting]:
 
 async def test_a_rerun_with_nothing_changed_reads_no_product_row_and_links_nothing(
     source_dbs: dict[Source, SourceDB],
-    hubs: tuple[asyncpg.Pool[Any], asyncpg.Pool[Any]],
+    hub: asyncpg.Pool[Any],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    hub = hubs[0]
     async with hub.acquire() as conn:
         first = await sync(source_dbs, conn)
     assert first.relinked and first.links.inserted == first.links.total > 1000
@@ -134,10 +138,9 @@ async def test_after_one_source_changed_the_crosswalk_is_a_first_syncs(
 
 async def test_a_rejection_or_another_linker_links_again(
     source_dbs: dict[Source, SourceDB],
-    hubs: tuple[asyncpg.Pool[Any], asyncpg.Pool[Any]],
+    hub: asyncpg.Pool[Any],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    hub = hubs[0]
     async with hub.acquire() as conn:
         await sync(source_dbs, conn)
         key = await conn.fetchval(
@@ -170,10 +173,8 @@ async def test_every_product_reads_its_sightings_in_the_one_statement_fingerprin
 
 
 async def test_a_fingerprint_ignores_order_and_sees_every_change(
-    hubs: tuple[asyncpg.Pool[Any], asyncpg.Pool[Any]],
+    hub: asyncpg.Pool[Any],
 ) -> None:
-    hub = hubs[0]
-
     async def of(values: str) -> str:
         value: str = await hub.fetchval(
             fingerprints.of_rows(f"SELECT * FROM (VALUES {values}) v (n, s)")

@@ -15,11 +15,19 @@ def test_hub_list_names_workers_and_tcp() -> None:
     assert [s.name for s in hub_specs("1,2,1tcp")] == ["hub", "hub 2p", "hub tcp"]
 
 
-@pytest.mark.parametrize("text", ["0", "two", "1,1", "65", "1,,2", "tcp"])
-def test_a_bad_hub_list_is_refused_with_its_reason(text: str) -> None:
-    with pytest.raises(
-        argparse.ArgumentTypeError, match=r"is not a worker count|names a hub twice"
-    ):
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("0", "is not a worker count"),
+        ("two", "is not a worker count"),
+        ("65", "is not a worker count"),
+        ("1,,2", "is not a worker count"),
+        ("tcp", "is not a worker count"),
+        ("1,1", "names a hub twice"),
+    ],
+)
+def test_a_bad_hub_list_is_refused_with_its_reason(text: str, reason: str) -> None:
+    with pytest.raises(argparse.ArgumentTypeError, match=reason):
         hub_specs(text)
 
 

@@ -81,7 +81,7 @@ def test_a_member_of_the_typed_holders_card_is_left_out() -> None:
         assert {c.nik for c in _from_links(links)} == {_CHILD, _PARENT}
         (shown,) = _from_links(_without_family(links))
         assert shown.nik == _PARENT and shown.evidence == typed.evidence
-        # A typo's suggestion is no family's: kept.
-        typo = "the NIK typed is one typo from this one (digit 3 differs); names agree"
-        near = [typed, _link("pendaftar:1", _CHILD, LinkStatus.SUGGESTED, typo)]
-        assert len(_from_links(_without_family(near))) == 2
+    # A typo's suggestion is no family's: kept.
+    typo = "the NIK typed is one typo from this one (digit 3 differs); names agree"
+    near = [typed, _link("pendaftar:1", _CHILD, LinkStatus.SUGGESTED, typo)]
+    assert len(_from_links(_without_family(near))) == 2
